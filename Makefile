@@ -1,0 +1,40 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+# Each creates its own virtual environment in .venv and installs what it needs.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip setuptools wheel
+
+# Reinstall whenever a source file changes: the package is installed, not
+# used from the tree, so tests exercise what users get from pip.
+SOURCES := $(shell find csrc src -name '*.c' -o -name '*.h' -o -name '*.pyx' -o -name '*.py' -o -name '*.pyi' 2>/dev/null) setup.py pyproject.toml
+$(STAMP): $(PY) $(SOURCES)
+	$(PIP) install ".[test,bench]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/softmax-ext demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+bench: $(STAMP)
+	mkdir -p bench/results
+	cd bench && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ../$(PY) -m pytest -q -p no:cacheprovider --benchmark-only \
+		--benchmark-storage=file://./results --benchmark-save=run \
+		--benchmark-columns=min,median,max,rounds --benchmark-sort=name \
+		$$(ls results/*/*.json >/dev/null 2>&1 && echo --benchmark-compare) .
+	$(PY) bench/ratios.py bench/results
+
+clean:
+	rm -rf build $(VENV) src/softmax_ext/*.so src/softmax_ext/_*.c *.egg-info src/*.egg-info

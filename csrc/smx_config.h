@@ -1,0 +1,37 @@
+/* Common definitions for the softmax-ext C kernels.
+ *
+ * The kernels are plain C99: raw pointers, sizes, a thread count, and an int
+ * status (SMX_OK on success).  They check nothing that the Cython bindings
+ * already validated (shapes, label ranges, contiguity).
+ */
+#ifndef SMX_CONFIG_H
+#define SMX_CONFIG_H
+
+#include <stdint.h>
+
+typedef int64_t smx_int;
+
+enum { SMX_OK = 0, SMX_ENOMEM = 1, SMX_EINVAL = 2, SMX_EBLAS = 3 };
+
+/* Hot block workers are compiled for several instruction sets and picked at
+ * load time (GCC's target_clones with an ifunc resolver), so that a portable
+ * build still runs AVX-512 / AVX2 code where the CPU has it. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    defined(__linux__) && !defined(SMX_NO_CLONES)
+#define SMX_CLONES \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define SMX_CLONES
+#endif
+
+#if defined(__GNUC__)
+#define SMX_INLINE static inline __attribute__((always_inline))
+#else
+#define SMX_INLINE static inline
+#endif
+
+/* Elements of Z held by one row block: big enough to amortise the per-block
+ * overhead, small enough that a block and its scratch stay in L1/L2. */
+#define SMX_BLOCK_ELEMS 4096
+
+#endif

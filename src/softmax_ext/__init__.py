@@ -1,0 +1,19 @@
+"""softmax-ext: fast, exact softmax (multinomial logistic) regression on the CPU.
+
+C/OpenMP kernels bound with Cython under a scikit-learn compatible API.
+"""
+
+from ._softmax import openmp_enabled
+from ._threads import effective_n_threads
+from .special import cross_entropy, log_softmax, logsumexp, softmax
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "openmp_enabled",
+    "effective_n_threads",
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "cross_entropy",
+]

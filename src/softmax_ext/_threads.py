@@ -1,0 +1,52 @@
+"""How many threads a kernel call may use.
+
+``n_threads=None`` means every usable core: ``omp_get_max_threads()`` (which
+honours ``OMP_NUM_THREADS`` and threadpoolctl limits on the OpenMP runtime),
+capped by the CPUs this process may run on.  A negative value counts back from
+that (-1: all, -2: all but one), as scikit-learn's ``n_jobs`` does.
+"""
+
+import numbers
+import os
+
+from ._softmax import omp_max_threads, openmp_enabled
+
+
+def usable_cpus():
+    """CPUs this process may run on (affinity mask when the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def effective_n_threads(n_threads=None):
+    """Resolve a user's ``n_threads`` to a positive thread count.
+
+    Parameters
+    ----------
+    n_threads : int or None
+        None for all usable cores, a positive count, or a negative count
+        back from all (-1 is all).
+
+    Returns
+    -------
+    int
+        At least 1; 1 when the kernels were built without OpenMP.
+    """
+    if n_threads is not None and (
+        isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral)
+    ):
+        raise TypeError(
+            f"n_threads must be an int or None, got {type(n_threads).__name__}."
+        )
+    if n_threads == 0:
+        raise ValueError("n_threads == 0 is invalid: use None or an int >= 1 (or < 0).")
+    if not openmp_enabled():
+        return 1
+    max_threads = max(1, min(omp_max_threads(), usable_cpus()))
+    if n_threads is None:
+        return max_threads
+    if n_threads < 0:
+        return max(1, max_threads + 1 + int(n_threads))
+    return int(n_threads)

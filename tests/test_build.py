@@ -1,0 +1,81 @@
+"""The package builds and installs: OpenMP present in CI, wheel and sdist build."""
+
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+import softmax_ext
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(
+    os.environ.get("SOFTMAX_EXT_CI") != "1",
+    reason="OpenMP is required only where CI says so (SOFTMAX_EXT_CI=1); "
+    "elsewhere a serial build is allowed",
+)
+def test_openmp_enabled_in_ci():
+    assert softmax_ext.openmp_enabled()
+
+
+def test_effective_threads_respect_threadpoolctl():
+    from threadpoolctl import threadpool_limits
+
+    if not softmax_ext.openmp_enabled():
+        assert softmax_ext.effective_n_threads() == 1
+        return
+    with threadpool_limits(limits=1, user_api="openmp"):
+        assert softmax_ext.effective_n_threads() == 1
+    assert softmax_ext.effective_n_threads(3) == 3
+    assert softmax_ext.effective_n_threads(-1) == softmax_ext.effective_n_threads()
+
+
+def test_omp_num_threads_is_respected():
+    code = "import softmax_ext; print(softmax_ext.effective_n_threads())"
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
+
+
+@pytest.mark.slow
+def test_wheel_and_sdist_build_and_the_sdist_installs(tmp_path):
+    """python -m build gives a wheel and an sdist; the sdist holds csrc/ and
+    the .pyx sources, and a package built from it alone imports and works.
+
+    Built without isolation from this environment's Cython/numpy/setuptools
+    (the test extras), so that the check needs no network.
+    """
+    if not (ROOT / "pyproject.toml").exists():
+        pytest.skip("source tree not available next to the tests")
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", str(dist), str(ROOT)],
+        check=True, capture_output=True, text=True,
+    )
+    sdists = list(dist.glob("*.tar.gz"))
+    wheels = list(dist.glob("*.whl"))
+    assert len(sdists) == 1 and len(wheels) == 1
+    with tarfile.open(sdists[0]) as tar:
+        names = tar.getnames()
+    assert any(n.endswith("csrc/smx_softmax.c") for n in names)
+    assert any(n.endswith("csrc/smx_math.h") for n in names)
+    assert any(n.endswith("src/softmax_ext/_softmax.pyx") for n in names)
+    assert not any(n.endswith(".so") for n in names)
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-deps",
+         "--target", str(target), str(sdists[0])],
+        check=True, capture_output=True, text=True,
+    )
+    code = (
+        "import softmax_ext, numpy as np; "
+        "assert softmax_ext.__file__.startswith(%r); "
+        "print(softmax_ext.softmax(np.zeros((2, 4)))[0, 0])" % str(target)
+    )
+    env = dict(os.environ, PYTHONPATH=str(target))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == "0.25"
