@@ -5,6 +5,7 @@ C/OpenMP kernels bound with Cython under a scikit-learn compatible API.
 
 from ._softmax import openmp_enabled
 from ._threads import effective_n_threads
+from .objective import MultinomialLoss
 from .special import cross_entropy, log_softmax, logsumexp, softmax
 
 __version__ = "0.1.0"
@@ -16,4 +17,5 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "cross_entropy",
+    "MultinomialLoss",
 ]

@@ -1,0 +1,248 @@
+"""The multinomial objective bound to a data set: loss, gradient, Hessian, Hessian products.
+
+Objective (scikit-learn's, so fitted coefficients match ``LogisticRegression``)
+for X (n, d), integer labels y in [0, K), sample weights s (default 1),
+coefficients W (K, d) and intercepts b (K)::
+
+    f(W, b) = (1 / sum(s)) * sum_i s_i * (logsumexp(W x_i + b) - (W x_i + b)[y_i])
+              + (l2 / 2) * ||W||_F^2
+
+The intercept is not penalised.
+
+Layout (used everywhere in the project)
+---------------------------------------
+- X: (n_samples, n_features); dense C-contiguous float32/float64, or CSR
+  (float32/float64 data, int32/int64 indices).  Never copied after
+  construction; a float32 X stays float32.
+- coef: (n_classes, n_features + 1) with the intercept in the last column when
+  ``fit_intercept``, else (n_classes, n_features); dtype of X.
+- Flattened vectors (gradient, Hessian rows/columns, Hessian-vector products)
+  follow ``coef.ravel()`` (C order): index ``k * coef.shape[1] + j`` is class k,
+  feature j (j == n_features is the intercept).
+- Scores Z = X W^T + b: (n_samples, n_classes), C-contiguous, dtype of X.
+
+Passes over X are counted in ``n_passes_over_X`` so that solvers can report
+them.
+"""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import hessian as _hessian
+from . import lossgrad as _lossgrad
+from ._threads import effective_n_threads
+from ._validation import check_labels, check_sample_weight
+
+__all__ = ["MultinomialLoss"]
+
+
+def _validate_X(X):
+    """Return X as C-contiguous dense or CSR, float32 kept, others float64."""
+    if sp.issparse(X):
+        X = X.tocsr() if X.format != "csr" else X
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        if not X.has_canonical_format:
+            X = X.copy()
+            X.sum_duplicates()
+        if X.indices.dtype not in (np.int32, np.int64):
+            X.indices = X.indices.astype(np.int64)
+            X.indptr = X.indptr.astype(np.int64)
+        return X
+    arr = np.asarray(X)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"X must be real, got complex dtype {arr.dtype}.")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"X must be numeric, got dtype {arr.dtype}.")
+    if arr.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}.")
+    dtype = np.float32 if arr.dtype in (np.float32, np.float16) else np.float64
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+class MultinomialLoss:
+    """Multinomial cross-entropy with L2 penalty, bound to (X, y, sample_weight).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Dense (any layout; converted once to C order) or sparse (converted
+        once to CSR).  float32 stays float32; other dtypes become float64.
+    y : array-like of shape (n_samples,)
+        Integer labels in ``[0, n_classes)``.
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative weights; None means 1 for every sample.
+    l2 : float, default 0.0
+        Strength of the penalty ``(l2 / 2) ||W||_F^2`` (intercepts excluded).
+    fit_intercept : bool, default True
+    n_classes : int, optional
+        Defaults to ``max(y) + 1``.
+    n_threads : int, optional
+        OpenMP threads for the kernels; None means all usable cores.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_ext import MultinomialLoss
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> obj = MultinomialLoss(X, [0, 1, 2], l2=0.1)
+    >>> coef = obj.init_coef()
+    >>> round(obj.loss(coef), 6)  # log(3) at zero coefficients
+    1.098612
+    """
+
+    def __init__(self, X, y, *, sample_weight=None, l2=0.0, fit_intercept=True,
+                 n_classes=None, n_threads=None):
+        self.X = _validate_X(X)
+        self.is_sparse = sp.issparse(self.X)
+        self.dtype = self.X.dtype.type
+        n, d = self.X.shape
+        if not isinstance(l2, numbers.Real) or not np.isfinite(l2) or l2 < 0:
+            raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}.")
+        y_arr = np.asarray(y)
+        if y_arr.ndim != 1 or y_arr.shape[0] != n:
+            raise ValueError(f"y has shape {y_arr.shape} but X has {n} rows.")
+        if n_classes is None:
+            if n == 0:
+                raise ValueError("n_classes is required when y is empty.")
+            if y_arr.dtype.kind not in "iubf":
+                raise TypeError(f"y must hold integer labels, got dtype {y_arr.dtype}.")
+            n_classes = int(np.max(y_arr)) + 1
+        if not isinstance(n_classes, numbers.Integral) or n_classes < 1:
+            raise ValueError(f"n_classes must be a positive int, got {n_classes!r}.")
+        self.y = check_labels(y_arr, n, int(n_classes))
+        self.sample_weight = check_sample_weight(sample_weight, n, self.dtype)
+        self.weight_sum = float(n if self.sample_weight is None
+                                else np.sum(self.sample_weight, dtype=np.float64))
+        if not self.weight_sum > 0:
+            raise ValueError("The sample weights sum to zero: the objective is undefined.")
+        self.n_samples, self.n_features, self.n_classes = n, d, int(n_classes)
+        self.l2 = float(l2)
+        self.fit_intercept = bool(fit_intercept)
+        self.n_threads = effective_n_threads(n_threads)
+        self.coef_shape = (self.n_classes, d + 1 if self.fit_intercept else d)
+        self.n_passes_over_X = 0
+
+    # ----- helpers ---------------------------------------------------------
+    def init_coef(self):
+        """Zero coefficients of ``coef_shape`` and the dtype of X."""
+        return np.zeros(self.coef_shape, dtype=self.dtype)
+
+    def _check_coef(self, coef, name="coef"):
+        coef = np.asarray(coef)
+        if coef.shape != self.coef_shape:
+            if coef.size == np.prod(self.coef_shape):
+                coef = coef.reshape(self.coef_shape)
+            else:
+                raise ValueError(f"{name} has shape {coef.shape}, expected {self.coef_shape}.")
+        return np.ascontiguousarray(coef, dtype=self.dtype)
+
+    def _weights(self, coef):
+        return coef[:, :-1] if self.fit_intercept else coef
+
+    def penalty(self, coef):
+        """``(l2 / 2) ||W||_F^2`` in double (intercepts excluded)."""
+        if self.l2 == 0.0:
+            return 0.0
+        W = self._weights(self._check_coef(coef)).astype(np.float64, copy=False)
+        return 0.5 * self.l2 * float(np.vdot(W, W))
+
+    def _add_penalty_gradient(self, coef, grad):
+        if self.l2 != 0.0:
+            self._weights(grad)[...] += self.l2 * self._weights(coef)
+        return grad
+
+    # ----- loss and gradient ----------------------------------------------
+    def loss(self, coef):
+        """Objective value at ``coef`` (one pass over X)."""
+        coef = self._check_coef(coef)
+        data, _ = _lossgrad.loss_gradient(self, coef, want_grad=False)
+        self.n_passes_over_X += 1
+        return data / self.weight_sum + self.penalty(coef)
+
+    def loss_gradient(self, coef):
+        """Objective and gradient at ``coef`` in one pass over X.
+
+        Returns
+        -------
+        loss : float
+        grad : ndarray of the shape and dtype of coef
+        """
+        coef = self._check_coef(coef)
+        data, grad = _lossgrad.loss_gradient(self, coef, want_grad=True)
+        self.n_passes_over_X += 1
+        grad = np.asarray(grad, dtype=np.float64) / self.weight_sum
+        self._add_penalty_gradient(coef, grad)
+        return data / self.weight_sum + self.penalty(coef), grad.astype(self.dtype, copy=False)
+
+    def gradient(self, coef):
+        """Gradient at ``coef``, shape and dtype of coef."""
+        return self.loss_gradient(coef)[1]
+
+    # ----- score space: what line searches use -----------------------------
+    def scores(self, coef):
+        """Scores ``Z = X W^T + b`` of shape (n_samples, n_classes), one pass over X.
+
+        With a search direction in place of ``coef`` this gives ``X D``: the
+        objective along a line is then a function of ``Z + t X D`` alone.
+        """
+        coef = self._check_coef(coef)
+        self.n_passes_over_X += 1
+        return _lossgrad.scores(self, coef)
+
+    def loss_scores(self, Z, coef):
+        """Objective from precomputed scores ``Z`` at ``coef``: O(n K), no pass over X."""
+        coef = self._check_coef(coef)
+        data = _lossgrad.loss_from_scores(self, self._check_scores(Z))
+        return data / self.weight_sum + self.penalty(coef)
+
+    def loss_gradient_scores(self, Z, coef):
+        """Objective and gradient from precomputed scores: one pass over X (backward only)."""
+        coef = self._check_coef(coef)
+        data, grad = _lossgrad.loss_gradient_from_scores(self, self._check_scores(Z))
+        self.n_passes_over_X += 1
+        grad = np.asarray(grad, dtype=np.float64) / self.weight_sum
+        self._add_penalty_gradient(coef, grad)
+        return data / self.weight_sum + self.penalty(coef), grad.astype(self.dtype, copy=False)
+
+    def _check_scores(self, Z):
+        Z = np.asarray(Z)
+        if Z.shape != (self.n_samples, self.n_classes):
+            raise ValueError(f"Z has shape {Z.shape}, expected {(self.n_samples, self.n_classes)}.")
+        return np.ascontiguousarray(Z, dtype=self.dtype)
+
+    # ----- second order -----------------------------------------------------
+    def hessian(self, coef):
+        """Full Hessian (m, m), m = coef.size, in the order of ``coef.ravel()``; float64."""
+        coef = self._check_coef(coef)
+        H = _hessian.hessian(self, coef)
+        self.n_passes_over_X += 1
+        H /= self.weight_sum
+        if self.l2 != 0.0:
+            idx = np.arange(H.shape[0]).reshape(self.coef_shape)
+            idx = idx[:, :-1] if self.fit_intercept else idx
+            H[idx.ravel(), idx.ravel()] += self.l2
+        return H
+
+    def hessp(self, coef):
+        """Return ``v -> H v`` at ``coef`` without forming H.
+
+        The probabilities at ``coef`` are computed once, here; each product
+        then costs one pass over X.  ``v`` has the shape of coef (or its size).
+        """
+        coef = self._check_coef(coef)
+        state = _hessian.hessp_setup(self, coef)
+        self.n_passes_over_X += 1
+
+        def product(v):
+            v = self._check_coef(v, name="v")
+            Hv = np.asarray(_hessian.hessp_apply(self, state, v), dtype=np.float64)
+            self.n_passes_over_X += 1
+            Hv /= self.weight_sum
+            self._add_penalty_gradient(v, Hv)
+            return Hv.astype(self.dtype, copy=False)
+
+        return product
+
