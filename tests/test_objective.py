@@ -73,3 +73,24 @@ def test_bad_labels_and_shapes(rng):
     obj = MultinomialLoss(X, y, n_classes=4)
     with pytest.raises(ValueError, match="coef has shape"):
         obj.loss(np.zeros((3, 3)))
+
+
+def test_fixed_class_two_classes_is_binary_logistic(rng):
+    """FixedClassLoss(K=2, fixed=0) is scikit-learn's binary logistic objective."""
+    from sklearn._loss.loss import HalfBinomialLoss
+
+    from softmax_ext import FixedClassLoss
+
+    X, _, sw = problem(rng)
+    y = rng.integers(0, 2, size=X.shape[0])
+    obj = FixedClassLoss(MultinomialLoss(X, y, sample_weight=sw, l2=0.2), fixed=0)
+    lml = LinearModelLoss(base_loss=HalfBinomialLoss(), fit_intercept=True)
+    coef = rng.normal(size=obj.coef_shape)
+    loss, grad = obj.loss_gradient(coef)
+    loss_sk, grad_sk = lml.loss_gradient(coef.ravel(), X, y.astype(float), sw / sw.sum(), l2_reg_strength=0.2)
+    assert_allclose(loss, loss_sk, rtol=1e-12)
+    assert_allclose(grad.ravel(), grad_sk, rtol=1e-10, atol=1e-14)
+    _, H_sk, _ = lml.gradient_hessian(coef.ravel(), X, y.astype(float), sw / sw.sum(), l2_reg_strength=0.2)
+    assert_allclose(obj.hessian(coef), H_sk, rtol=1e-10, atol=1e-14)
+    v = rng.normal(size=obj.coef_shape)
+    assert_allclose(obj.hessp(coef)(v).ravel(), obj.hessian(coef) @ v.ravel(), rtol=1e-10, atol=1e-14)

@@ -5,7 +5,7 @@ C/OpenMP kernels bound with Cython under a scikit-learn compatible API.
 
 from ._softmax import openmp_enabled
 from ._threads import effective_n_threads
-from .objective import MultinomialLoss
+from .objective import FixedClassLoss, MultinomialLoss
 from .special import cross_entropy, log_softmax, logsumexp, softmax
 
 __version__ = "0.1.0"
@@ -18,4 +18,5 @@ __all__ = [
     "logsumexp",
     "cross_entropy",
     "MultinomialLoss",
+    "FixedClassLoss",
 ]

@@ -50,3 +50,22 @@ def effective_n_threads(n_threads=None):
     if n_threads < 0:
         return max(1, max_threads + 1 + int(n_threads))
     return int(n_threads)
+
+
+_controller = None
+
+
+def single_threaded_blas():
+    """Context manager limiting every loaded BLAS to one thread.
+
+    Kernels that call BLAS from OpenMP threads run inside it, so that BLAS
+    threads never run inside OpenMP threads (oversubscription).  The
+    threadpoolctl controller is built once, on first use, after scipy's BLAS
+    has been loaded by the kernel modules.
+    """
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
