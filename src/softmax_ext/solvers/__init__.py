@@ -10,7 +10,10 @@ import contextlib
 
 from .._threads import single_threaded_blas
 from ._base import IterationState, SolverResult, check_options
+from .gd import gd
 from .lbfgs import lbfgs
+from .newton_cg import newton_cg
+from .newton_cholesky import newton_cholesky
 
 __all__ = ["solve", "SolverResult", "IterationState", "SOLVERS"]
 
@@ -79,7 +82,7 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         raise TypeError(f"callback must be callable, got {type(callback).__name__}.")
     name = _choose(objective) if solver == "auto" else solver
     kwargs = dict(tol=float(tol), max_iter=int(max_iter), verbose=int(verbose), callback=callback)
+    run = {"lbfgs": lbfgs, "newton-cholesky": newton_cholesky, "newton-cg": newton_cg,
+           "gd": gd}[name]
     with _blas_context(objective):
-        if name == "lbfgs":
-            return lbfgs(objective, coef0, **kwargs)
-    raise NotImplementedError(f"solver {name!r} is not implemented yet.")
+        return run(objective, coef0, **kwargs)

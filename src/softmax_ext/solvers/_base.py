@@ -124,7 +124,8 @@ class Monitor:
             print(f"[{self.name}] stop after {n_iter} iterations: {message} "
                   f"(loss {loss:.15e}, max|grad| {grad_max:.3e}, {self.passes} passes over X, "
                   f"{self.elapsed():.3f} s)")
-        coef = np.asarray(coef).reshape(self.obj.coef_shape).astype(self.obj.dtype, copy=True)
+        coef = center(self.obj, np.asarray(coef, dtype=np.float64).ravel())
+        coef = coef.reshape(self.obj.coef_shape).astype(self.obj.dtype, copy=True)
         return SolverResult(coef=coef, n_iter=int(n_iter), converged=bool(converged),
                             loss=float(loss), grad_max=float(grad_max),
                             n_passes_over_X=int(self.passes), history=self.history,
@@ -233,3 +234,34 @@ def check_options(tol, max_iter, verbose):
         verbose = int(verbose)
     if not isinstance(verbose, (int, np.integer)):
         raise ValueError(f"verbose must be an int, got {verbose!r}.")
+
+
+def null_columns(objective):
+    """Columns j along which adding one vector to every class leaves the objective unchanged.
+
+    In the symmetric parametrisation (``MultinomialLoss``) adding ``v`` to the
+    coefficients of every class changes no probability; the penalty breaks
+    that for the weights when ``l2 > 0`` but never for the (unpenalised)
+    intercept.  Returns the column indices j with that invariance (empty for
+    ``FixedClassLoss`` and for a single class).
+    """
+    K, p = objective.coef_shape
+    if K < 2 or not hasattr(objective, "hessp") or hasattr(objective, "base"):
+        return np.arange(0)
+    if objective.l2 == 0.0:
+        return np.arange(p)
+    return np.array([p - 1]) if objective.fit_intercept else np.arange(0)
+
+
+def center(objective, flat):
+    """Canonical representative: coefficients of the invariant columns centred over classes.
+
+    Leaves the objective unchanged (see :func:`null_columns`); it is what
+    scikit-learn returns for the symmetric multinomial parametrisation.
+    """
+    cols = null_columns(objective)
+    if cols.size == 0:
+        return flat
+    M = flat.reshape(objective.coef_shape).copy()
+    M[:, cols] -= M[:, cols].mean(axis=0)
+    return M.ravel()
