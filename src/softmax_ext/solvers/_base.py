@@ -67,7 +67,10 @@ class SolverResult:
 
 @dataclass
 class IterationState:
-    """Passed to ``callback`` after each iteration (arrays are copies-safe views; do not modify)."""
+    """Passed to ``callback`` after each iteration.
+
+    ``coef`` and ``grad`` are float64 copies of shape ``objective.coef_shape``.
+    """
 
     iteration: int
     coef: np.ndarray
@@ -114,8 +117,11 @@ class Monitor:
             print(f"[{self.name}] {iteration:5d} {loss:22.15e} {grad_max:10.3e} {step:9.3e} "
                   f"{entry['passes']:6d} {entry['seconds']:8.3f}{more}")
         if self.callback is not None and iteration > 0:
-            state = IterationState(iteration=int(iteration), coef=coef, loss=float(loss),
-                                   grad=grad)
+            shape = self.obj.coef_shape
+            state = IterationState(iteration=int(iteration),
+                                   coef=np.array(coef, dtype=np.float64).reshape(shape),
+                                   loss=float(loss),
+                                   grad=np.array(grad, dtype=np.float64).reshape(shape))
             return bool(self.callback(state))
         return False
 

@@ -8,7 +8,7 @@ next iteration.  Scores are linear in the coefficients, so ``Z(y)`` is
 extrapolated the same way at no cost; each backtracking trial is O(n K).
 Passes over X per iteration: ``X grad(y)`` and the gradient at the next y.
 
-Monotone: when ``f(x+) > f(x_k)`` the momentum is dropped (function restart,
+Monotone: when ``f(x+) > f(x_k)`` (beyond the rounding error of f) the momentum is dropped (function restart,
 O'Donoghue and Candes 2015) and the step is retried from ``x_k`` itself, so
 the accepted objective values never increase.
 
@@ -40,6 +40,7 @@ def gd(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=Non
     converged = gmax <= tol
     message = "max|grad| <= tol at the start" if converged else "max_iter reached"
     restarted = False
+    n_restarts = 0  # since the last record; each cost two passes (rejected XD, gradient)
     eps_f = 16 * float(np.finfo(obj.dtype).eps)
     while not converged and not stop and it < max_iter:
         D = in_dtype(obj, -gy)
@@ -49,17 +50,24 @@ def gd(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=Non
         step = None
         for _ in range(60):
             ft = line.phi(t)
-            if ft <= fy + 0.5 * t * gg or (abs(t * gg) <= eps_f * abs(fy) and ft <= fy):
+            if ft <= fy + 0.5 * t * gg:
+                step = t
+                break
+            # decreases below the rounding of f: trust the (accurate) slope instead,
+            # accept while t is short of the minimiser along the line
+            if (ft <= fy + eps_f * abs(fy) and abs(t * gg) <= 100 * eps_f * abs(fy)
+                    and line.dphi(t) <= 0):
                 step = t
                 break
             t *= 0.5
-        if step is None or line.phi(step) > f:
+        if step is None or line.phi(step) > f + eps_f * abs(f):
             if restarted or step is None and y is x:
                 message = ("no decrease possible: the objective cannot be decreased further "
                            f"at {np.dtype(obj.dtype).name} precision")
                 break
             # function restart: drop the momentum, retry from x with its gradient
             theta, restarted = 1.0, True
+            n_restarts += 1
             y, Zy = x, Z
             fy, gy = loss_grad_at(obj, Zy, y)
             continue
@@ -75,7 +83,8 @@ def gd(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=Non
         fy, gy = loss_grad_at(obj, Zy, y)
         it += 1
         gmax = max_abs(gy)
-        stop = mon.record(it, x, f, gy, gmax, step, trials=line.n_evals)
+        stop = mon.record(it, x, f, gy, gmax, step, trials=line.n_evals, restarts=n_restarts)
+        n_restarts = 0
         t = 1.5 * step
         if gmax <= tol and fy <= f:
             x, Z, f = y, Zy, fy
