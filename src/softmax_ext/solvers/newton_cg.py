@@ -1,8 +1,10 @@
 """Truncated Newton: conjugate gradients on Hessian-vector products, line search in score space.
 
 For problems whose Hessian is too large to assemble.  Per iteration: the
-product operator at the iterate (``objective.hessp``, one pass over X), CG
-iterations on ``H D = -g`` (one pass per product) stopped at the relative
+product operator at the iterate (``score_hessp``: probabilities from the
+kept scores, no pass; or ``objective.hessp``, one setup pass), CG iterations
+on ``H D = -g`` (two passes per product with ``score_hessp``, one with a fused
+``objective.hessp``) stopped at the relative
 residual ``eta = min(0.5, sqrt(||g||))`` (Eisenstat-Walker forcing, giving
 superlinear convergence as in scikit-learn's ``_newton_cg``) or on
 non-positive curvature, ``XD`` (one pass), a strong Wolfe search in score
@@ -18,9 +20,60 @@ Stopping as scikit-learn's ``newton-cg``: ``max|grad| <= tol``.
 
 import numpy as np
 
+from .. import special
 from ._base import (Monitor, check_separable, in_dtype, loss_grad_at, max_abs, scores64, start,
                     warn_not_converged)
 from ._linesearch import ScoreLine
+
+
+# Where Hessian-vector products come from.  False: ``score_hessp`` below (no
+# setup pass, two passes over X per product, no copy of X).  True: the
+# objective's ``hessp``.  The NumPy-backed ``hessp`` of today copies X (and
+# densifies CSR: 8 GB for the 50k x 20k benchmark) on every product; flip this
+# when the fused C product kernel lands (one pass per product).
+HESSP_FROM_OBJECTIVE = False
+
+
+def score_hessp(obj, Z):
+    """``v -> H v`` at the point whose scores are Z, built on the public objective API.
+
+    ``H v = X~^T T / sum(s) + l2 v_W`` with ``U = X~ V^T`` (``obj.scores(V)``,
+    one pass) and ``T_i = s_i (p_i * u_i - p_i (p_i . u_i))`` (O(n K)); the
+    backward product ``X^T T`` is one more pass, counted in
+    ``obj.n_passes_over_X``.  Probabilities come from Z: no setup pass.
+    Works for ``MultinomialLoss`` and ``FixedClassLoss`` (rows of the free
+    classes).
+    """
+    P = special.softmax(Z, n_threads=obj.n_threads)
+    sw = None if obj.sample_weight is None else np.asarray(obj.sample_weight, dtype=np.float64)
+    if sw is not None:
+        P *= sw[:, None] if P.dtype == np.float64 else sw[:, None].astype(P.dtype)
+    shape, d = obj.coef_shape, obj.n_features
+    free = getattr(obj, "free", None)
+    Xt = obj.X.T
+
+    def product(v):
+        V = in_dtype(obj, v).reshape(shape)
+        U = np.asarray(obj.scores(V), dtype=np.float64)
+        # with weights folded into P: T = s p*u - (s p) (p . u) = Ps*u - Ps * sum(p*u)
+        PU = P * U
+        pu = PU.sum(axis=1, keepdims=True)
+        if sw is not None:
+            pu /= np.where(sw > 0, sw, 1.0)[:, None]
+        T = PU - P * pu
+        if free is not None:
+            T = T[:, free]
+        G = np.empty(shape, dtype=np.float64)
+        G[:, :d] = np.asarray(Xt @ T.astype(obj.dtype, copy=False), dtype=np.float64).T
+        obj.n_passes_over_X += 1
+        if shape[1] > d:
+            G[:, d] = T.sum(axis=0)
+        G /= obj.weight_sum
+        if obj.l2 != 0.0:
+            G[:, :d] += obj.l2 * V[:, :d]
+        return G.ravel()
+
+    return product
 
 
 def conjugate_gradient(hessp, g, rtol, max_cg):
@@ -66,10 +119,14 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     message = "max|grad| <= tol at the start" if converged else "max_iter reached"
     shape = obj.coef_shape
     while not converged and not stop and it < max_iter:
-        product = obj.hessp(x.reshape(shape))
+        if HESSP_FROM_OBJECTIVE:
+            product = obj.hessp(x.reshape(shape))
 
-        def hessp(v):
-            return np.asarray(product(in_dtype(obj, v).reshape(shape)), dtype=np.float64).ravel()
+            def hessp(v):
+                return np.asarray(product(in_dtype(obj, v).reshape(shape)),
+                                  dtype=np.float64).ravel()
+        else:
+            hessp = score_hessp(obj, Z)
 
         gnorm = float(np.sqrt(np.dot(g, g)))
         D, n_prod, why = conjugate_gradient(hessp, g, min(0.5, np.sqrt(gnorm)), max_cg)
