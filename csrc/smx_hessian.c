@@ -142,6 +142,109 @@ static void smx_hess_reduce(double *H, const double *scratch, smx_int K, smx_int
 
 static int smx_fits_int(smx_int v) { return v >= 0 && v <= INT_MAX; }
 
+/* ---- the Gram-product plan of the dense Hessian ------------------------
+ * The distinct entries of the Hessian are, for each pair of feature
+ * positions b <= a (T = p(p+1)/2 of them) and each class pair k < l,
+ * A_kl[a, b] = sum_i s_i p_ik p_il x~_ia x~_ib; then H_kl = -A_kl and
+ * H_kk = sum_{l != k} A_kl (see smx_hessian_body.h).  The (a, b) positions
+ * are cut into chunks of whole rows a of the triangle, about
+ * SMX_GRAM_CHUNK entries each; chunks and row groups depend on p and n only. */
+#define SMX_GRAM_CHUNK 512
+#define SMX_GRAM_TILE 131072
+
+typedef struct {
+    smx_int *rows;      /* chunk ch covers triangle rows [rows[ch], rows[ch + 1]) */
+    smx_int nchunks, cmax, bs, nb, R;
+} smx_gram_plan;
+
+static void smx_gram_plan_free(smx_gram_plan *plan) { free(plan->rows); }
+
+static int smx_gram_plan_make(smx_gram_plan *plan, smx_int p, smx_int n, smx_int K)
+{
+    (void)K;
+    plan->rows = malloc((size_t)(p + 1) * sizeof(smx_int));
+    if (plan->rows == NULL)
+        return SMX_ENOMEM;
+    smx_int nch = 0, count = 0, cmax = 0;
+    plan->rows[0] = 0;
+    for (smx_int a = 0; a < p; a++) {
+        count += a + 1;
+        if (count >= SMX_GRAM_CHUNK || a == p - 1) {
+            plan->rows[++nch] = a + 1;
+            cmax = count > cmax ? count : cmax;
+            count = 0;
+        }
+    }
+    plan->nchunks = nch;
+    plan->cmax = cmax;
+    smx_int bs = SMX_GRAM_TILE / (cmax > 0 ? cmax : 1);
+    bs = bs < 64 ? 64 : (bs > 512 ? 512 : bs);
+    plan->bs = bs;
+    plan->nb = (n + bs - 1) / bs;
+    smx_int R = nch >= SMX_HESS_MIN_UNITS ? 1 : (SMX_HESS_MIN_UNITS + nch - 1) / nch;
+    if (R > plan->nb)
+        R = plan->nb;
+    plan->R = R < 1 ? 1 : R;
+    return SMX_OK;
+}
+
+/* Write the H entries of chunk [a0, a1) from C (c x nq, column-major,
+ * leading dimension ldc): every entry of H is written by exactly one chunk. */
+static void smx_gram_scatter(double *H, const double *C, smx_int ldc, smx_int a0, smx_int a1,
+                             smx_int p, smx_int K)
+{
+    const smx_int m = K * p;
+    const smx_int off0 = a0 * (a0 + 1) / 2;
+    for (smx_int a = a0; a < a1; a++) {
+        for (smx_int b = 0; b <= a; b++) {
+            const smx_int t = a * (a + 1) / 2 - off0 + b;
+            smx_int q = 0;
+            for (smx_int k = 0; k < K; k++) {
+                for (smx_int l = k + 1; l < K; l++, q++) {
+                    const double v = -C[t + q * ldc];
+                    H[(k * p + a) * m + l * p + b] = v;
+                    H[(k * p + b) * m + l * p + a] = v;
+                    H[(l * p + a) * m + k * p + b] = v;
+                    H[(l * p + b) * m + k * p + a] = v;
+                }
+            }
+            /* H_kk = sum_{l != k} A_kl, in increasing l; pair (k, l), k < l,
+             * is column k K - k (k + 1) / 2 + l - k - 1 of C. */
+            for (smx_int k = 0; k < K; k++) {
+                double s = 0.0;
+                for (smx_int l = 0; l < K; l++) {
+                    if (l == k)
+                        continue;
+                    const smx_int lo = l < k ? l : k, hi = l < k ? k : l;
+                    s += C[t + (lo * K - lo * (lo + 1) / 2 + hi - lo - 1) * ldc];
+                }
+                H[(k * p + a) * m + k * p + b] = s;
+                H[(k * p + b) * m + k * p + a] = s;
+            }
+        }
+    }
+}
+
+/* Several row groups: sum each chunk's partials in row-group order, then
+ * scatter.  part holds R slabs of T x nq, chunk ch at offset off0 * nq. */
+static void smx_gram_reduce_scatter(double *H, double *part, const smx_gram_plan *plan,
+                                    smx_int p, smx_int K, int nt)
+{
+    const smx_int T = p * (p + 1) / 2, nq = K * (K - 1) / 2;
+#pragma omp parallel for num_threads(nt) schedule(static, 1)
+    for (smx_int ch = 0; ch < plan->nchunks; ch++) {
+        const smx_int a0 = plan->rows[ch], a1 = plan->rows[ch + 1];
+        const smx_int off0 = a0 * (a0 + 1) / 2, c = a1 * (a1 + 1) / 2 - off0;
+        double *C0 = part + off0 * nq;
+        for (smx_int r = 1; r < plan->R; r++) {
+            const double *Cr = part + r * T * nq + off0 * nq;
+            for (smx_int j = 0; j < c * nq; j++)
+                C0[j] += Cr[j];
+        }
+        smx_gram_scatter(H, C0, c, a0, a1, p, K);
+    }
+}
+
 #define SMX_DOUBLE 0
 #define REAL float
 #define SMX_FN(name) name##_f32

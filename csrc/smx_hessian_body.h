@@ -117,105 +117,107 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
     const smx_int m = K * p;
     if (m <= 0)
         return SMX_OK;
-    if (!smx_fits_int(m) || !smx_fits_int(p))
+    memset(H, 0, (size_t)m * m * sizeof(double));
+    const smx_int nq = K * (K - 1) / 2;
+    if (n <= 0 || nq == 0)
+        return SMX_OK;   /* one class: the probabilities are all 1, H = 0 */
+    const smx_int T = p * (p + 1) / 2;
+    smx_gram_plan plan;
+    int status = smx_gram_plan_make(&plan, p, n, K);
+    if (status != SMX_OK)
+        return status;
+    if (!smx_fits_int(plan.cmax) || !smx_fits_int(nq) || !smx_fits_int(plan.bs) ||
+        !smx_fits_int(m)) {
+        smx_gram_plan_free(&plan);
         return SMX_EINVAL;
-    const smx_int npairs = K * (K + 1) / 2;
-    const smx_int bs = smx_hess_block_rows(p);
-    const smx_int nb = n > 0 ? (n + bs - 1) / bs : 0;
-    const smx_int R = smx_hess_row_groups(npairs, nb);
-    const smx_int nunits = npairs * R;
-    const smx_int pp = p * p;
-    const int nt = smx_clamp_threads(n_threads, nunits);
-    int status = SMX_OK;
-
-    smx_int *pk = malloc(2 * (size_t)npairs * sizeof(smx_int));
-    double *scratch = R > 1 ? malloc((size_t)nunits * pp * sizeof(double)) : NULL;
-    if (pk == NULL || (R > 1 && scratch == NULL)) {
-        free(pk);
-        free(scratch);
+    }
+    const smx_int bs = plan.bs, nb = plan.nb, R = plan.R, nchunks = plan.nchunks;
+    const smx_int nunits = nchunks * R;
+    REAL *P = malloc((size_t)n * K * sizeof(REAL));
+    double *part = R > 1 ? malloc((size_t)R * T * nq * sizeof(double)) : NULL;
+    if (P == NULL || (R > 1 && part == NULL)) {
+        free(P);
+        free(part);
+        smx_gram_plan_free(&plan);
         return SMX_ENOMEM;
     }
-    smx_int *pl = pk + npairs;
-    smx_pairs(K, pk, pl);
+    status = SMX_FN(smx_probs_dense)(X, n, d, coef, K, fit_intercept, P, blas, n_threads);
+    const int nt = smx_clamp_threads(n_threads, nunits);
 
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(nt) if (status == SMX_OK)
     {
-        const int t = omp_get_thread_num();
-        const int ntt = omp_get_num_threads();
-        REAL *Z = malloc((size_t)bs * K * sizeof(REAL));
-        double *shift = malloc(2 * (size_t)bs * sizeof(double));
-        double *S = malloc((size_t)bs * p * sizeof(double));
-        const int ok = Z != NULL && shift != NULL && S != NULL;
-        if (!ok) {
+        const smx_int cmax = plan.cmax;
+        double *xd = malloc((size_t)bs * p * sizeof(double));
+        double *M = malloc((size_t)bs * cmax * sizeof(double));
+        double *W = malloc((size_t)bs * nq * sizeof(double));
+        double *acc = R == 1 ? malloc((size_t)cmax * nq * sizeof(double)) : NULL;
+        const int ok = status == SMX_OK && xd != NULL && M != NULL && W != NULL &&
+                       (R > 1 || acc != NULL);
+        if (!ok && status == SMX_OK) {
 #pragma omp atomic write
             status = SMX_ENOMEM;
         }
-        /* Zero the targets of my units (first touch by their owner). */
-        for (smx_int u = t; u < nunits; u += ntt) {
-            if (R == 1) {
-                double *C = H + pk[u] * p * m + pl[u] * p;
-                for (smx_int a = 0; a < p; a++)
-                    memset(C + a * m, 0, (size_t)p * sizeof(double));
-            } else {
-                memset(scratch + u * pp, 0, (size_t)pp * sizeof(double));
-            }
-        }
-        for (smx_int b = 0; ok && b < nb; b++) {
-            const smx_int r = smx_group_of(b, R, nb);
-            /* Does this thread own a unit of row group r? */
-            int mine = 0;
-            for (smx_int q = 0; q < npairs && !mine; q++)
-                mine = (q * R + r) % ntt == t;
-            if (!mine)
+#pragma omp for schedule(static, 1)
+        for (smx_int u = 0; u < nunits; u++) {
+            if (!ok)
                 continue;
-            const smx_int i0 = b * bs;
-            const smx_int rows = n - i0 < bs ? n - i0 : bs;
-            const REAL *Xb = X + i0 * d;
-            SMX_FN(smx_hess_probs_block)(Xb, rows, d, coef, K, p, fit_intercept, Z, shift,
-                                         blas);
-            for (smx_int q = 0; q < npairs; q++) {
-                const smx_int u = q * R + r;
-                if (u % ntt != t)
-                    continue;
-                const smx_int k = pk[q], l = pl[q];
-                /* Scaled rows sqrt(w_i) x~_i, w_i >= 0, into S (rows x p). */
+            const smx_int ch = u / R, r = u % R;
+            const smx_int a0 = plan.rows[ch], a1 = plan.rows[ch + 1];
+            const smx_int off0 = a0 * (a0 + 1) / 2;
+            const smx_int c = a1 * (a1 + 1) / 2 - off0;
+            /* columns 0 .. a1 - 1 of x~ are all this chunk reads */
+            const smx_int dx = a1 < d ? a1 : d;
+            double *C = R == 1 ? acc : part + r * T * nq + off0 * nq;
+            memset(C, 0, (size_t)c * nq * sizeof(double));
+            const smx_int b1 = smx_group_start(r + 1, R, nb);
+            for (smx_int b = smx_group_start(r, R, nb); b < b1; b++) {
+                const smx_int i0 = b * bs;
+                const smx_int rows = n - i0 < bs ? n - i0 : bs;
                 for (smx_int i = 0; i < rows; i++) {
-                    const REAL *Pi = Z + i * K;
-                    const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
-                    double w;
-                    if (k == l)
-                        SMX_DIAG_WEIGHT(Pi, K, k, w);
-                    else
-                        w = (double)Pi[k] * (double)Pi[l];
-                    const double root = sqrt(s * w);
-                    const REAL *x = Xb + i * d;
-                    double *out = S + i * p;
-                    for (smx_int j = 0; j < d; j++)
-                        out[j] = root * (double)x[j];
+                    const REAL *x = X + (i0 + i) * d;
+                    double *o = xd + i * p;
+                    for (smx_int j = 0; j < dx; j++)
+                        o[j] = (double)x[j];
                     if (fit_intercept)
-                        out[d] = root;
+                        o[d] = 1.0;
+                    /* pair weights s_i p_ik p_il, k < l */
+                    const REAL *Pi = P + (i0 + i) * K;
+                    const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
+                    double *w = W + i * nq;
+                    smx_int q = 0;
+                    for (smx_int k = 0; k < K; k++) {
+                        const double sk = s * (double)Pi[k];
+                        for (smx_int l = k + 1; l < K; l++)
+                            w[q++] = sk * (double)Pi[l];
+                    }
+                    /* products x~_a x~_b, b <= a, a in [a0, a1) */
+                    double *mrow = M + i * c;
+                    for (smx_int a = a0; a < a1; a++) {
+                        const double xa = o[a];
+                        double *mm = mrow + a * (a + 1) / 2 - off0;
+                        for (smx_int bb = 0; bb <= a; bb++)
+                            mm[bb] = xa * o[bb];
+                    }
                 }
-                char uplo = 'U', trans = 'N';
-                int pi = (int)p, ri = (int)rows;
-                int ldc = R == 1 ? (int)m : (int)p;
-                double alpha = k == l ? 1.0 : -1.0, beta = 1.0;
-                double *C = R == 1 ? H + k * p * m + l * p : scratch + u * pp;
-                /* Column-major p x p with leading dimension ldc: its upper
-                 * triangle is the C-order lower triangle of the block. */
-                blas->dsyrk(&uplo, &trans, &pi, &ri, &alpha, S, &pi, &beta, C, &ldc);
+                /* C (c x nq, column-major) += M^T W */
+                char ta = 'N', tb = 'T';
+                int ci = (int)c, nqi = (int)nq, ri = (int)rows;
+                double one = 1.0;
+                blas->dgemm(&ta, &tb, &ci, &nqi, &ri, &one, M, &ci, W, &nqi, &one, C, &ci);
             }
+            if (R == 1)
+                smx_gram_scatter(H, C, c, a0, a1, p, K);
         }
-        free(Z);
-        free(shift);
-        free(S);
+        free(xd);
+        free(M);
+        free(W);
+        free(acc);
     }
-    if (status == SMX_OK) {
-        if (R > 1)
-            smx_hess_reduce(H, scratch, K, p, pk, pl, npairs, R, nt);
-        smx_hess_finalize(H, K, p, pk, pl, npairs, nt);
-    }
-    free(scratch);
-    free(pk);
+    if (status == SMX_OK && R > 1)
+        smx_gram_reduce_scatter(H, part, &plan, p, K, nt);
+    free(P);
+    free(part);
+    smx_gram_plan_free(&plan);
     return status;
 }
 
