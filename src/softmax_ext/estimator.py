@@ -65,9 +65,14 @@ except ImportError:  # pragma: no cover - removed when solvers are merged
             loss, grad = objective.loss_gradient(w.reshape(shape))
             return loss, np.asarray(grad, dtype=np.float64).ravel()
 
+        if max_iter == 0:
+            loss, grad = fun(x0)
+            warnings.warn("max_iter=0: no iteration was run.", ConvergenceWarning)
+            return _FallbackResult(x0.reshape(shape).astype(objective.dtype), 0, False, loss,
+                                   float(np.max(np.abs(grad))), objective.n_passes_over_X, [])
         res = minimize(fun, x0, method="L-BFGS-B", jac=True,
                        options={"maxiter": max_iter, "maxls": 50, "gtol": tol,
-                                "ftol": 64 * np.finfo(float).eps})
+                                "ftol": 0.0})
         converged = bool(res.success)
         n_iter = min(int(res.nit), max_iter)
         if not converged:
@@ -292,14 +297,18 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             return None
         if self.fit_intercept:
             coef = np.concatenate([coef, np.asarray(self.intercept_)[:, None]], axis=1)
-        n_rows = 1 if n_classes == 2 else n_classes
-        expected = (n_rows, n_features + int(self.fit_intercept))
-        if coef.shape != expected:
+        p = n_features + int(self.fit_intercept)
+        if n_classes == 2:
+            ok, expected = coef.shape == (1, p), f"({p},) or (1, {p})"
+        else:
+            ok, expected = coef.shape == (n_classes, p), f"{(n_classes, p)}"
+        if not ok:
+            # scikit-learn's message, then why and what to do.
             raise ValueError(
-                f"Initialization coef is of shape {coef.shape}, expected shape "
-                f"{expected} (warm_start reuses coef_ and intercept_ of the previous "
-                "fit, which had a different number of classes or features; set "
-                "warm_start=False to start from zero)."
+                f"Initialization coef is of shape {coef.shape}, expected shape {expected}. "
+                "warm_start=True reuses coef_ and intercept_ of the previous fit, which "
+                "had a different number of classes or features; set warm_start=False to "
+                "start from zero."
             )
         return np.asarray(coef, dtype=np.float64)
 
