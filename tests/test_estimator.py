@@ -163,17 +163,22 @@ def test_parity_with_logistic_regression(name, solver, fit_intercept):
         assert_array_equal(est.intercept_, np.zeros_like(est.intercept_))
 
 
-@pytest.mark.parametrize("weights", ["sample_weight", "balanced", "dict+sample_weight"])
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("name", ["wine", "breast_cancer", "sparse_multi", "dense_binary"])
+@pytest.mark.parametrize("name, weights", [
+    ("wine", "sample_weight"), ("breast_cancer", "balanced"),
+    ("sparse_multi", "dict+sample_weight"), ("dense_binary", "dict+sample_weight"),
+    ("sparse_binary", "sample_weight"), ("dense_multi", "balanced"),
+])
 def test_parity_with_weights(name, solver, weights):
     est = ours(name, solver, weights=weights)
     assert_same_model(est, reference(name, weights=weights), dataset(name)[0])
 
 
-@pytest.mark.parametrize("C", [1e-3, 0.1, 100.0])
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("name", ["wine", "breast_cancer", "sparse_binary"])
+@pytest.mark.parametrize("name, C", [
+    ("wine", 1e-3), ("breast_cancer", 100.0), ("sparse_binary", 1e-3), ("iris", 100.0),
+    ("dense_multi", 0.1),
+])
 def test_parity_over_C(name, solver, C):
     est = ours(name, solver, C=C)
     assert_same_model(est, reference(name, C=C), dataset(name)[0])

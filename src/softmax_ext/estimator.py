@@ -19,12 +19,9 @@ Two parametrisations, as in scikit-learn:
 """
 
 import numbers
-import warnings
-from collections import namedtuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -33,59 +30,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .objective import FixedClassLoss, MultinomialLoss
+from .solvers import solve as _solve
 from .special import log_softmax, softmax
 
 __all__ = ["SoftmaxRegression"]
 
 SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
-
-# --------------------------------------------------------------------------
-# TEMPORARY FALLBACK, used only while ``softmax_ext.solvers`` does not exist:
-# scipy's L-BFGS-B on the objective with scikit-learn's lbfgs options.  To be
-# removed once the solvers module is merged into main.
-# --------------------------------------------------------------------------
-try:
-    from .solvers import solve as _solve
-except ImportError:  # pragma: no cover - removed when solvers are merged
-    _FallbackResult = namedtuple(
-        "_FallbackResult",
-        "coef n_iter converged loss grad_max n_passes_over_X history",
-    )
-
-    def _solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100,
-               verbose=0, callback=None):
-        """Stand-in for ``softmax_ext.solvers.solve``: L-BFGS-B for every solver name."""
-        from scipy.optimize import minimize
-
-        shape = objective.coef_shape
-        x0 = (np.zeros(int(np.prod(shape))) if coef0 is None
-              else np.asarray(coef0, dtype=np.float64).ravel())
-
-        def fun(w):
-            loss, grad = objective.loss_gradient(w.reshape(shape))
-            return loss, np.asarray(grad, dtype=np.float64).ravel()
-
-        if max_iter == 0:
-            loss, grad = fun(x0)
-            warnings.warn("max_iter=0: no iteration was run.", ConvergenceWarning)
-            return _FallbackResult(x0.reshape(shape).astype(objective.dtype), 0, False, loss,
-                                   float(np.max(np.abs(grad))), objective.n_passes_over_X, [])
-        res = minimize(fun, x0, method="L-BFGS-B", jac=True,
-                       options={"maxiter": max_iter, "maxls": 50, "gtol": tol,
-                                "ftol": 0.0})
-        converged = bool(res.success)
-        n_iter = min(int(res.nit), max_iter)
-        if not converged:
-            warnings.warn(
-                f"The solver stopped after {n_iter} iterations without converging "
-                f"({res.message}). Increase max_iter or scale the data.",
-                ConvergenceWarning,
-            )
-        grad = res.jac if res.jac is not None else fun(res.x)[1]
-        return _FallbackResult(res.x.reshape(shape).astype(objective.dtype), n_iter,
-                               converged, float(res.fun), float(np.max(np.abs(grad))),
-                               objective.n_passes_over_X, [])
-# --------------------------------------------------------------------------
 
 
 class SoftmaxRegression(ClassifierMixin, BaseEstimator):
