@@ -19,9 +19,9 @@ HERE = Path(__file__).resolve().parent
 SRC = str(HERE.parent / "src")
 
 
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [0])
 def test_random_malformed_inputs_never_crash(seed):
-    n_cases = 300
+    n_cases = 400
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([SRC, env.get("PYTHONPATH", "")])
     proc = subprocess.run(
