@@ -513,6 +513,27 @@ def test_class_weight_errors():
         SoftmaxRegression(class_weight={0: 0.0, 1: 0.0, 2: 0.0}).fit(X_OK, Y_OK)
 
 
+def test_extreme_weights_and_C_are_rejected_clearly():
+    with pytest.raises(ValueError, match="sample weights sum to inf"):
+        SoftmaxRegression().fit(X_OK, Y_OK, sample_weight=np.full(8, 1e308))
+    with pytest.raises(ValueError, match="overflows: C or the sample weights are too small"):
+        SoftmaxRegression(C=1e-300).fit(X_OK, Y_OK, sample_weight=np.full(8, 1e-300))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_values_too_large_for_the_objective_warn_and_stay_finite(solver):
+    """A finite X whose products overflow: the solvers cannot move, say so with a
+    ConvergenceWarning that suggests scaling, and the model stays finite."""
+    X = X_OK.copy()
+    X[0, 0] = 1e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's overflow notices
+        with pytest.warns(ConvergenceWarning, match="scale"):
+            est = SoftmaxRegression(max_iter=20, solver=solver).fit(X, Y_OK)
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
+    assert np.all(np.isfinite(est.predict_proba(X_OK)))
+
+
 def test_predict_errors():
     est = SoftmaxRegression()
     for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):

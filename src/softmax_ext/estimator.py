@@ -204,7 +204,18 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 "The sample weights (times the class weights) sum to zero: there is "
                 "nothing to fit."
             )
-        l2 = 0.0 if np.isinf(self.C) else 1.0 / (self.C * sw_sum)
+        if not np.isfinite(sw_sum):
+            raise ValueError(
+                f"The sample weights sum to {sw_sum}: rescale them (only their ratios and "
+                "C * sum(sample_weight) matter)."
+            )
+        denominator = float(self.C) * sw_sum
+        l2 = 0.0 if np.isinf(self.C) else (1.0 / denominator if denominator > 0 else np.inf)
+        if not np.isfinite(l2):
+            raise ValueError(
+                f"The penalty strength 1 / (C * sum(sample_weight)) = 1 / ({self.C!r} * "
+                f"{sw_sum!r}) overflows: C or the sample weights are too small."
+            )
 
         is_binary = n_classes == 2
         coef0 = self._warm_start_coef(n_classes, n_features) if self.warm_start else None
