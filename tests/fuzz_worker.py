@@ -225,6 +225,16 @@ def predict_case(rng, est):
     return getattr(est, method)(X)
 
 
+def check_consistent(est):
+    """A fitted model (even after a failed refit) must be internally consistent."""
+    if est is None or not hasattr(est, "coef_"):
+        return
+    k = len(est.classes_)
+    assert est.coef_.shape == (1 if k == 2 else k, est.n_features_in_), vars(est)
+    assert est.intercept_.shape == (est.coef_.shape[0],), vars(est)
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_)), vars(est)
+
+
 def main(seed, n_cases):
     rng = np.random.default_rng(seed)
     rejected = fits = predictions = 0
@@ -238,6 +248,7 @@ def main(seed, n_cases):
                 fits += 1
             except (ValueError, TypeError):
                 rejected += 1
+            check_consistent(fitted)
             target = fitted if (fitted is not None and rng.random() < 0.8) else \
                 SoftmaxRegression()
             try:

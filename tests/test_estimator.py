@@ -414,6 +414,26 @@ def test_warm_start_with_changed_classes_like_sklearn():
     assert est.coef_.shape == (1, 4)
 
 
+def test_failed_refit_leaves_the_fitted_model_intact():
+    X, y = dataset("iris")
+    est = SoftmaxRegression(warm_start=True, max_iter=500).fit(X, y)
+    before = est.predict_proba(X)
+    state = {k: v for k, v in vars(est).items() if k.endswith("_")}
+    with pytest.raises(ValueError, match="Initialization coef"):
+        est.fit(X[:, :3], y)  # warm start from 4 features to 3
+    with pytest.raises(ValueError, match="only one class"):
+        est.fit(X[:, :2], np.zeros(len(y)))
+    assert {k: v for k, v in vars(est).items() if k.endswith("_")}.keys() == state.keys()
+    assert est.n_features_in_ == 4
+    assert_array_equal(est.predict_proba(X), before)
+    fresh = SoftmaxRegression()
+    with pytest.raises(ValueError):
+        fresh.fit(X, np.zeros(len(y)))
+    assert not hasattr(fresh, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+
+
 def test_warm_start_when_fit_intercept_changes():
     X, y = dataset("wine")
     est = SoftmaxRegression(warm_start=True, fit_intercept=False, tol=OUR_TOL).fit(X, y)

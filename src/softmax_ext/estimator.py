@@ -161,7 +161,23 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : SoftmaxRegression
+
+        Notes
+        -----
+        A fit that raises leaves a previously fitted model as it was
+        (``validate_data`` records ``n_features_in_`` before the checks that
+        can fail, which would otherwise leave it inconsistent with ``coef_``).
         """
+        fitted = {k: v for k, v in vars(self).items() if k.endswith("_")}
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            for key in [k for k in vars(self) if k.endswith("_")]:
+                delattr(self, key)
+            vars(self).update(fitted)
+            raise
+
+    def _fit(self, X, y, sample_weight):
         X, y = validate_data(
             self, X, y,
             accept_sparse="csr",
