@@ -46,7 +46,8 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
                 SMX_FN(smx_block_exp)(Zb, rows, K, 0, Pb, shift, sum);
                 SMX_FN(smx_block_normalize)(Pb, rows, K, sum);
             } else {
-                SMX_FN(smx_block_exp)(Zb, rows, K, 1, E, shift, sum);
+                /* Only the sums are needed: no exponentials are stored. */
+                SMX_FN(smx_block_sumexp)(Zb, rows, K, 1, E, shift, sum);
                 if (what == SMX_LSE) {
                     for (smx_int i = 0; i < rows; i++)
                         out[i0 + i] = (REAL)(shift[i] + log(sum[i]));
@@ -122,7 +123,10 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
             REAL *Eb = R != NULL ? R + i0 * K : E;
             double *sum = shift + bs;
             double block_loss = 0.0;
-            SMX_FN(smx_block_exp)(Zb, rows, K, 1, Eb, shift, sum);
+            if (R != NULL)
+                SMX_FN(smx_block_exp)(Zb, rows, K, 1, Eb, shift, sum);
+            else
+                SMX_FN(smx_block_sumexp)(Zb, rows, K, 1, Eb, shift, sum);
             for (smx_int i = 0; i < rows; i++) {
                 const int64_t yi = y[i0 + i];
                 const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
