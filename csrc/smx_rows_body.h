@@ -31,26 +31,24 @@ SMX_INLINE void SMX_FN(smx_block_exp_impl)(
     const REAL *Z, smx_int rows, smx_int K, int finite_shift,
     REAL *E, double *shift, double *sum, int store)
 {
-    const int fused = K >= SMX_FUSED_MIN_K;
-    int all_fast = 1;
-    for (smx_int i = 0; i < rows; i++) {
-        const REAL *z = Z + i * K;
-        REAL *e = E + i * K;
-        REAL mx = z[0], mn = z[0];
-        /* A NaN the max may skip still reaches the sum below. */
+    if (K >= SMX_FUSED_MIN_K) {
+        for (smx_int i = 0; i < rows; i++) {
+            const REAL *z = Z + i * K;
+            REAL *e = E + i * K;
+            REAL mx = z[0], mn = z[0];
+            /* A NaN the max may skip still reaches the sum below. */
 #pragma omp simd reduction(max:mx) reduction(min:mn)
-        for (smx_int k = 1; k < K; k++) {
-            mx = z[k] > mx ? z[k] : mx;
-            mn = z[k] < mn ? z[k] : mn;
-        }
-        REAL m = mx;
-        if (finite_shift && !isfinite(m))
-            m = 0;
-        shift[i] = (double)m;
-        /* Comparisons with NaN are false: such rows take the full path. */
-        const int fast = (double)mn - (double)m >= SMX_EXP_FAST_LO &&
-                         (double)mx - (double)m <= SMX_EXP_FAST_HI;
-        if (fused) {
+            for (smx_int k = 1; k < K; k++) {
+                mx = z[k] > mx ? z[k] : mx;
+                mn = z[k] < mn ? z[k] : mn;
+            }
+            REAL m = mx;
+            if (finite_shift && !isfinite(m))
+                m = 0;
+            shift[i] = (double)m;
+            /* Comparisons with NaN are false: such rows take the full path. */
+            const int fast = (double)mn - (double)m >= SMX_EXP_FAST_LO &&
+                             (double)mx - (double)m <= SMX_EXP_FAST_HI;
             double s = 0.0;
             if (fast && store) {
 #pragma omp simd reduction(+:s)
@@ -74,16 +72,34 @@ SMX_INLINE void SMX_FN(smx_block_exp_impl)(
                 }
             }
             sum[i] = s;
-        } else {
-            all_fast &= fast;
-            for (smx_int k = 0; k < K; k++)
-                e[k] = z[k] - m;
         }
-    }
-    if (fused)
         return;
-    /* One flat loop over the whole block: long enough to vectorise well
-     * even when K is small. */
+    }
+    /* Narrow rows: loops across rows (each lane a row), then one flat exp
+     * loop over the whole block, long enough to vectorise well. */
+    int all_fast = 1;
+#pragma omp simd reduction(&:all_fast)
+    for (smx_int i = 0; i < rows; i++) {
+        const REAL *z = Z + i * K;
+        REAL mx = z[0], mn = z[0];
+        for (smx_int k = 1; k < K; k++) {
+            mx = z[k] > mx ? z[k] : mx;
+            mn = z[k] < mn ? z[k] : mn;
+        }
+        REAL m = mx;
+        if (finite_shift && !isfinite(m))
+            m = 0;
+        shift[i] = (double)m;
+        all_fast &= (double)mn - (double)m >= SMX_EXP_FAST_LO &&
+                    (double)mx - (double)m <= SMX_EXP_FAST_HI;
+    }
+    for (smx_int i = 0; i < rows; i++) {
+        const REAL *z = Z + i * K;
+        REAL *e = E + i * K;
+        const REAL m = (REAL)shift[i];
+        for (smx_int k = 0; k < K; k++)
+            e[k] = z[k] - m;
+    }
     smx_int len = rows * K;
     if (all_fast) {
 #pragma omp simd
@@ -94,10 +110,10 @@ SMX_INLINE void SMX_FN(smx_block_exp_impl)(
         for (smx_int j = 0; j < len; j++)
             E[j] = SMX_EXP(E[j]);
     }
+#pragma omp simd
     for (smx_int i = 0; i < rows; i++) {
         const REAL *e = E + i * K;
         double s = 0.0;
-#pragma omp simd reduction(+:s)
         for (smx_int k = 0; k < K; k++)
             s += (double)e[k];
         sum[i] = s;
