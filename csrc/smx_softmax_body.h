@@ -24,7 +24,9 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
 
 #pragma omp parallel num_threads(nt)
     {
-        /* Per-thread scratch, one block's worth: row shifts and sums, and
+        /* Blocks are handed out dynamically: on a shared machine a thread
+         * that loses its core does not hold the other up at the end.
+         * Per-thread scratch, one block's worth: row shifts and sums, and
          * the exponentials when they do not go straight into `out`. */
         double *shift = malloc(2 * (size_t)bs * sizeof(double));
         REAL *E = what == SMX_SOFTMAX ? NULL : malloc((size_t)bs * K * sizeof(REAL));
@@ -33,7 +35,7 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
 #pragma omp atomic write
             status = SMX_ENOMEM;
         }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
         for (smx_int b = 0; b < nb; b++) {
             if (!ok)
                 continue;
@@ -53,13 +55,17 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
                         out[i0 + i] = (REAL)(shift[i] + log(sum[i]));
                 } else {
                     for (smx_int i = 0; i < rows; i++) {
-                        /* (z - shift) - log(sum): the difference first keeps
-                         * full relative accuracy when z is near the max. */
-                        const double ls = log(sum[i]);
+                        /* (z - shift) - log(sum), in REAL: z - shift <= 0
+                         * <= log(sum) (or a term is infinite or NaN), so
+                         * the subtraction never cancels and each rounding
+                         * costs at most half an ulp of the result. */
+                        const REAL m = (REAL)shift[i];
+                        const REAL ls = (REAL)log(sum[i]);
                         const REAL *z = Zb + i * K;
                         REAL *o = out + (i0 + i) * K;
+#pragma omp simd
                         for (smx_int k = 0; k < K; k++)
-                            o[k] = (REAL)(((double)z[k] - shift[i]) - ls);
+                            o[k] = (z[k] - m) - ls;
                     }
                 }
             }
@@ -113,7 +119,7 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
 #pragma omp atomic write
             status = SMX_ENOMEM;
         }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
         for (smx_int b = 0; b < nb; b++) {
             if (!ok)
                 continue;
