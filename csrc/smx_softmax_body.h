@@ -10,6 +10,19 @@ static smx_int SMX_FN(smx_block_rows)(smx_int K)
     return rows > 0 ? rows : 1;
 }
 
+/* Blocks per scheduling chunk: chunks span about 2 MiB of output, so that
+ * two threads rarely write (and page-fault) into the same transparent huge
+ * page of a fresh output at once, which costs much kernel time; at least 8
+ * chunks per thread remain for balance when a thread loses its core. */
+static int SMX_FN(smx_chunk_blocks)(smx_int block_elems, smx_int nb, int nt)
+{
+    smx_int c = ((smx_int)2 << 20) / ((smx_int)sizeof(REAL) * (block_elems > 0 ? block_elems : 1));
+    smx_int cap = nb / (8 * (smx_int)nt);
+    if (c > cap)
+        c = cap;
+    return c > 1 ? (int)c : 1;
+}
+
 /* The three row-wise transforms share one driver; `what` (SMX_LSE,
  * SMX_SOFTMAX, SMX_LOGSOFTMAX, see smx_softmax.c) selects the output. */
 static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
@@ -20,6 +33,7 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
     const smx_int bs = SMX_FN(smx_block_rows)(K);
     const smx_int nb = (n + bs - 1) / bs;
     const int nt = smx_clamp_threads(n_threads, nb);
+    const int chunk = SMX_FN(smx_chunk_blocks)(bs * K, nb, nt);
     int status = SMX_OK;
 
 #pragma omp parallel num_threads(nt)
@@ -35,7 +49,7 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
 #pragma omp atomic write
             status = SMX_ENOMEM;
         }
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, chunk)
         for (smx_int b = 0; b < nb; b++) {
             if (!ok)
                 continue;
@@ -105,6 +119,7 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
     const smx_int bs = SMX_FN(smx_block_rows)(K);
     const smx_int nb = (n + bs - 1) / bs;
     const int nt = smx_clamp_threads(n_threads, nb);
+    const int chunk = SMX_FN(smx_chunk_blocks)(bs * K, nb, nt);
     double *partial = malloc((size_t)nb * sizeof(double));
     if (partial == NULL)
         return SMX_ENOMEM;
@@ -119,7 +134,7 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
 #pragma omp atomic write
             status = SMX_ENOMEM;
         }
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(dynamic, chunk)
         for (smx_int b = 0; b < nb; b++) {
             if (!ok)
                 continue;
