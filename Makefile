@@ -35,7 +35,7 @@ test: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP)
 	mkdir -p bench/results
-	cd bench && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(abspath $(PY)) -m pytest -q -p no:cacheprovider --benchmark-only \
+	cd bench && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(abspath $(PY)) -m pytest -p no:cacheprovider --benchmark-only \
 		--benchmark-storage=file://./results --benchmark-save=run \
 		--benchmark-columns=min,median,max,rounds --benchmark-sort=name \
 		$$(ls results/*/*.json >/dev/null 2>&1 && echo --benchmark-compare) $(BENCH_ARGS) .

@@ -3,8 +3,9 @@
  * libm's exp() is a scalar call, so a loop over it runs one element at a
  * time; these inline versions use Cody-Waite range reduction, a polynomial
  * on |r| <= ln(2)/2 and an exponent built from integer bits, which the
- * compiler turns into SIMD code.  Accuracy: about 1 ulp (double) and 1 ulp
- * (float) over the full range.  Special values follow exp(): NaN -> NaN,
+ * compiler turns into SIMD code.  Accuracy over the full range, measured by
+ * tests/test_exp.py: within 2.5 ulps (double; 2.2 seen) and 1.5 ulps (float;
+ * 0.9 seen).  Special values follow exp(): NaN -> NaN,
  * -inf -> 0, +inf -> +inf, underflow to subnormals and 0, overflow to inf.
  */
 #ifndef SMX_MATH_H
