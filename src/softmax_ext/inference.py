@@ -85,6 +85,10 @@ _NULL_COMPONENT = 1e-6
 # Warn when one Newton step from the given coefficients would move some
 # parameter by more than this many standard errors.
 _OPTIMALITY_SE = 1e-2
+# Mean log-likelihood per observation above which (C = inf) the fit is
+# reported as near-perfect prediction: every sample's class predicted with
+# probability ~0.9999 on average, the signature of (near-)separation.
+_SEPARATION_MEAN_LLF = -1e-4
 # Elements of the per-block score matrix (rows * parameters) for HC0.
 _BLOCK_ELEMENTS = 1 << 20
 
@@ -555,6 +559,14 @@ def multinomial_inference(X, y, coef, intercept=None, *, classes=None, sample_we
     Xv = _validate_X(X)
     n, d = Xv.shape
     full_rows = _as_coef(coef, intercept, fit_intercept, d)
+    if feature_names is None:
+        names = [f"x{j}" for j in range(d)]
+    else:
+        names = [str(f) for f in feature_names]
+        if len(names) != d:
+            raise ValueError(f"feature_names has {len(names)} names, X has {d} features.")
+    if fit_intercept:
+        names.append("intercept")
     rows = full_rows.shape[0]
 
     if classes is not None:
@@ -638,9 +650,12 @@ def multinomial_inference(X, y, coef, intercept=None, *, classes=None, sample_we
             f"the information matrix is ill-conditioned (condition number {cond:.2g} after "
             "scaling to unit diagonal): standard errors may have few correct digits "
             "(near-collinear features or near-separated classes)")
-    if np.isinf(C) and llf > -1e-8 * max(S, 1.0):
-        problems.append("every sample is predicted with probability 1: the classes are "
-                        "perfectly separated and the maximum-likelihood estimate does not exist")
+    if np.isinf(C) and llf > _SEPARATION_MEAN_LLF * S:
+        problems.append(
+            f"the samples are predicted almost perfectly (mean log-likelihood {llf / S:.2g}): "
+            "the classes look (nearly) separated, the maximum-likelihood estimate may not "
+            "exist, and the coefficients and standard errors grow with the solver's "
+            "iterations; use a finite C")
 
     if cov_type == "HC0":
         meat = _score_outer(base, fixed.full(gamma).astype(np.float64), free, sw)
@@ -665,15 +680,6 @@ def multinomial_inference(X, y, coef, intercept=None, *, classes=None, sample_we
             "assumes an optimum (refit with a smaller tol or more max_iter)")
     for msg in problems:
         warnings.warn(msg[0].upper() + msg[1:] + ".", InferenceWarning, stacklevel=2)
-
-    if feature_names is None:
-        names = [f"x{j}" for j in range(d)]
-    else:
-        names = [str(f) for f in feature_names]
-        if len(names) != d:
-            raise ValueError(f"feature_names has {len(names)} names, X has {d} features.")
-    if fit_intercept:
-        names.append("intercept")
 
     rank = _design_rank(Xv, sw, fit_intercept)
     return InferenceResult(
@@ -709,7 +715,7 @@ def _fit_reference(X, y, *, sample_weight=None, C=np.inf, fit_intercept=True, re
         except np.linalg.LinAlgError:
             step = -np.linalg.lstsq(H, g, rcond=None)[0]
         dec = -g @ step
-        if dec / 2 < tol * max(1.0, abs(loss)):
+        if not dec > 0:  # at the optimum to rounding
             break
         t = 1.0
         while True:
@@ -719,6 +725,10 @@ def _fit_reference(X, y, *, sample_weight=None, C=np.inf, fit_intercept=True, re
                 break
             t *= 0.5
         coef, loss, grad = new, new_loss, new_grad
+        # Newton converges quadratically: a full step this small leaves an
+        # error far below it.
+        if t == 1.0 and np.abs(step).max() < tol * (1.0 + np.abs(coef).max()):
+            break
     return coef
 
 
