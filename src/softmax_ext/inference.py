@@ -721,7 +721,11 @@ def _fit_reference(X, y, *, sample_weight=None, C=np.inf, fit_intercept=True, re
         while True:
             new = coef + t * step.reshape(coef.shape)
             new_loss, new_grad = obj.loss_gradient(new)
-            if new_loss <= loss - 1e-4 * t * dec or t < 1e-10:
+            # Armijo, or a change below rounding of the loss (near the optimum
+            # the decrease is not measurable; the full step is then right).
+            if (new_loss <= loss - 1e-4 * t * dec
+                    or new_loss - loss <= 8 * np.finfo(np.float64).eps * abs(loss)
+                    or t < 1e-10):
                 break
             t *= 0.5
         coef, loss, grad = new, new_loss, new_grad
