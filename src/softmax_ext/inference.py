@@ -681,7 +681,10 @@ def multinomial_inference(X, y, coef, intercept=None, *, classes=None, sample_we
     for msg in problems:
         warnings.warn(msg[0].upper() + msg[1:] + ".", InferenceWarning, stacklevel=2)
 
-    rank = _design_rank(Xv, sw, fit_intercept)
+    # statsmodels counts parameters by rank([X, 1]).  A rank-deficient design
+    # makes the information singular, so a non-singular one means full rank and
+    # the (slower) QR over X is only needed in the singular case.
+    rank = p if not undefined.any() else _design_rank(Xv, sw, fit_intercept)
     return InferenceResult(
         params=np.ascontiguousarray(gamma.T), cov=cov, llf=llf, llnull=llnull, nobs=S,
         k_params=rank * J, classes=labels, reference=reference, exog_names=names,
