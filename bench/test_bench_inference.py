@@ -49,7 +49,10 @@ def fit_ours(X, y):
     try:
         from softmax_ext.solvers import solve
         obj = FixedClassLoss(MultinomialLoss(X, y, n_classes=K), fixed=0)
-        return solve(obj, solver="newton-cholesky", tol=1e-10, max_iter=100).coef
+        # max|grad| <= 1e-8 on the normalised objective: Newton is then at
+        # |grad| ~1e-10 (quadratic convergence), as converged as statsmodels'
+        # default stop (parameter change < 1e-8); test_results_agree checks it.
+        return solve(obj, solver="newton-cholesky", tol=1e-8, max_iter=100).coef
     except (ImportError, NotImplementedError, ValueError):
         return _fit_reference(X, y, n_classes=K)
 
