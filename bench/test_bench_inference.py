@@ -49,10 +49,11 @@ def fit_ours(X, y):
     try:
         from softmax_ext.solvers import solve
         obj = FixedClassLoss(MultinomialLoss(X, y, n_classes=K), fixed=0)
-        # max|grad| <= 1e-8 on the normalised objective: Newton is then at
-        # |grad| ~1e-10 (quadratic convergence), as converged as statsmodels'
-        # default stop (parameter change < 1e-8); test_results_agree checks it.
-        return solve(obj, solver="newton-cholesky", tol=1e-8, max_iter=100).coef
+        # max|grad| <= 1e-10 on the normalised objective.  At 1e-8 (one Newton
+        # iteration fewer) z values agree with statsmodels to ~3e-8, but a
+        # p-value of 3e-118 (z = 23) amplifies that to 1.6e-5 relative, beyond
+        # the 1e-5 that test_results_agree demands.
+        return solve(obj, solver="newton-cholesky", tol=1e-10, max_iter=100).coef
     except (ImportError, NotImplementedError, ValueError):
         return _fit_reference(X, y, n_classes=K)
 
