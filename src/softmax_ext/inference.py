@@ -431,7 +431,10 @@ def _invert_information(H):
             anorm = np.max(np.sum(np.abs(Hs), axis=0))
             rcond, info = scipy.linalg.lapack.dpocon(cf[0], anorm, uplo="L")
             if info == 0 and rcond > _SINGULAR_RTOL * 10:
-                inv = scipy.linalg.cho_solve(cf, np.eye(m), check_finite=False)
+                inv, info = scipy.linalg.lapack.dpotri(cf[0], lower=1)
+                if info != 0:
+                    raise np.linalg.LinAlgError("dpotri failed")
+                inv = np.tril(inv) + np.tril(inv, -1).T
                 cov = inv * scale[:, None] * scale[None, :]
                 # 1-norm condition estimate of the scaled matrix.
                 return 0.5 * (cov + cov.T), undefined, 1.0 / rcond
@@ -621,7 +624,13 @@ def multinomial_inference(X, y, coef, intercept=None, *, classes=None, sample_we
     penalised = np.ones(p)
     if fit_intercept:
         penalised[-1] = 0.0
-    prior_precision = lam * np.kron(precision, np.diag(penalised))
+    m = J * p
+    prior_precision = np.zeros((m, m))
+    if lam > 0:
+        w_idx = np.flatnonzero(penalised)
+        for a in range(J):
+            for b in range(J):
+                prior_precision[a * p + w_idx, b * p + w_idx] = lam * precision[a, b]
 
     fixed = FixedClassLoss(base, fixed=reference)
     gamma_x = gamma.astype(base.dtype)
