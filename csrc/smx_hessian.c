@@ -19,27 +19,13 @@
 
 /* ---- helpers that do not depend on REAL ------------------------------ */
 
-/* Rows of a Hessian block: the scaled copy of the block (rows x p doubles)
- * is about SMX_HESS_BLOCK_ELEMS elements, 256 KiB, so it stays in L2 while
- * the K(K+1)/2 SYRKs of the block read it. */
-#define SMX_HESS_BLOCK_ELEMS 32768
-/* The Hessian is split into units (class pair, row group); with few class
- * pairs the rows are split too, into this many units at least, so that two
+/* The Hessian is split into units (chunk of feature pairs or class pair,
+ * row group); with few of them the rows are split too, into this many units at least, so that two
  * or more threads have work.  Fixed, so results do not depend on threads. */
 #define SMX_HESS_MIN_UNITS 8
 /* Hessian-vector products sum over row groups: at most this many groups,
  * each with its own (K, p) accumulator, summed in group order. */
 #define SMX_HESSP_GROUPS 32
-
-static smx_int smx_hess_block_rows(smx_int p)
-{
-    smx_int rows = SMX_HESS_BLOCK_ELEMS / (p > 0 ? p : 1);
-    if (rows < 16)
-        rows = 16;
-    if (rows > 2048)
-        rows = 2048;
-    return rows;
-}
 
 static smx_int smx_rows_for(smx_int K)
 {

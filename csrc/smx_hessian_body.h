@@ -2,39 +2,59 @@
  * SMX_EXP, SMX_GEMM and SMX_DOUBLE (dense kernels), and again with
  * SMX_CSR_INDEX and SMX_CFN defined (CSR kernels); see smx_hessian.c.
  *
- * Hessian assembly
- * ----------------
- * H = sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T has, for classes
- * k <= l, the p x p block
+ * Hessian assembly, dense X
+ * -------------------------
+ * H = sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T.  With the
+ * non-negative pair weights w_i,kl = s_i p_ik p_il (k < l) and
+ * A_kl = X~^T diag(w_kl) X~, the p x p blocks are
  *
- *     H_kk = X~^T diag(s p_k (1 - p_k)) X~        (weights >= 0)
- *     H_kl = -X~^T diag(s p_k p_l) X~             (weights <= 0, k != l)
+ *     H_kl = -A_kl  (k != l),     H_kk = sum_{l != k} A_kl
  *
- * so every block is a SYRK of the rows of X~ scaled by the square root of a
- * non-negative weight, with alpha = +1 or -1.  That is K(K+1)/2 SYRKs of
- * p x p per row block: n K(K+1)/2 p^2 flops in all, about n (pK)^2 / 2, half
- * of one SYRK over the Kronecker rows p_i kron x~_i (which computes the
- * symmetric blocks H_kl, k < l, in full) and no n x d temporary: the scaled
- * rows live in one cache-sized buffer per thread.
+ * (p_k (1 - p_k) = p_k sum_{l != k} p_l, so H_kk is a sum of PSD terms: no
+ * cancellation, full relative accuracy even when p_k is close to 1).  So the
+ * distinct numbers of H are the T x nq matrix (T = p(p+1)/2 feature pairs
+ * b <= a, nq = K(K-1)/2 class pairs)
  *
- * The work is split into units = (class pair, row group).  One thread owns a
- * unit and accumulates it over its row blocks in block order, straight into
- * its H block (one row group) or into a p x p partial summed afterwards in
- * row-group order (several row groups, only when there are fewer than
- * SMX_HESS_MIN_UNITS class pairs).  No unit is shared, so the result does
- * not depend on the number of threads, and no thread needs an m x m
- * accumulator of its own: memory is H plus a few row blocks per thread.
- * Each thread recomputes the probabilities of the row blocks it visits (a
- * (rows x d) x (d x K) GEMM, a fraction K / (p K (K+1) / nt) of its work).
+ *     A[(a, b), q] = sum_i (x~_ia x~_ib) w_i,q  =  G^T W
  *
- * Precision: the scaled rows are formed in double from X (float or double)
- * and the SYRKs run in double (dsyrk) for both dtypes.  For float32 X this
- * costs the speed of ssyrk, but the Hessian is then as accurate as for a
- * float64 X holding the same values: the only float32 roundings are in X
- * and in the probabilities (computed in float, ~1e-7 relative), instead of
- * ssyrk sums over hundreds of rows in float (errors growing with the block
- * length, and cancellation between the + and - blocks of H).  The Hessian
- * feeds Cholesky solves and standard errors, where that matters.
+ * with G the n x T matrix of products of each row with itself (the
+ * triangle of x~_i x~_i^T) and W the n x nq weights: one GEMM of shape
+ * (T x rows) (rows x nq) per row block, accumulated in double.  That is
+ * 2 T nq = n p^2 K(K-1)/2 flops in all, about n (pK)^2 / 2 (the bound of a
+ * SYRK over the Kronecker rows p_i kron x~_i is n (pK)^2, with the K
+ * diagonal blocks extra) and it runs at GEMM speed: the small dimension is
+ * nq = 45 for K = 10, not p, whereas K(K+1)/2 SYRKs of p x p per block
+ * measured ~2x slower per flop here.  G is never formed: per row block the
+ * rows of x~ are converted to double into a cache-sized buffer, and the
+ * products of a chunk of T (whole rows a of the triangle, ~SMX_GRAM_CHUNK
+ * entries) are formed into a (rows x chunk) buffer of ~1 MiB that feeds
+ * the GEMM.  The probabilities are computed first, once (n x K, dtype of X).
+ *
+ * Threads: the work is split into units = (chunk of T, row group); chunks
+ * and row groups depend on p and n only (several row groups only when
+ * there are fewer than SMX_HESS_MIN_UNITS chunks, each then with a T-slab
+ * partial summed in row-group order).  A unit is computed by one thread,
+ * over its row blocks in order, into its own accumulator, then scattered
+ * into H (every entry of H is written exactly once, both triangles).  So
+ * the result does not depend on the number of threads, there is no m x m
+ * accumulator per thread (extra memory: a chunk x nq accumulator and a few
+ * cache-sized buffers per thread, plus n x K probabilities), and each
+ * chunk reads X once (the chunk count is ~p/10 reads of X; X is read at
+ * memory speed, the GEMM flops dominate).
+ *
+ * Precision: products x~_a x~_b and weights are formed in double from X
+ * (float or double) and the GEMM runs in double (dgemm) for both dtypes.
+ * For float32 X this forgoes sgemm's speed, but the Hessian is then as
+ * accurate as for a float64 X holding the same values: the only float32
+ * roundings are in X and in the probabilities (computed in float, ~1e-7
+ * relative), not in sums over hundreds of rows.  The Hessian feeds
+ * Cholesky solves and standard errors, where that matters.
+ *
+ * Hessian assembly, CSR X
+ * -----------------------
+ * The same units with class pairs k <= l instead of chunks: per row, w x~ x~^T
+ * is added to the lower triangle of the block (nnz(nnz+1)/2 entries per
+ * class pair), then blocks are mirrored; no densification of X.
  *
  * Hessian-vector product
  * ----------------------
@@ -117,10 +137,11 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
     const smx_int m = K * p;
     if (m <= 0)
         return SMX_OK;
-    memset(H, 0, (size_t)m * m * sizeof(double));
     const smx_int nq = K * (K - 1) / 2;
-    if (n <= 0 || nq == 0)
-        return SMX_OK;   /* one class: the probabilities are all 1, H = 0 */
+    if (n <= 0 || nq == 0) {   /* one class: the probabilities are all 1, H = 0 */
+        memset(H, 0, (size_t)m * m * sizeof(double));
+        return SMX_OK;
+    }
     const smx_int T = p * (p + 1) / 2;
     smx_gram_plan plan;
     int status = smx_gram_plan_make(&plan, p, n, K);
