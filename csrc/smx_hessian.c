@@ -19,27 +19,13 @@
 
 /* ---- helpers that do not depend on REAL ------------------------------ */
 
-/* Rows of a Hessian block: the scaled copy of the block (rows x p doubles)
- * is about SMX_HESS_BLOCK_ELEMS elements, 256 KiB, so it stays in L2 while
- * the K(K+1)/2 SYRKs of the block read it. */
-#define SMX_HESS_BLOCK_ELEMS 32768
-/* The Hessian is split into units (class pair, row group); with few class
- * pairs the rows are split too, into this many units at least, so that two
+/* The Hessian is split into units (chunk of feature pairs, row group);
+ * with few chunks the rows are split too, into this many units at least, so that two
  * or more threads have work.  Fixed, so results do not depend on threads. */
 #define SMX_HESS_MIN_UNITS 8
 /* Hessian-vector products sum over row groups: at most this many groups,
  * each with its own (K, p) accumulator, summed in group order. */
 #define SMX_HESSP_GROUPS 32
-
-static smx_int smx_hess_block_rows(smx_int p)
-{
-    smx_int rows = SMX_HESS_BLOCK_ELEMS / (p > 0 ? p : 1);
-    if (rows < 16)
-        rows = 16;
-    if (rows > 2048)
-        rows = 2048;
-    return rows;
-}
 
 static smx_int smx_rows_for(smx_int K)
 {
@@ -51,93 +37,6 @@ static smx_int smx_rows_for(smx_int K)
 static smx_int smx_group_start(smx_int r, smx_int R, smx_int nb)
 {
     return (r * nb) / R;
-}
-
-/* Group of block b (the inverse of smx_group_start). */
-static smx_int smx_group_of(smx_int b, smx_int R, smx_int nb)
-{
-    smx_int r = (b * R) / nb;
-    while (r > 0 && smx_group_start(r, R, nb) > b)
-        r--;
-    while (r + 1 < R && smx_group_start(r + 1, R, nb) <= b)
-        r++;
-    return r;
-}
-
-/* Class pairs (k, l), k <= l, in row-major order of the upper triangle. */
-static void smx_pairs(smx_int K, smx_int *pk, smx_int *pl)
-{
-    smx_int q = 0;
-    for (smx_int k = 0; k < K; k++)
-        for (smx_int l = k; l < K; l++) {
-            pk[q] = k;
-            pl[q] = l;
-            q++;
-        }
-}
-
-/* Sum of the off-diagonal weight: p_k (1 - p_k) computed as p_k times the
- * sum of the other probabilities, which keeps full relative accuracy when
- * p_k is close to 1. */
-#define SMX_DIAG_WEIGHT(Pi, K, k, out)                 \
-    do {                                               \
-        double other_ = 0.0;                           \
-        for (smx_int j_ = 0; j_ < (K); j_++)           \
-            if (j_ != (k))                             \
-                other_ += (double)(Pi)[j_];            \
-        (out) = (double)(Pi)[k] * other_;              \
-    } while (0)
-
-/* After the units: blocks (k, l), k <= l, hold their C-order lower triangle
- * (row >= column within the block).  Fill the upper triangle of each such
- * block and the transposed blocks (l, k). */
-static void smx_hess_finalize(double *H, smx_int K, smx_int p, const smx_int *pk,
-                              const smx_int *pl, smx_int npairs, int nt)
-{
-    const smx_int m = K * p;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-    for (smx_int q = 0; q < npairs; q++) {
-        double *B = H + pk[q] * p * m + pl[q] * p;
-        for (smx_int a = 0; a < p; a++)
-            for (smx_int b = a + 1; b < p; b++)
-                B[a * m + b] = B[b * m + a];
-        if (pk[q] != pl[q]) {
-            double *T = H + pl[q] * p * m + pk[q] * p;
-            for (smx_int a = 0; a < p; a++)
-                memcpy(T + a * m, B + a * m, (size_t)p * sizeof(double));
-        }
-    }
-}
-
-/* Units of the Hessian: npairs class pairs times R row groups. */
-static smx_int smx_hess_row_groups(smx_int npairs, smx_int nb)
-{
-    smx_int R = npairs >= SMX_HESS_MIN_UNITS ? 1 : (SMX_HESS_MIN_UNITS + npairs - 1) / npairs;
-    if (R > nb)
-        R = nb;
-    return R < 1 ? 1 : R;
-}
-
-/* Sum the row-group partials of each pair into its H block (lower triangle
- * is enough; the full block is summed, it is cheap). */
-static void smx_hess_reduce(double *H, const double *scratch, smx_int K, smx_int p,
-                            const smx_int *pk, const smx_int *pl, smx_int npairs, smx_int R,
-                            int nt)
-{
-    const smx_int m = K * p;
-    const smx_int pp = p * p;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-    for (smx_int q = 0; q < npairs; q++) {
-        double *B = H + pk[q] * p * m + pl[q] * p;
-        for (smx_int a = 0; a < p; a++) {
-            for (smx_int b = 0; b < p; b++) {
-                double s = 0.0;
-                for (smx_int r = 0; r < R; r++)
-                    s += scratch[(q * R + r) * pp + a * p + b];
-                B[a * m + b] = s;
-            }
-        }
-    }
 }
 
 static int smx_fits_int(smx_int v) { return v >= 0 && v <= INT_MAX; }
@@ -188,10 +87,11 @@ static int smx_gram_plan_make(smx_gram_plan *plan, smx_int p, smx_int n, smx_int
     return SMX_OK;
 }
 
-/* Write the H entries of chunk [a0, a1) from C (c x nq, column-major,
- * leading dimension ldc): every entry of H is written by exactly one chunk. */
-static void smx_gram_scatter(double *H, const double *C, smx_int ldc, smx_int a0, smx_int a1,
-                             smx_int p, smx_int K)
+/* Write the H entries of chunk [a0, a1) from C, entry (t, q) at
+ * C[t * ts + q * qs] (dense: column-major c x nq, ts = 1, qs = c; CSR:
+ * row-major, ts = nq, qs = 1): every entry of H is written by one chunk. */
+static void smx_gram_scatter(double *H, const double *C, smx_int ts, smx_int qs, smx_int a0,
+                             smx_int a1, smx_int p, smx_int K)
 {
     const smx_int m = K * p;
     const smx_int off0 = a0 * (a0 + 1) / 2;
@@ -201,7 +101,7 @@ static void smx_gram_scatter(double *H, const double *C, smx_int ldc, smx_int a0
             smx_int q = 0;
             for (smx_int k = 0; k < K; k++) {
                 for (smx_int l = k + 1; l < K; l++, q++) {
-                    const double v = -C[t + q * ldc];
+                    const double v = -C[t * ts + q * qs];
                     H[(k * p + a) * m + l * p + b] = v;
                     H[(k * p + b) * m + l * p + a] = v;
                     H[(l * p + a) * m + k * p + b] = v;
@@ -216,7 +116,7 @@ static void smx_gram_scatter(double *H, const double *C, smx_int ldc, smx_int a0
                     if (l == k)
                         continue;
                     const smx_int lo = l < k ? l : k, hi = l < k ? k : l;
-                    s += C[t + (lo * K - lo * (lo + 1) / 2 + hi - lo - 1) * ldc];
+                    s += C[t * ts + (lo * K - lo * (lo + 1) / 2 + hi - lo - 1) * qs];
                 }
                 H[(k * p + a) * m + k * p + b] = s;
                 H[(k * p + b) * m + k * p + a] = s;
@@ -228,7 +128,7 @@ static void smx_gram_scatter(double *H, const double *C, smx_int ldc, smx_int a0
 /* Several row groups: sum each chunk's partials in row-group order, then
  * scatter.  part holds R slabs of T x nq, chunk ch at offset off0 * nq. */
 static void smx_gram_reduce_scatter(double *H, double *part, const smx_gram_plan *plan,
-                                    smx_int p, smx_int K, int nt)
+                                    smx_int p, smx_int K, int tmajor, int nt)
 {
     const smx_int T = p * (p + 1) / 2, nq = K * (K - 1) / 2;
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
@@ -241,7 +141,7 @@ static void smx_gram_reduce_scatter(double *H, double *part, const smx_gram_plan
             for (smx_int j = 0; j < c * nq; j++)
                 C0[j] += Cr[j];
         }
-        smx_gram_scatter(H, C0, c, a0, a1, p, K);
+        smx_gram_scatter(H, C0, tmajor ? nq : 1, tmajor ? 1 : c, a0, a1, p, K);
     }
 }
 

@@ -2,39 +2,59 @@
  * SMX_EXP, SMX_GEMM and SMX_DOUBLE (dense kernels), and again with
  * SMX_CSR_INDEX and SMX_CFN defined (CSR kernels); see smx_hessian.c.
  *
- * Hessian assembly
- * ----------------
- * H = sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T has, for classes
- * k <= l, the p x p block
+ * Hessian assembly, dense X
+ * -------------------------
+ * H = sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T.  With the
+ * non-negative pair weights w_i,kl = s_i p_ik p_il (k < l) and
+ * A_kl = X~^T diag(w_kl) X~, the p x p blocks are
  *
- *     H_kk = X~^T diag(s p_k (1 - p_k)) X~        (weights >= 0)
- *     H_kl = -X~^T diag(s p_k p_l) X~             (weights <= 0, k != l)
+ *     H_kl = -A_kl  (k != l),     H_kk = sum_{l != k} A_kl
  *
- * so every block is a SYRK of the rows of X~ scaled by the square root of a
- * non-negative weight, with alpha = +1 or -1.  That is K(K+1)/2 SYRKs of
- * p x p per row block: n K(K+1)/2 p^2 flops in all, about n (pK)^2 / 2, half
- * of one SYRK over the Kronecker rows p_i kron x~_i (which computes the
- * symmetric blocks H_kl, k < l, in full) and no n x d temporary: the scaled
- * rows live in one cache-sized buffer per thread.
+ * (p_k (1 - p_k) = p_k sum_{l != k} p_l, so H_kk is a sum of PSD terms: no
+ * cancellation, full relative accuracy even when p_k is close to 1).  So the
+ * distinct numbers of H are the T x nq matrix (T = p(p+1)/2 feature pairs
+ * b <= a, nq = K(K-1)/2 class pairs)
  *
- * The work is split into units = (class pair, row group).  One thread owns a
- * unit and accumulates it over its row blocks in block order, straight into
- * its H block (one row group) or into a p x p partial summed afterwards in
- * row-group order (several row groups, only when there are fewer than
- * SMX_HESS_MIN_UNITS class pairs).  No unit is shared, so the result does
- * not depend on the number of threads, and no thread needs an m x m
- * accumulator of its own: memory is H plus a few row blocks per thread.
- * Each thread recomputes the probabilities of the row blocks it visits (a
- * (rows x d) x (d x K) GEMM, a fraction K / (p K (K+1) / nt) of its work).
+ *     A[(a, b), q] = sum_i (x~_ia x~_ib) w_i,q  =  G^T W
  *
- * Precision: the scaled rows are formed in double from X (float or double)
- * and the SYRKs run in double (dsyrk) for both dtypes.  For float32 X this
- * costs the speed of ssyrk, but the Hessian is then as accurate as for a
- * float64 X holding the same values: the only float32 roundings are in X
- * and in the probabilities (computed in float, ~1e-7 relative), instead of
- * ssyrk sums over hundreds of rows in float (errors growing with the block
- * length, and cancellation between the + and - blocks of H).  The Hessian
- * feeds Cholesky solves and standard errors, where that matters.
+ * with G the n x T matrix of products of each row with itself (the
+ * triangle of x~_i x~_i^T) and W the n x nq weights: one GEMM of shape
+ * (T x rows) (rows x nq) per row block, accumulated in double.  That is
+ * 2 T nq = n p^2 K(K-1)/2 flops in all, about n (pK)^2 / 2 (the bound of a
+ * SYRK over the Kronecker rows p_i kron x~_i is n (pK)^2, with the K
+ * diagonal blocks extra) and it runs at GEMM speed: the small dimension is
+ * nq = 45 for K = 10, not p, whereas K(K+1)/2 SYRKs of p x p per block
+ * measured ~2x slower per flop here.  G is never formed: per row block the
+ * rows of x~ are converted to double into a cache-sized buffer, and the
+ * products of a chunk of T (whole rows a of the triangle, ~SMX_GRAM_CHUNK
+ * entries) are formed into a (rows x chunk) buffer of ~1 MiB that feeds
+ * the GEMM.  The probabilities are computed first, once (n x K, dtype of X).
+ *
+ * Threads: the work is split into units = (chunk of T, row group); chunks
+ * and row groups depend on p and n only (several row groups only when
+ * there are fewer than SMX_HESS_MIN_UNITS chunks, each then with a T-slab
+ * partial summed in row-group order).  A unit is computed by one thread,
+ * over its row blocks in order, into its own accumulator, then scattered
+ * into H (every entry of H is written exactly once, both triangles).  So
+ * the result does not depend on the number of threads, there is no m x m
+ * accumulator per thread (extra memory: a chunk x nq accumulator and a few
+ * cache-sized buffers per thread, plus n x K probabilities), and each
+ * chunk reads X once (the chunk count is ~p/10 reads of X; X is read at
+ * memory speed, the GEMM flops dominate).
+ *
+ * Precision: products x~_a x~_b and weights are formed in double from X
+ * (float or double) and the GEMM runs in double (dgemm) for both dtypes.
+ * For float32 X this forgoes sgemm's speed, but the Hessian is then as
+ * accurate as for a float64 X holding the same values: the only float32
+ * roundings are in X and in the probabilities (computed in float, ~1e-7
+ * relative), not in sums over hundreds of rows.  The Hessian feeds
+ * Cholesky solves and standard errors, where that matters.
+ *
+ * Hessian assembly, CSR X
+ * -----------------------
+ * The same units, plan and scatter; the products of the sparse rows are
+ * added entry pair by entry pair (see smx_hessian_csr below), without
+ * densifying X.
  *
  * Hessian-vector product
  * ----------------------
@@ -117,10 +137,11 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
     const smx_int m = K * p;
     if (m <= 0)
         return SMX_OK;
-    memset(H, 0, (size_t)m * m * sizeof(double));
     const smx_int nq = K * (K - 1) / 2;
-    if (n <= 0 || nq == 0)
-        return SMX_OK;   /* one class: the probabilities are all 1, H = 0 */
+    if (n <= 0 || nq == 0) {   /* one class: the probabilities are all 1, H = 0 */
+        memset(H, 0, (size_t)m * m * sizeof(double));
+        return SMX_OK;
+    }
     const smx_int T = p * (p + 1) / 2;
     smx_gram_plan plan;
     int status = smx_gram_plan_make(&plan, p, n, K);
@@ -206,7 +227,7 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
                 blas->dgemm(&ta, &tb, &ci, &nqi, &ri, &one, M, &ci, W, &nqi, &one, C, &ci);
             }
             if (R == 1)
-                smx_gram_scatter(H, C, c, a0, a1, p, K);
+                smx_gram_scatter(H, C, 1, c, a0, a1, p, K);
         }
         free(xd);
         free(M);
@@ -214,7 +235,7 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
         free(acc);
     }
     if (status == SMX_OK && R > 1)
-        smx_gram_reduce_scatter(H, part, &plan, p, K, nt);
+        smx_gram_reduce_scatter(H, part, &plan, p, K, 0, nt);
     free(P);
     free(part);
     smx_gram_plan_free(&plan);
@@ -381,8 +402,12 @@ int SMX_CFN(smx_probs_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
     return status;
 }
 
-/* Same units as the dense kernel; each row adds w x~ x~^T to the C-order
- * lower triangle of its blocks, touching nnz(nnz+1)/2 entries per pair. */
+/* The Gram formulation of the dense kernel with sparse rows: for each row,
+ * each stored entry (a, x_a) with a in the unit's chunk and each stored
+ * entry (b, x_b), b <= a (a prefix of the sorted row), adds x_a x_b w_i to
+ * the nq-vector of feature pair (a, b): nnz(nnz+1)/2 contiguous axpys of
+ * length nq per row, no densification.  Needs sorted column indices without
+ * duplicates (canonical CSR), which the caller checks. */
 int SMX_CFN(smx_hessian_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
                              const int64_t *indptr, smx_int n, smx_int d, const REAL *sw,
                              const REAL *coef, smx_int K, int fit_intercept, double *H,
@@ -392,99 +417,105 @@ int SMX_CFN(smx_hessian_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
     const smx_int m = K * p;
     if (m <= 0)
         return SMX_OK;
-    const smx_int npairs = K * (K + 1) / 2;
-    const smx_int bs = smx_rows_for(K);
-    const smx_int nb = n > 0 ? (n + bs - 1) / bs : 0;
-    const smx_int R = smx_hess_row_groups(npairs, nb);
-    const smx_int nunits = npairs * R;
-    const smx_int pp = p * p;
-    const int nt = smx_clamp_threads(n_threads, nunits);
-    int status = SMX_OK;
-
-    smx_int *pk = malloc(2 * (size_t)npairs * sizeof(smx_int));
-    double *scratch = R > 1 ? malloc((size_t)nunits * pp * sizeof(double)) : NULL;
-    if (pk == NULL || (R > 1 && scratch == NULL)) {
-        free(pk);
-        free(scratch);
+    const smx_int nq = K * (K - 1) / 2;
+    if (n <= 0 || nq == 0) {
+        memset(H, 0, (size_t)m * m * sizeof(double));
+        return SMX_OK;
+    }
+    const smx_int T = p * (p + 1) / 2;
+    smx_gram_plan plan;
+    int status = smx_gram_plan_make(&plan, p, n, K);
+    if (status != SMX_OK)
+        return status;
+    const smx_int bs = plan.bs, nb = plan.nb, R = plan.R, nchunks = plan.nchunks;
+    const smx_int nunits = nchunks * R;
+    REAL *P = malloc((size_t)n * K * sizeof(REAL));
+    double *part = R > 1 ? malloc((size_t)R * T * nq * sizeof(double)) : NULL;
+    if (P == NULL || (R > 1 && part == NULL)) {
+        free(P);
+        free(part);
+        smx_gram_plan_free(&plan);
         return SMX_ENOMEM;
     }
-    smx_int *pl = pk + npairs;
-    smx_pairs(K, pk, pl);
+    status = SMX_CFN(smx_probs_csr)(data, indices, indptr, n, d, coef, K, fit_intercept, P,
+                                    n_threads);
+    const int nt = smx_clamp_threads(n_threads, nunits);
 
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(nt) if (status == SMX_OK)
     {
-        const int t = omp_get_thread_num();
-        const int ntt = omp_get_num_threads();
-        REAL *Z = malloc((size_t)bs * K * sizeof(REAL));
-        double *shift = malloc(2 * (size_t)bs * sizeof(double));
-        const int ok = Z != NULL && shift != NULL;
-        if (!ok) {
+        double *w = malloc((size_t)nq * sizeof(double));
+        double *acc = R == 1 ? malloc((size_t)plan.cmax * nq * sizeof(double)) : NULL;
+        const int ok = status == SMX_OK && w != NULL && (R > 1 || acc != NULL);
+        if (!ok && status == SMX_OK) {
 #pragma omp atomic write
             status = SMX_ENOMEM;
         }
-        for (smx_int u = t; u < nunits; u += ntt) {
-            if (R == 1) {
-                double *C = H + pk[u] * p * m + pl[u] * p;
-                for (smx_int a = 0; a < p; a++)
-                    memset(C + a * m, 0, (size_t)p * sizeof(double));
-            } else {
-                memset(scratch + u * pp, 0, (size_t)pp * sizeof(double));
-            }
-        }
-        for (smx_int b = 0; ok && b < nb; b++) {
-            const smx_int r = smx_group_of(b, R, nb);
-            int mine = 0;
-            for (smx_int q = 0; q < npairs && !mine; q++)
-                mine = (q * R + r) % ntt == t;
-            if (!mine)
+#pragma omp for schedule(static, 1)
+        for (smx_int u = 0; u < nunits; u++) {
+            if (!ok)
                 continue;
-            const smx_int i0 = b * bs;
-            const smx_int rows = n - i0 < bs ? n - i0 : bs;
-            SMX_CFN(smx_hess_probs_csr_block)(data, indices, indptr, i0, rows, d, coef, K, p,
-                                              fit_intercept, Z, shift);
-            for (smx_int q = 0; q < npairs; q++) {
-                const smx_int u = q * R + r;
-                if (u % ntt != t)
+            const smx_int ch = u / R, r = u % R;
+            const smx_int a0 = plan.rows[ch], a1 = plan.rows[ch + 1];
+            const smx_int off0 = a0 * (a0 + 1) / 2;
+            const smx_int c = a1 * (a1 + 1) / 2 - off0;
+            const int has_icpt = fit_intercept && d >= a0 && d < a1;
+            double *C = R == 1 ? acc : part + r * T * nq + off0 * nq;
+            memset(C, 0, (size_t)c * nq * sizeof(double));
+            const smx_int i1 = smx_group_start(r + 1, R, nb) * bs;
+            const smx_int iend = i1 < n ? i1 : n;
+            for (smx_int i = smx_group_start(r, R, nb) * bs; i < iend; i++) {
+                const int64_t e0 = indptr[i], e1 = indptr[i + 1];
+                /* first stored entry with column >= a0 */
+                int64_t ea = e0;
+                while (ea < e1 && (smx_int)indices[ea] < a0)
+                    ea++;
+                if (!has_icpt && (ea == e1 || (smx_int)indices[ea] >= a1))
                     continue;
-                const smx_int k = pk[q], l = pl[q];
-                const smx_int ld = R == 1 ? m : p;
-                double *C = R == 1 ? H + k * p * m + l * p : scratch + u * pp;
-                for (smx_int i = 0; i < rows; i++) {
-                    const REAL *Pi = Z + i * K;
-                    const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
-                    double w;
-                    if (k == l)
-                        SMX_DIAG_WEIGHT(Pi, K, k, w);
-                    else
-                        w = -(double)Pi[k] * (double)Pi[l];
-                    w *= s;
-                    const int64_t a0 = indptr[i0 + i], a1 = indptr[i0 + i + 1];
-                    for (int64_t a = a0; a < a1; a++) {
-                        const smx_int ja = (smx_int)indices[a];
-                        const double wa = w * (double)data[a];
-                        for (int64_t c = a; c < a1; c++) {
-                            const smx_int jc = (smx_int)indices[c];
-                            const smx_int hi = ja > jc ? ja : jc, lo = ja > jc ? jc : ja;
-                            C[hi * ld + lo] += wa * (double)data[c];
-                        }
-                        if (fit_intercept)
-                            C[d * ld + ja] += wa;
+                const REAL *Pi = P + i * K;
+                const double s = sw != NULL ? (double)sw[i] : 1.0;
+                smx_int q = 0;
+                for (smx_int k = 0; k < K; k++) {
+                    const double sk = s * (double)Pi[k];
+                    for (smx_int l = k + 1; l < K; l++)
+                        w[q++] = sk * (double)Pi[l];
+                }
+                for (int64_t e = ea; e < e1; e++) {
+                    const smx_int a = (smx_int)indices[e];
+                    if (a >= a1)
+                        break;
+                    const double xa = (double)data[e];
+                    double *Ca = C + (a * (a + 1) / 2 - off0) * nq;
+                    for (int64_t f = e0; f <= e; f++) {
+                        const double g = xa * (double)data[f];
+                        double *Cab = Ca + (smx_int)indices[f] * nq;
+                        for (smx_int qq = 0; qq < nq; qq++)
+                            Cab[qq] += g * w[qq];
                     }
-                    if (fit_intercept)
-                        C[d * ld + d] += w;
+                }
+                if (has_icpt) {   /* triangle row a = d: pairs (d, b) and (d, d) */
+                    double *Ca = C + (d * (d + 1) / 2 - off0) * nq;
+                    for (int64_t f = e0; f < e1; f++) {
+                        const double g = (double)data[f];
+                        double *Cab = Ca + (smx_int)indices[f] * nq;
+                        for (smx_int qq = 0; qq < nq; qq++)
+                            Cab[qq] += g * w[qq];
+                    }
+                    double *Cdd = Ca + d * nq;
+                    for (smx_int qq = 0; qq < nq; qq++)
+                        Cdd[qq] += w[qq];
                 }
             }
+            if (R == 1)
+                smx_gram_scatter(H, C, nq, 1, a0, a1, p, K);
         }
-        free(Z);
-        free(shift);
+        free(w);
+        free(acc);
     }
-    if (status == SMX_OK) {
-        if (R > 1)
-            smx_hess_reduce(H, scratch, K, p, pk, pl, npairs, R, nt);
-        smx_hess_finalize(H, K, p, pk, pl, npairs, nt);
-    }
-    free(scratch);
-    free(pk);
+    if (status == SMX_OK && R > 1)
+        smx_gram_reduce_scatter(H, part, &plan, p, K, 1, nt);
+    free(P);
+    free(part);
+    smx_gram_plan_free(&plan);
     return status;
 }
 
