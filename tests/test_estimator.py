@@ -152,6 +152,9 @@ def assert_same_model(est, ref, X, check_coef=True):
         assert_allclose(est.coef_, ref.coef_, rtol=COEF_RTOL, atol=COEF_RTOL * scale)
         assert_allclose(est.intercept_, ref.intercept_, rtol=COEF_RTOL,
                         atol=COEF_RTOL * scale)
+        z_ref = ref.decision_function(X)
+        assert_allclose(est.decision_function(X), z_ref, rtol=COEF_RTOL,
+                        atol=COEF_RTOL * np.abs(z_ref).max())
     assert_allclose(est.predict_proba(X), ref.predict_proba(X), rtol=0, atol=PROBA_ATOL)
     assert_array_equal(est.predict(X), ref.predict(X))
 
@@ -211,6 +214,37 @@ def test_parity_no_penalty_multiclass(name, solver):
     assert_allclose(est.coef_.sum(axis=0), 0.0, atol=1e-10 * np.abs(est.coef_).max())
     centred = ref.coef_ - ref.coef_.mean(axis=0)
     assert_allclose(est.coef_, centred, rtol=1e-4, atol=1e-4 * np.abs(centred).max())
+
+
+def test_no_penalty_multiclass_against_statsmodels():
+    """An independent oracle: statsmodels' MNLogit (maximum likelihood, reference-class
+    parametrisation) gives the same probabilities as the unpenalised fit."""
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = dataset("dense_multi")
+    y_enc = np.unique(y, return_inverse=True)[1]
+    with warnings.catch_warnings():
+        # statsmodels' Newton stops on the step size, which oscillates at rounding
+        # level after convergence; the gradient (score) is checked instead.
+        warnings.simplefilter("ignore")
+        res = sm.MNLogit(y_enc, sm.add_constant(X)).fit(method="newton", maxiter=50,
+                                                         tol=1e-12, disp=0)
+    assert np.max(np.abs(res.mle_retvals["score"])) < 1e-12
+    est = SoftmaxRegression(C=np.inf, tol=OUR_TOL, max_iter=OUR_MAX_ITER,
+                            n_threads=OUR_N_THREADS).fit(X, y)
+    assert_allclose(est.predict_proba(X), res.predict(sm.add_constant(X)), atol=PROBA_ATOL)
+    # Reference-class coefficients: differences to class 0.
+    ours_diff = (est.coef_[1:] - est.coef_[0]).T
+    assert_allclose(ours_diff, np.asarray(res.params)[1:], rtol=1e-5,
+                    atol=1e-5 * np.abs(ours_diff).max())
+
+
+def test_verbose_reports_iterations(capsys):
+    X, y = dataset("iris")
+    SoftmaxRegression(verbose=1, solver="lbfgs", n_threads=OUR_N_THREADS).fit(X, y)
+    out = capsys.readouterr().out
+    assert "lbfgs" in out and "iter" in out
+    SoftmaxRegression(verbose=0, n_threads=OUR_N_THREADS).fit(X, y)
+    assert capsys.readouterr().out == ""
 
 
 def test_sparse_and_dense_give_the_same_model():
