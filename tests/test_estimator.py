@@ -258,6 +258,36 @@ def test_sparse_and_dense_give_the_same_model():
     assert_allclose(a.predict_proba(X), b.predict_proba(X.toarray()), rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter=5
+@pytest.mark.parametrize("kind", ["float64", "float32", "csr64", "csr32", "csr-int64-indices"])
+def test_X_is_not_copied(kind, monkeypatch):
+    """The objective works on the caller's X: dense C-ordered float32/float64 and
+    CSR (also with int64 indices) reach it without a copy."""
+    import softmax_ext.estimator as mod
+
+    seen = []
+
+    class Spy(mod.MultinomialLoss):
+        def __init__(self, X, *args, **kwargs):
+            super().__init__(X, *args, **kwargs)
+            seen.append(self.X)
+
+    monkeypatch.setattr(mod, "MultinomialLoss", Spy)
+    X, y = dataset("sparse_multi")
+    dtype = np.float32 if kind.endswith("32") else np.float64
+    X = X.astype(dtype) if kind.startswith("csr") else np.ascontiguousarray(X.toarray(), dtype)
+    if kind == "csr-int64-indices":
+        X.indices = X.indices.astype(np.int64)
+        X.indptr = X.indptr.astype(np.int64)
+    SoftmaxRegression(max_iter=5, n_threads=OUR_N_THREADS).fit(X, y)
+    (Xo,) = seen
+    if sp.issparse(X):
+        assert Xo.format == "csr" and Xo.dtype == X.dtype
+        assert np.shares_memory(Xo.data, X.data) and np.shares_memory(Xo.indices, X.indices)
+    else:
+        assert Xo.dtype == X.dtype and np.shares_memory(Xo, X)
+
+
 @pytest.mark.parametrize("fmt", ["csc", "coo"])
 def test_other_sparse_formats_are_accepted(fmt):
     X, y = dataset("sparse_binary")
