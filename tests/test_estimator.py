@@ -31,6 +31,8 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
 from softmax_ext.estimator import SoftmaxRegression
@@ -424,6 +426,40 @@ def test_multiclass_intercepts_are_centred():
     est = SoftmaxRegression(max_iter=500).fit(X, y)
     assert abs(est.intercept_.sum()) < 1e-10
     assert_allclose(est.coef_.sum(axis=0), 0.0, atol=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 40), d=st.integers(1, 5), k=st.integers(2, 5),
+       log_scale=st.integers(-6, 6), dtype=st.sampled_from([np.float32, np.float64]),
+       sparse=st.booleans(), fit_intercept=st.booleans(),
+       C=st.sampled_from([1e-6, 1.0, 1e6]), seed=st.integers(0, 2**31 - 1))
+def test_property_valid_problems(n, d, k, log_scale, dtype, sparse, fit_intercept, C, seed):
+    """Any small well-formed problem, at any feature scale: finite model, shapes,
+    probabilities that sum to one and agree with predict and the log-probabilities."""
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(n, d)) * 10.0 ** log_scale).astype(dtype)
+    y = rng.integers(0, k, size=n)
+    y[:2] = [0, 1]
+    if sparse:
+        X = sp.csr_matrix(X * (rng.random(X.shape) < 0.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = SoftmaxRegression(C=C, fit_intercept=fit_intercept, max_iter=50).fit(X, y)
+    k_seen = len(np.unique(y))
+    assert est.coef_.shape == (1 if k_seen == 2 else k_seen, d)
+    assert est.coef_.dtype == dtype
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
+    P = est.predict_proba(X)
+    assert P.shape == (n, k_seen) and np.all(P >= 0)
+    assert_allclose(P.sum(axis=1), 1.0, rtol=16 * np.finfo(dtype).eps)
+    logP = est.predict_log_proba(X)
+    assert logP.shape == P.shape and np.all(logP <= 0) and np.all(np.isfinite(logP))
+    normal = P > 1e6 * np.finfo(dtype).tiny  # log of an underflowed probability is not kept
+    assert_allclose(logP[normal], np.log(P[normal]), rtol=1e-4, atol=64 * np.finfo(dtype).eps)
+    pred = est.predict(X)
+    assert set(pred) <= set(est.classes_)
+    top = P[np.arange(n), np.searchsorted(est.classes_, pred)]
+    assert np.all(top >= P.max(axis=1) - 8 * np.finfo(dtype).eps)
 
 
 # ----------------------------------------------------------------- threads
