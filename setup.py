@@ -90,6 +90,9 @@ def extensions():
             Extension(
                 f"softmax_ext.{name}",
                 sources=[pyx] + ([own] if os.path.exists(own) else c_sources),
+                # Headers hold the type-generic kernel bodies: a change to
+                # one must rebuild.
+                depends=sorted(glob(os.path.join(CSRC, "*.h"))),
                 include_dirs=[CSRC, np.get_include()],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
                 extra_compile_args=list(compile_args),
