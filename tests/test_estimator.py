@@ -31,6 +31,8 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
 from softmax_ext.estimator import SoftmaxRegression
@@ -152,6 +154,9 @@ def assert_same_model(est, ref, X, check_coef=True):
         assert_allclose(est.coef_, ref.coef_, rtol=COEF_RTOL, atol=COEF_RTOL * scale)
         assert_allclose(est.intercept_, ref.intercept_, rtol=COEF_RTOL,
                         atol=COEF_RTOL * scale)
+        z_ref = ref.decision_function(X)
+        assert_allclose(est.decision_function(X), z_ref, rtol=COEF_RTOL,
+                        atol=COEF_RTOL * np.abs(z_ref).max())
     assert_allclose(est.predict_proba(X), ref.predict_proba(X), rtol=0, atol=PROBA_ATOL)
     assert_array_equal(est.predict(X), ref.predict(X))
 
@@ -213,6 +218,37 @@ def test_parity_no_penalty_multiclass(name, solver):
     assert_allclose(est.coef_, centred, rtol=1e-4, atol=1e-4 * np.abs(centred).max())
 
 
+def test_no_penalty_multiclass_against_statsmodels():
+    """An independent oracle: statsmodels' MNLogit (maximum likelihood, reference-class
+    parametrisation) gives the same probabilities as the unpenalised fit."""
+    sm = pytest.importorskip("statsmodels.api")
+    X, y = dataset("dense_multi")
+    y_enc = np.unique(y, return_inverse=True)[1]
+    with warnings.catch_warnings():
+        # statsmodels' Newton stops on the step size, which oscillates at rounding
+        # level after convergence; the gradient (score) is checked instead.
+        warnings.simplefilter("ignore")
+        res = sm.MNLogit(y_enc, sm.add_constant(X)).fit(method="newton", maxiter=50,
+                                                         tol=1e-12, disp=0)
+    assert np.max(np.abs(res.mle_retvals["score"])) < 1e-12
+    est = SoftmaxRegression(C=np.inf, tol=OUR_TOL, max_iter=OUR_MAX_ITER,
+                            n_threads=OUR_N_THREADS).fit(X, y)
+    assert_allclose(est.predict_proba(X), res.predict(sm.add_constant(X)), atol=PROBA_ATOL)
+    # Reference-class coefficients: differences to class 0.
+    ours_diff = (est.coef_[1:] - est.coef_[0]).T
+    assert_allclose(ours_diff, np.asarray(res.params)[1:], rtol=1e-5,
+                    atol=1e-5 * np.abs(ours_diff).max())
+
+
+def test_verbose_reports_iterations(capsys):
+    X, y = dataset("iris")
+    SoftmaxRegression(verbose=1, solver="lbfgs", n_threads=OUR_N_THREADS).fit(X, y)
+    out = capsys.readouterr().out
+    assert "lbfgs" in out and "iter" in out
+    SoftmaxRegression(verbose=0, n_threads=OUR_N_THREADS).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
 def test_sparse_and_dense_give_the_same_model():
     X, y = dataset("sparse_multi")
     a = SoftmaxRegression(tol=OUR_TOL, max_iter=OUR_MAX_ITER, n_threads=OUR_N_THREADS).fit(X, y)
@@ -222,6 +258,36 @@ def test_sparse_and_dense_give_the_same_model():
     # coefficients agree to about tol / (smallest Hessian eigenvalue, >= 1/(C n)).
     assert_allclose(a.coef_, b.coef_, rtol=1e-6, atol=1e-7)
     assert_allclose(a.predict_proba(X), b.predict_proba(X.toarray()), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # max_iter=5
+@pytest.mark.parametrize("kind", ["float64", "float32", "csr64", "csr32", "csr-int64-indices"])
+def test_X_is_not_copied(kind, monkeypatch):
+    """The objective works on the caller's X: dense C-ordered float32/float64 and
+    CSR (also with int64 indices) reach it without a copy."""
+    import softmax_ext.estimator as mod
+
+    seen = []
+
+    class Spy(mod.MultinomialLoss):
+        def __init__(self, X, *args, **kwargs):
+            super().__init__(X, *args, **kwargs)
+            seen.append(self.X)
+
+    monkeypatch.setattr(mod, "MultinomialLoss", Spy)
+    X, y = dataset("sparse_multi")
+    dtype = np.float32 if kind.endswith("32") else np.float64
+    X = X.astype(dtype) if kind.startswith("csr") else np.ascontiguousarray(X.toarray(), dtype)
+    if kind == "csr-int64-indices":
+        X.indices = X.indices.astype(np.int64)
+        X.indptr = X.indptr.astype(np.int64)
+    SoftmaxRegression(max_iter=5, n_threads=OUR_N_THREADS).fit(X, y)
+    (Xo,) = seen
+    if sp.issparse(X):
+        assert Xo.format == "csr" and Xo.dtype == X.dtype
+        assert np.shares_memory(Xo.data, X.data) and np.shares_memory(Xo.indices, X.indices)
+    else:
+        assert Xo.dtype == X.dtype and np.shares_memory(Xo, X)
 
 
 @pytest.mark.parametrize("fmt", ["csc", "coo"])
@@ -360,6 +426,40 @@ def test_multiclass_intercepts_are_centred():
     est = SoftmaxRegression(max_iter=500).fit(X, y)
     assert abs(est.intercept_.sum()) < 1e-10
     assert_allclose(est.coef_.sum(axis=0), 0.0, atol=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 40), d=st.integers(1, 5), k=st.integers(2, 5),
+       log_scale=st.integers(-6, 6), dtype=st.sampled_from([np.float32, np.float64]),
+       sparse=st.booleans(), fit_intercept=st.booleans(),
+       C=st.sampled_from([1e-6, 1.0, 1e6]), seed=st.integers(0, 2**31 - 1))
+def test_property_valid_problems(n, d, k, log_scale, dtype, sparse, fit_intercept, C, seed):
+    """Any small well-formed problem, at any feature scale: finite model, shapes,
+    probabilities that sum to one and agree with predict and the log-probabilities."""
+    rng = np.random.default_rng(seed)
+    X = (rng.normal(size=(n, d)) * 10.0 ** log_scale).astype(dtype)
+    y = rng.integers(0, k, size=n)
+    y[:2] = [0, 1]
+    if sparse:
+        X = sp.csr_matrix(X * (rng.random(X.shape) < 0.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = SoftmaxRegression(C=C, fit_intercept=fit_intercept, max_iter=50).fit(X, y)
+    k_seen = len(np.unique(y))
+    assert est.coef_.shape == (1 if k_seen == 2 else k_seen, d)
+    assert est.coef_.dtype == dtype
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
+    P = est.predict_proba(X)
+    assert P.shape == (n, k_seen) and np.all(P >= 0)
+    assert_allclose(P.sum(axis=1), 1.0, rtol=16 * np.finfo(dtype).eps)
+    logP = est.predict_log_proba(X)
+    assert logP.shape == P.shape and np.all(logP <= 0) and np.all(np.isfinite(logP))
+    normal = P > 1e6 * np.finfo(dtype).tiny  # log of an underflowed probability is not kept
+    assert_allclose(logP[normal], np.log(P[normal]), rtol=1e-4, atol=64 * np.finfo(dtype).eps)
+    pred = est.predict(X)
+    assert set(pred) <= set(est.classes_)
+    top = P[np.arange(n), np.searchsorted(est.classes_, pred)]
+    assert np.all(top >= P.max(axis=1) - 8 * np.finfo(dtype).eps)
 
 
 # ----------------------------------------------------------------- threads

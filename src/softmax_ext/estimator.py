@@ -213,8 +213,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
                 )
             sample_weight *= class_weight_[y_enc].astype(X.dtype)
 
-        sw_sum = n_samples if sample_weight is None else float(
-            np.sum(sample_weight, dtype=np.float64))
+        with np.errstate(over="ignore"):  # an overflowing sum is reported below
+            sw_sum = n_samples if sample_weight is None else float(
+                np.sum(sample_weight, dtype=np.float64))
         if not sw_sum > 0:
             raise ValueError(
                 "The sample weights (times the class weights) sum to zero: there is "
