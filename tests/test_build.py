@@ -79,3 +79,10 @@ def test_wheel_and_sdist_build_and_the_sdist_installs(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(target))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "0.25"
+
+
+def test_small_work_runs_on_one_thread_unless_asked():
+    n_all = softmax_ext.effective_n_threads()
+    assert softmax_ext.effective_n_threads(None, work=10, min_work_per_thread=100) == 1
+    assert softmax_ext.effective_n_threads(None, work=10**9, min_work_per_thread=100) == n_all
+    assert softmax_ext.effective_n_threads(2, work=10, min_work_per_thread=100) == (2 if n_all > 1 else 1)

@@ -405,3 +405,26 @@ def test_raw_labels_not_in_classes():
     y = np.array(["a", "b", "z"] * 6 + ["a", "b"])
     with pytest.raises(ValueError, match="'z'"):
         multinomial_inference(X, y, np.zeros((3, 2)), np.zeros(3), classes=["a", "b", "c"])
+
+
+def test_estimator_inference_matches_statsmodels():
+    """SoftmaxRegression(C=inf).inference is MNLogit's fit, through the estimator."""
+    import statsmodels.api as sm
+
+    from softmax_ext import SoftmaxRegression
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(600, 3))
+    logits = X @ rng.normal(size=(3, 3))
+    y = np.array(["a", "b", "c"])[np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)]
+    model = SoftmaxRegression(C=np.inf, tol=1e-10, max_iter=500).fit(X, y)
+    res = model.inference(X, y, reference=0)
+    sm_res = sm.MNLogit(np.searchsorted(model.classes_, y), sm.add_constant(X, prepend=False)).fit(
+        method="newton", disp=0, tol=1e-12, maxiter=100)
+    assert res.params.shape == (4, 2)
+    np.testing.assert_allclose(res.params, sm_res.params, rtol=1e-5)
+    np.testing.assert_allclose(res.bse, sm_res.bse, rtol=1e-5)
+    np.testing.assert_allclose(res.pvalues, sm_res.pvalues, rtol=1e-5, atol=1e-300)
+    np.testing.assert_allclose(res.llf, sm_res.llf, rtol=1e-10)
+    with pytest.raises(ValueError, match="features"):
+        model.inference(X[:, :2], y)

@@ -6,6 +6,7 @@ C/OpenMP kernels bound with Cython under a scikit-learn compatible API.
 from ._softmax import openmp_enabled
 from ._threads import effective_n_threads
 from .estimator import SoftmaxRegression
+from .inference import InferenceResult, InferenceWarning, multinomial_inference
 from .objective import FixedClassLoss, MultinomialLoss
 from .solvers import SolverResult, solve
 from .special import cross_entropy, log_softmax, logsumexp, softmax
@@ -16,6 +17,9 @@ __all__ = [
     "SoftmaxRegression",
     "solve",
     "SolverResult",
+    "InferenceResult",
+    "InferenceWarning",
+    "multinomial_inference",
     "openmp_enabled",
     "effective_n_threads",
     "softmax",

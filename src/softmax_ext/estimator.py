@@ -363,3 +363,57 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         else:
             indices = scores.argmax(axis=1)
         return self.classes_[indices]
+
+    def inference(self, X, y, sample_weight=None, *, reference=0, cov_type="nonrobust"):
+        """Standard errors, z-scores, p-values and likelihoods of the fitted model.
+
+        Results are in the reference-class parametrisation of statsmodels'
+        ``MNLogit``: class ``classes_[reference]`` is the baseline and each
+        other class's coefficients are relative to it.  With ``C=np.inf`` the
+        covariance is the classical maximum-likelihood one (inverse observed
+        information); with a finite ``C`` it is the inverse of the penalised
+        Hessian (the posterior covariance under the Gaussian prior that the
+        penalty implies), see :func:`softmax_ext.inference.multinomial_inference`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data the model was fitted on.
+        y : array-like of shape (n_samples,)
+            Its labels (values from ``classes_``).
+        sample_weight : array-like of shape (n_samples,), optional
+            Frequency weights.  ``class_weight`` is not applied here: pass
+            the weights the inference should count.
+        reference : int, default=0
+            Index into ``classes_`` of the baseline class.
+        cov_type : {"nonrobust", "HC0"}, default="nonrobust"
+            Inverse (penalised) information, or the HC0 sandwich.
+
+        Returns
+        -------
+        InferenceResult
+            ``params``, ``bse``, ``zvalues``, ``pvalues`` of shape
+            (n_features [+1], n_classes - 1), float64, intercept last.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from softmax_ext import SoftmaxRegression
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(300, 2))
+        >>> y = (X[:, 0] + rng.logistic(size=300) > 0).astype(int)
+        >>> res = SoftmaxRegression(C=np.inf).fit(X, y).inference(X, y)
+        >>> res.params.shape
+        (3, 1)
+        """
+        from .inference import multinomial_inference
+
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
+                          reset=False)
+        return multinomial_inference(
+            X, y, self.coef_, self.intercept_ if self.fit_intercept else None,
+            classes=self.classes_, sample_weight=sample_weight, C=self.C,
+            fit_intercept=self.fit_intercept, reference=reference, cov_type=cov_type,
+            n_threads=self.n_threads, feature_names=getattr(self, "feature_names_in_", None),
+        )

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from . import hessian as _hessian
 from . import lossgrad as _lossgrad
-from ._threads import effective_n_threads
+from ._threads import MIN_MULADDS_PER_THREAD, effective_n_threads
 from ._validation import check_labels, check_sample_weight
 
 __all__ = ["MultinomialLoss", "FixedClassLoss"]
@@ -121,7 +121,10 @@ class MultinomialLoss:
         self.n_samples, self.n_features, self.n_classes = n, d, int(n_classes)
         self.l2 = float(l2)
         self.fit_intercept = bool(fit_intercept)
-        self.n_threads = effective_n_threads(n_threads)
+        nnz = self.X.nnz if self.is_sparse else n * d
+        self.n_threads = effective_n_threads(
+            n_threads, work=(nnz + n) * self.n_classes,
+            min_work_per_thread=MIN_MULADDS_PER_THREAD)
         self.coef_shape = (self.n_classes, d + 1 if self.fit_intercept else d)
         self.n_passes_over_X = 0
 

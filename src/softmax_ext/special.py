@@ -9,15 +9,20 @@ All functions work along the last axis of a 1-D or 2-D array, like
 import numpy as np
 
 from . import _softmax
-from ._threads import effective_n_threads
+from ._threads import MIN_ELEMENTS_PER_THREAD, effective_n_threads
 from ._validation import as_rows, check_labels, check_out, check_sample_weight
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "cross_entropy"]
 
 
+def _threads_for(n_threads, Z2):
+    return effective_n_threads(n_threads, work=Z2.size,
+                               min_work_per_thread=MIN_ELEMENTS_PER_THREAD)
+
+
 def _rowwise(kernel, Z, out, n_threads):
     Z2, was_1d = as_rows(Z)
-    threads = effective_n_threads(n_threads)
+    threads = _threads_for(n_threads, Z2)
     if out is None:
         result = np.empty_like(Z2)
     else:
@@ -97,7 +102,7 @@ def logsumexp(Z, *, n_threads=None):
     """
     Z2, was_1d = as_rows(Z)
     result = np.empty(Z2.shape[0], dtype=Z2.dtype)
-    _softmax.logsumexp_rows(Z2, result, effective_n_threads(n_threads))
+    _softmax.logsumexp_rows(Z2, result, _threads_for(n_threads, Z2))
     return result[0] if was_1d else result
 
 
@@ -147,5 +152,5 @@ def cross_entropy(Z, y, *, sample_weight=None, residual=True, out=None, n_thread
     R = None
     if residual:
         R = np.empty_like(Z2) if out is None else check_out(out, Z2.shape, Z2.dtype)
-    loss = _softmax.cross_entropy_rows(Z2, labels, sw, R, effective_n_threads(n_threads))
+    loss = _softmax.cross_entropy_rows(Z2, labels, sw, R, _threads_for(n_threads, Z2))
     return float(loss), R
