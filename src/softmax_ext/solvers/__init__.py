@@ -53,6 +53,10 @@ def _blas_context(objective):
 #     20,000 10  5     60          1.14              0.89
 #     20,000 10  10   110          3.36              2.19
 #     20,000 10  40   410         11.8               6.35
+#     100,000 3  5     18          0.93              0.66
+#     100,000 3  10    33          1.33              0.90
+#     100,000 3  20    63          2.00              1.31
+#     100,000 3  40   123          1.68              1.76
 #
 # Newton needs 5-8 iterations whatever the shape, lbfgs 15-120 (more at tight
 # tol and large d).  Each Newton iteration costs ~n m^2 for the Hessian
@@ -61,7 +65,7 @@ def _blas_context(objective):
 # with n because the NumPy Hessian's temporaries leave the cache.  The C
 # Hessian kernel (one triangle, BLAS-3 on row blocks, no temporaries) will
 # move it up: re-measure then (the script is in the solvers report).
-CROSSOVER_M = {"tight": (120, 60), "loose": (30, 18)}  # (n <= 5000, n > 5000)
+CROSSOVER_M = {"tight": (120, 45), "loose": (30, 18)}  # (n <= 5000, n > 5000)
 HESSIAN_BYTES_MAX = 256 * 2**20  # never assemble a Hessian larger than this
 
 
