@@ -387,3 +387,40 @@ def test_float32_kept_and_passes_float32():
     obj = make_problem(dtype=np.float32)
     res = solve(obj, solver="lbfgs", tol=1e-5)
     assert res.coef.dtype == np.float32 and obj.X.dtype == np.float32
+
+
+@pytest.mark.parametrize("solver", SOLVER_NAMES)
+def test_unpenalised_matches_reference_class_fit(solver):
+    """l2 = 0: the symmetric fit equals the reference-class fit mapped back by centring."""
+    obj = make_problem(n=300, d=3, K=3, seed=9, l2=0.0, weights=True)
+    fixed = FixedClassLoss(obj, fixed=0)
+
+    def fun(c):
+        f, g = fixed.loss_gradient(c)
+        return f, g.ravel()
+
+    res = scipy.optimize.minimize(fun, np.zeros(int(np.prod(fixed.coef_shape))), jac=True,
+                                  hess=lambda c: fixed.hessian(c), method="trust-exact",
+                                  options={"gtol": 1e-13})
+    ref = fixed.full(res.x)
+    ref -= ref.mean(axis=0)  # centre every column over classes: same probabilities
+    ref_loss = obj.loss(ref)
+    assert obj.loss(fixed.full(res.x)) == pytest.approx(ref_loss, rel=1e-14)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # not separable: no warning
+        ours = solve(obj, solver=solver, tol=1e-9, max_iter=5000)
+    assert ours.converged
+    assert abs(obj.loss(ours.coef) - ref_loss) <= 1e-12 * ref_loss
+    np.testing.assert_allclose(ours.coef.sum(axis=0), 0.0, atol=1e-10)
+    np.testing.assert_allclose(ours.coef, ref, atol=1e-5)
+
+
+def test_auto_choice_follows_shape():
+    from softmax_ext.solvers import _choose
+
+    small = make_problem(n=100, d=3, K=3)
+    assert _choose(small, 1e-6) == "newton-cholesky"
+    X, y = make_data(n=100, d=200, K=5)
+    wide = MultinomialLoss(X, y, l2=1e-2, n_threads=1)  # m = 1005
+    assert _choose(wide, 1e-6) == "lbfgs"
+    assert solve(wide, tol=1e-6).solver == "lbfgs"

@@ -8,11 +8,14 @@ Coefficient arrays have the objective's ``coef_shape`` (layout documented in
 Precision: X and every pass over it stay in the objective's dtype (float32
 stays float32).  The iterate, the search directions and the scores
 ``Z = X W^T + b`` carried between iterations are kept in float64: they are
-O(m) and O(n K), negligible next to X, and for float32 problems accuracy
-requires it -- rounding the coefficients to float32 alone moves ``max|grad|``
-by about ``|H| * eps32 * |coef|`` (~1e-6 on the benchmark problems), which is
-the size of the tolerances users ask for.  The returned ``coef`` has the
-objective's dtype.
+O(m) and O(n K), negligible next to X, and accuracy requires it -- the last
+steps of a fit are smaller than the float32 spacing of the coefficients
+(relative 6e-8) and would be rounded away, and the carried scores
+``Z + t XD`` must describe the same point as the iterate.  Directions are
+rounded to the objective's dtype before ``XD`` is formed, so that XD is the
+product with exactly the direction that is added.  The returned ``coef`` has
+the objective's dtype (on a 20000 x 100, K=10 float32 problem rounding it moved
+``max|grad|`` by less than 1e-8).
 """
 
 import contextlib
