@@ -38,4 +38,14 @@ int smx_cross_entropy_f64(const double *Z, smx_int n, smx_int K, const int64_t *
 void smx_exp_array_f32(const float *x, smx_int n, float *out, int fast);
 void smx_exp_array_f64(const double *x, smx_int n, double *out, int fast);
 
+/* Along the line Z + t XD: loss = sum_i s_i (logsumexp(z_t,i) - z_t,i,y_i) and
+ * its derivative in t, slope = sum_i s_i (softmax(z_t,i) . xd_i - xd_i,y_i),
+ * both in double, in one O(n K) sweep without n x K temporaries. */
+int smx_line_eval_f32(const float *Z, const float *XD, double t, smx_int n, smx_int K,
+                      const int64_t *y, const float *sw, double *loss, double *slope,
+                      int n_threads);
+int smx_line_eval_f64(const double *Z, const double *XD, double t, smx_int n, smx_int K,
+                      const int64_t *y, const double *sw, double *loss, double *slope,
+                      int n_threads);
+
 #endif

@@ -176,3 +176,80 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
     *loss = total;
     return status;
 }
+
+/* The objective's data term and its slope along a line, from scores alone.
+ *
+ * With Z_t = Z + t XD: loss = sum_i s_i (logsumexp(z_t,i) - z_t,i,y_i) and
+ * slope = d loss / dt = sum_i s_i (softmax(z_t,i) . xd_i - xd_i,y_i), in
+ * double, in one sweep over Z and XD: a line-search trial costs O(n K) and
+ * allocates one cache-sized block per thread (no n x K temporary). */
+int SMX_FN(smx_line_eval)(const REAL *Z, const REAL *XD, double t, smx_int n, smx_int K,
+                          const int64_t *y, const REAL *sw, double *loss, double *slope,
+                          int n_threads)
+{
+    *loss = 0.0;
+    *slope = 0.0;
+    if (n <= 0 || K <= 0)
+        return SMX_OK;
+    const smx_int bs = SMX_FN(smx_block_rows)(K);
+    const smx_int nb = (n + bs - 1) / bs;
+    const int nt = smx_clamp_threads(n_threads, nb);
+    double *partial = malloc(2 * (size_t)nb * sizeof(double));
+    if (partial == NULL)
+        return SMX_ENOMEM;
+    int status = SMX_OK;
+
+#pragma omp parallel num_threads(nt)
+    {
+        double *shift = malloc(2 * (size_t)bs * sizeof(double));
+        REAL *E = malloc((size_t)bs * K * sizeof(REAL));
+        int ok = shift != NULL && E != NULL;
+        if (!ok) {
+#pragma omp atomic write
+            status = SMX_ENOMEM;
+        }
+#pragma omp for schedule(static)
+        for (smx_int b = 0; b < nb; b++) {
+            if (!ok)
+                continue;
+            const smx_int i0 = b * bs;
+            const smx_int rows = n - i0 < bs ? n - i0 : bs;
+            const REAL *Zb = Z + i0 * K, *Db = XD + i0 * K;
+            double *sum = shift + bs;
+            double block_loss = 0.0, block_slope = 0.0;
+            const smx_int len = rows * K;
+            for (smx_int j = 0; j < len; j++)
+                E[j] = (REAL)((double)Zb[j] + t * (double)Db[j]);
+            for (smx_int i = 0; i < rows; i++) {
+                const int64_t yi = y[i0 + i];
+                const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
+                /* z_t at the label, before E is overwritten by exponentials */
+                block_loss -= s * (double)E[i * K + yi];
+                block_slope -= s * (double)Db[i * K + yi];
+            }
+            SMX_FN(smx_block_exp)(E, rows, K, 1, E, shift, sum);
+            for (smx_int i = 0; i < rows; i++) {
+                const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
+                const REAL *e = E + i * K, *d = Db + i * K;
+                double ed = 0.0;
+                for (smx_int k = 0; k < K; k++)
+                    ed += (double)e[k] * (double)d[k];
+                block_loss += s * (shift[i] + log(sum[i]));
+                block_slope += s * (ed / sum[i]);
+            }
+            partial[2 * b] = block_loss;
+            partial[2 * b + 1] = block_slope;
+        }
+        free(shift);
+        free(E);
+    }
+    double total = 0.0, total_slope = 0.0;
+    for (smx_int b = 0; b < nb; b++) {   /* block order: independent of threads */
+        total += partial[2 * b];
+        total_slope += partial[2 * b + 1];
+    }
+    free(partial);
+    *loss = total;
+    *slope = total_slope;
+    return status;
+}

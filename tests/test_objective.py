@@ -353,3 +353,29 @@ def test_binding_rejects_bad_shapes(rng):
     with pytest.raises(ValueError, match="indices has"):
         _lossgrad.csr(Xs.data, Xs.indices[:-1], Xs.indptr, d, y, None, coef, True, K,
                       None, None, G, 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fixed", [False, True])
+def test_loss_slope_scores_along_a_line(dtype, fixed, rng):
+    """loss_slope_scores is the objective along coef + t D and its t-derivative."""
+    from softmax_ext import FixedClassLoss
+
+    X, y, sw = problem(rng, dtype=dtype)
+    obj = MultinomialLoss(X, y, sample_weight=sw, l2=0.3)
+    if fixed:
+        obj = FixedClassLoss(obj, fixed=2)
+    coef = rng.normal(size=obj.coef_shape).astype(dtype)
+    D = rng.normal(size=obj.coef_shape).astype(dtype)
+    Z = obj.scores(coef).astype(np.float64)
+    XD = obj.scores(D).astype(np.float64)
+    for t in (0.0, 0.37, 1.5):
+        loss, slope = obj.loss_slope_scores(Z, XD, t, coef, D)
+        # float32 coefficients at coef + t D round differently from Z + t XD
+        # computed in float64: a few float32 ulps of the loss
+        rtol = 1e-12 if dtype == np.float64 else 1e-5
+        assert_allclose(loss, obj.loss(coef.astype(np.float64) + t * D), rtol=rtol)
+        h = 1e-6
+        fd = (obj.loss_slope_scores(Z, XD, t + h, coef, D)[0]
+              - obj.loss_slope_scores(Z, XD, t - h, coef, D)[0]) / (2 * h)
+        assert_allclose(slope, fd, rtol=1e-5, atol=1e-7)

@@ -19,6 +19,12 @@ cdef extern from "smx_softmax.h" nogil:
     int smx_log_softmax_f64(const double *Z, int64_t n, int64_t K, double *out, int n_threads)
     int smx_cross_entropy_f32(const float *Z, int64_t n, int64_t K, const int64_t *y,
                               const float *sw, float *R, double *loss, int n_threads)
+    int smx_line_eval_f32(const float *Z, const float *XD, double t, int64_t n, int64_t K,
+                          const int64_t *y, const float *sw, double *loss, double *slope,
+                          int n_threads)
+    int smx_line_eval_f64(const double *Z, const double *XD, double t, int64_t n, int64_t K,
+                          const int64_t *y, const double *sw, double *loss, double *slope,
+                          int n_threads)
     int smx_cross_entropy_f64(const double *Z, int64_t n, int64_t K, const int64_t *y,
                               const double *sw, double *R, double *loss, int n_threads)
 
@@ -135,3 +141,36 @@ def cross_entropy_rows(const floating[:, ::1] Z,        # IN  (n, K)
             status = smx_cross_entropy_f64(&Z[0, 0], n, K, &y[0], sw_ptr, R_ptr, &loss, n_threads)
     _raise_status(status)
     return loss
+
+
+def line_eval_rows(const floating[:, ::1] Z,      # IN  (n, K) scores at t = 0
+                   const floating[:, ::1] XD,     # IN  (n, K) scores of the direction
+                   double t,
+                   const int64_t[::1] y,          # IN  (n,) labels in [0, K)
+                   const floating[::1] sw,        # IN  (n,) or None
+                   int n_threads):
+    """(loss, slope) of the data term at Z + t XD: O(n K), no temporaries."""
+    cdef int status = SMX_OK
+    cdef int64_t n = Z.shape[0], K = Z.shape[1]
+    cdef double loss = 0.0, slope = 0.0
+    cdef const floating *sw_ptr = NULL
+    _check_same_shape(Z, XD)
+    if y.shape[0] != n:
+        raise ValueError(f"y has {y.shape[0]} rows but Z has {n}")
+    if sw is not None and sw.shape[0] != n:
+        raise ValueError(f"sample_weight has {sw.shape[0]} rows but Z has {n}")
+    if n == 0:
+        return 0.0, 0.0
+    if K == 0:
+        raise ValueError("Z must have at least one column (class)")
+    if sw is not None:
+        sw_ptr = &sw[0]
+    with nogil:
+        if floating is float:
+            status = smx_line_eval_f32(&Z[0, 0], &XD[0, 0], t, n, K, &y[0], sw_ptr,
+                                       &loss, &slope, n_threads)
+        else:
+            status = smx_line_eval_f64(&Z[0, 0], &XD[0, 0], t, n, K, &y[0], sw_ptr,
+                                       &loss, &slope, n_threads)
+    _raise_status(status)
+    return loss, slope
