@@ -201,7 +201,8 @@ int SMX_FN(smx_line_eval)(const REAL *Z, const REAL *XD, double t, smx_int n, sm
 
 #pragma omp parallel num_threads(nt)
     {
-        double *shift = malloc(2 * (size_t)bs * sizeof(double));
+        /* shift, sum and the label's score z_t,i,y_i of each row */
+        double *shift = malloc(3 * (size_t)bs * sizeof(double));
         REAL *E = malloc((size_t)bs * K * sizeof(REAL));
         int ok = shift != NULL && E != NULL;
         if (!ok) {
@@ -215,27 +216,25 @@ int SMX_FN(smx_line_eval)(const REAL *Z, const REAL *XD, double t, smx_int n, sm
             const smx_int i0 = b * bs;
             const smx_int rows = n - i0 < bs ? n - i0 : bs;
             const REAL *Zb = Z + i0 * K, *Db = XD + i0 * K;
-            double *sum = shift + bs;
+            double *sum = shift + bs, *zy = shift + 2 * bs;
             double block_loss = 0.0, block_slope = 0.0;
             const smx_int len = rows * K;
             for (smx_int j = 0; j < len; j++)
                 E[j] = (REAL)((double)Zb[j] + t * (double)Db[j]);
-            for (smx_int i = 0; i < rows; i++) {
-                const int64_t yi = y[i0 + i];
-                const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
-                /* z_t at the label, before E is overwritten by exponentials */
-                block_loss -= s * (double)E[i * K + yi];
-                block_slope -= s * (double)Db[i * K + yi];
-            }
+            for (smx_int i = 0; i < rows; i++)   /* before E turns into exponentials */
+                zy[i] = (double)E[i * K + y[i0 + i]];
             SMX_FN(smx_block_exp)(E, rows, K, 1, E, shift, sum);
             for (smx_int i = 0; i < rows; i++) {
+                const int64_t yi = y[i0 + i];
                 const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
                 const REAL *e = E + i * K, *d = Db + i * K;
                 double ed = 0.0;
                 for (smx_int k = 0; k < K; k++)
                     ed += (double)e[k] * (double)d[k];
-                block_loss += s * (shift[i] + log(sum[i]));
-                block_slope += s * (ed / sum[i]);
+                /* per row, small terms: summing -z_y and logsumexp
+                 * separately would cancel catastrophically near the optimum */
+                block_loss += s * ((shift[i] - zy[i]) + log(sum[i]));
+                block_slope += s * (ed / sum[i] - (double)d[yi]);
             }
             partial[2 * b] = block_loss;
             partial[2 * b + 1] = block_slope;

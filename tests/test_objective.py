@@ -379,3 +379,14 @@ def test_loss_slope_scores_along_a_line(dtype, fixed, rng):
         fd = (obj.loss_slope_scores(Z, XD, t + h, coef, D)[0]
               - obj.loss_slope_scores(Z, XD, t - h, coef, D)[0]) / (2 * h)
         assert_allclose(slope, fd, rtol=1e-5, atol=1e-7)
+
+
+def test_hessp_from_scores_equals_hessp(rng):
+    X, y, sw = problem(rng)
+    obj = MultinomialLoss(X, y, sample_weight=sw, l2=0.2)
+    coef = rng.normal(size=obj.coef_shape)
+    v = rng.normal(size=obj.coef_shape)
+    passes = obj.n_passes_over_X
+    hv = obj.hessp(coef, scores=obj.scores(coef))(v)
+    assert obj.n_passes_over_X == passes + 2  # scores, one product: no setup pass
+    assert_allclose(hv, obj.hessp(coef)(v), rtol=1e-12, atol=1e-15)

@@ -202,7 +202,8 @@ def test_line_search_trials_add_no_passes(solver, per_iter):
     assert max(trials) > 1, "the test needs iterations with several line-search trials"
     for a, b in zip(hist, hist[1:]):
         if per_iter is None:  # setup + products + XD + gradient
-            expected = 2 + (b["cg"] + 1 if newton_cg.HESSP_FROM_OBJECTIVE else 2 * b["cg"])
+            # products from the held scores: no setup pass, one pass per product
+            expected = 2 + (b["cg"] if newton_cg.HESSP_FROM_OBJECTIVE else 2 * b["cg"])
         else:
             expected = per_iter
         expected += 2 * b.get("restarts", 0)  # gd: a rejected step (XD) + gradient at x

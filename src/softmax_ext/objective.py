@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import hessian as _hessian
-from . import _softmax
+from . import _softmax, special
 from . import lossgrad as _lossgrad
 from ._threads import MIN_MULADDS_PER_THREAD, effective_n_threads
 from ._validation import check_labels, check_sample_weight
@@ -227,7 +227,10 @@ class MultinomialLoss:
         slope : float
             ``d/dt f(coef + t D)``.
         """
-        coef, D = self._check_coef(coef), self._check_coef(D, name="D")
+        # coef and D stay float64 when given so: solvers keep float64 iterates
+        # for float32 problems, and the penalty must see them unrounded.
+        coef = np.asarray(coef, dtype=np.float64).reshape(self.coef_shape)
+        D = np.asarray(D, dtype=np.float64).reshape(self.coef_shape)
         Z = np.asarray(Z)
         dtype = np.float64 if Z.dtype == np.float64 else self.dtype
         Z, XD = self._check_scores(Z, dtype), self._check_scores(XD, dtype)
@@ -262,15 +265,23 @@ class MultinomialLoss:
             H[idx.ravel(), idx.ravel()] += self.l2
         return H
 
-    def hessp(self, coef):
+    def hessp(self, coef, scores=None):
         """Return ``v -> H v`` at ``coef`` without forming H.
 
-        The probabilities at ``coef`` are computed once, here; each product
-        then costs one pass over X.  ``v`` has the shape of coef (or its size).
+        The probabilities at ``coef`` are computed once, here (one pass over
+        X, or none when ``scores``, the scores at ``coef`` that a solver
+        already holds, are given); each product then costs one pass over X.
+        ``v`` has the shape of coef (or its size).
         """
         coef = self._check_coef(coef)
-        state = _hessian.hessp_setup(self, coef)
-        self.n_passes_over_X += 1
+        if scores is None:
+            state = _hessian.hessp_setup(self, coef)
+            self.n_passes_over_X += 1
+        else:
+            state = np.ascontiguousarray(
+                special.softmax(self._check_scores(scores, np.asarray(scores).dtype),
+                                n_threads=self.n_threads),
+                dtype=self.dtype)
 
         def product(v):
             v = self._check_coef(v, name="v")
@@ -376,6 +387,6 @@ class FixedClassLoss:
         idx = self._free_index()
         return self.base.hessian(self.full(coef))[np.ix_(idx, idx)]
 
-    def hessp(self, coef):
-        product = self.base.hessp(self.full(coef))
+    def hessp(self, coef, scores=None):
+        product = self.base.hessp(self.full(coef), scores=scores)
         return lambda v: product(self.full(v))[self.free]

@@ -54,6 +54,7 @@ class ScoreLine:
         self.obj, self.coef, self.D, self.Z, self.XD = obj, coef, D, Z, XD
         self.f0, self.d0 = float(f0), float(d0)
         self.n_evals = 0
+        self._last = None   # (t, objective, slope) of the latest sweep
         # rounding error of an objective value: the loss sums in double, but
         # from scores rounded to the objective's dtype
         self.eps_f = 16 * float(np.finfo(obj.dtype).eps) * max(abs(self.f0), 1e-300)
@@ -68,20 +69,22 @@ class ScoreLine:
         """Scores and coefficients at ``t`` (float64)."""
         return self.Z + t * self.XD, self.coef + t * self.D
 
+    def _eval(self, t):
+        """(objective, slope) at ``coef + t D`` from one fused O(n K) sweep."""
+        if self._last is None or self._last[0] != t:
+            f, d = self.obj.loss_slope_scores(self.Z, self.XD, t, self.coef, self.D)
+            self._last = (t, f, d)
+        return self._last[1], self._last[2]
+
     def phi(self, t):
         """Objective at ``coef + t D``: O(n K), no pass over X."""
-        Zt, ct = self.point(t)
         self.n_evals += 1
-        f = self.obj.loss_scores(Zt, ct.reshape(self.obj.coef_shape))
+        f = self._eval(t)[0]
         return f if math.isfinite(f) else math.inf
 
     def dphi(self, t):
-        """Slope at ``t``: O(n K), no pass over X."""
-        obj = self.obj
-        Zt = self.Z + t * self.XD
-        _, R = special.cross_entropy(Zt, obj.y, sample_weight=obj.sample_weight,
-                                     n_threads=obj.n_threads)
-        return float(np.vdot(R, self.XD)) / obj.weight_sum + self._pen_cd + t * self._pen_dd
+        """Slope at ``t``: O(n K), no pass over X (free after ``phi(t)``)."""
+        return self._eval(t)[1]
 
     # ------------------------------------------------------------------
     def armijo(self, t=1.0, c1=1e-4, shrink=0.5, max_trials=40):

@@ -26,12 +26,11 @@ from ._base import (Monitor, check_separable, in_dtype, loss_grad_at, max_abs, s
 from ._linesearch import ScoreLine
 
 
-# Where Hessian-vector products come from.  False: ``score_hessp`` below (no
-# setup pass, two passes over X per product, no copy of X).  True: the
-# objective's ``hessp``.  The NumPy-backed ``hessp`` of today copies X (and
-# densifies CSR: 8 GB for the 50k x 20k benchmark) on every product; flip this
-# when the fused C product kernel lands (one pass per product).
-HESSP_FROM_OBJECTIVE = False
+# Where Hessian-vector products come from.  True: the objective's ``hessp``
+# from the scores the solver holds (no setup pass, one pass over X per
+# product, C kernel).  False: ``score_hessp`` below, on the public API (two
+# passes per product), kept as an independent check in the tests.
+HESSP_FROM_OBJECTIVE = True
 
 
 def score_hessp(obj, Z):
@@ -120,7 +119,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     shape = obj.coef_shape
     while not converged and not stop and it < max_iter:
         if HESSP_FROM_OBJECTIVE:
-            product = obj.hessp(x.reshape(shape))
+            product = obj.hessp(x.reshape(shape), scores=Z)
 
             def hessp(v):
                 return np.asarray(product(in_dtype(obj, v).reshape(shape)),
