@@ -6,43 +6,111 @@ data terms: ``sum_i s_i CE_i`` and its gradient ``sum_i s_i (p_i - e_{y_i}) x~_i
 (x~_i = [x_i, 1] with an intercept).  The objective divides by ``sum(s)`` and
 adds the penalty.
 
-This first version runs on NumPy/scipy products and the fused cross-entropy
-kernel; the blocked C kernels replace it without changing these signatures.
+They run the fused C kernels of ``csrc/smx_lossgrad.c``: one pass over X in
+row blocks (scores, softmax, residual and backward product while the block is
+in cache), OpenMP threads, results independent of the thread count, no
+``(n, K)`` or ``(n, d)`` temporaries, X never copied (float32 stays float32,
+CSR stays CSR).  Gradients are float64 of shape ``obj.coef_shape``.
 """
 
 import numpy as np
 
-from . import _softmax
+from . import _lossgrad, _softmax
+from ._threads import single_threaded_blas
+
+__all__ = ["scores", "loss_from_scores", "loss_gradient_from_scores", "loss_gradient"]
+
+
+def _as_dtype(obj, arr):
+    """C-contiguous array of X's dtype (a no-op for what MultinomialLoss passes)."""
+    return np.ascontiguousarray(arr, dtype=obj.dtype)
+
+
+def _sample_weight(obj):
+    sw = obj.sample_weight
+    return None if sw is None else _as_dtype(obj, sw)
+
+
+def _call(obj, coef=None, Zin=None, Zout=None, G=None):
+    """Run the dense or CSR kernel in one of its modes; return the data loss."""
+    X = obj.X
+    sw = _sample_weight(obj)
+    if obj.is_sparse:
+        indices, indptr = X.indices, X.indptr
+        if indices.dtype != indptr.dtype:  # rare: scipy keeps them equal
+            indices = indices.astype(np.int64)
+            indptr = indptr.astype(np.int64)
+        return _lossgrad.csr(X.data, indices, indptr, obj.n_features, obj.y, sw, coef,
+                             obj.fit_intercept, obj.n_classes, Zin, Zout, G, obj.n_threads)
+    # The dense kernels call gemm from OpenMP threads: BLAS must not start
+    # threads of its own there.
+    with single_threaded_blas():
+        return _lossgrad.dense(X, obj.y, sw, coef, obj.fit_intercept, obj.n_classes,
+                               Zin, Zout, G, obj.n_threads)
 
 
 def scores(obj, coef):
-    """Z = X W^T + b, (n_samples, n_classes), C-contiguous, dtype of X."""
-    W = coef[:, :obj.n_features]
-    Z = np.asarray(obj.X @ W.T, dtype=obj.dtype)
-    if obj.fit_intercept:
-        Z += coef[:, -1]
-    return np.ascontiguousarray(Z)
+    """Scores ``Z = X W^T + b``.
+
+    Parameters
+    ----------
+    obj : MultinomialLoss
+    coef : ndarray of shape ``obj.coef_shape``
+        Cast to X's dtype (C order) if needed.
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, n_classes), C-contiguous, dtype of X
+    """
+    coef = _as_dtype(obj, coef)
+    Z = np.empty((obj.n_samples, obj.n_classes), dtype=obj.dtype)
+    _call(obj, coef=coef, Zout=Z)
+    return Z
 
 
 def loss_from_scores(obj, Z):
-    """sum_i s_i (logsumexp(z_i) - z_{i, y_i}) in double."""
-    return _softmax.cross_entropy_rows(Z, obj.y, obj.sample_weight, None, obj.n_threads)
+    """``sum_i s_i (logsumexp(z_i) - z_{i, y_i})`` in double, from scores Z (n, K)."""
+    Z = _as_dtype(obj, Z)
+    return _softmax.cross_entropy_rows(Z, obj.y, _sample_weight(obj), None, obj.n_threads)
 
 
 def loss_gradient_from_scores(obj, Z):
-    """Data loss and its gradient (shape of coef, float64) from scores Z."""
-    R = np.empty_like(Z)
-    loss = _softmax.cross_entropy_rows(Z, obj.y, obj.sample_weight, R, obj.n_threads)
+    """Data loss and gradient from precomputed scores: the backward pass only.
+
+    Parameters
+    ----------
+    obj : MultinomialLoss
+    Z : ndarray of shape (n_samples, n_classes)
+        Scores ``X W^T + b``; not modified.
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray of shape ``obj.coef_shape``, float64
+    """
+    Z = _as_dtype(obj, Z)
     G = np.empty(obj.coef_shape, dtype=np.float64)
-    G[:, :obj.n_features] = np.asarray(obj.X.T @ R).T
-    if obj.fit_intercept:
-        G[:, -1] = R.sum(axis=0, dtype=np.float64)
+    loss = _call(obj, Zin=Z, G=G)
     return loss, G
 
 
 def loss_gradient(obj, coef, want_grad=True):
-    """Fused forward and backward pass: (data loss, gradient or None)."""
-    Z = scores(obj, coef)
-    if not want_grad:
-        return loss_from_scores(obj, Z), None
-    return loss_gradient_from_scores(obj, Z)
+    """Fused forward and backward pass over X.
+
+    Parameters
+    ----------
+    obj : MultinomialLoss
+    coef : ndarray of shape ``obj.coef_shape``
+    want_grad : bool, default True
+
+    Returns
+    -------
+    loss : float
+        Unnormalised data loss ``sum_i s_i CE_i``.
+    grad : ndarray of shape ``obj.coef_shape``, float64, or None
+        ``sum_i s_i (p_i - e_{y_i}) x~_i^T`` when ``want_grad``.
+    """
+    coef = _as_dtype(obj, coef)
+    G = np.empty(obj.coef_shape, dtype=np.float64) if want_grad else None
+    loss = _call(obj, coef=coef, G=G)
+    return loss, G

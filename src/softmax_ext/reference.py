@@ -59,3 +59,32 @@ def cross_entropy(Z, y, sample_weight=None):
     loss = float(np.sum(s * (logsumexp(Z) - Z[np.arange(n), y])))
     R = s[:, None] * (softmax(Z) - onehot)
     return loss, R
+
+
+def multinomial_loss_gradient(X, y, coef, sample_weight=None, l2=0.0, fit_intercept=True):
+    """Oracle of the fused loss/gradient kernels (``smx_lossgrad``) and of
+    ``MultinomialLoss.loss_gradient``: the normalised objective and gradient.
+
+    ``f = (1 / sum(s)) sum_i s_i (logsumexp(z_i) - z_{i, y_i}) + (l2 / 2) ||W||^2``
+    with ``z_i = W x_i + b``; coef is (K, d + 1) with the intercept last when
+    ``fit_intercept``, else (K, d).  Everything in float64, dense.
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray of the shape of coef, float64
+    """
+    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+    X = np.asarray(X, dtype=np.float64)
+    coef = np.asarray(coef, dtype=np.float64)
+    n, d = X.shape
+    y = np.asarray(y, dtype=np.int64)
+    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    Xt = np.hstack([X, np.ones((n, 1))]) if fit_intercept else X
+    W = coef[:, :d]
+    Z = Xt @ coef.T
+    data, R = cross_entropy(Z, y, s)
+    loss = data / s.sum() + 0.5 * l2 * float(np.sum(W * W))
+    grad = R.T @ Xt / s.sum()
+    grad[:, :d] += l2 * W
+    return loss, grad

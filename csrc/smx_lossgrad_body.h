@@ -1,0 +1,374 @@
+/* Type-generic body of smx_lossgrad.c.
+ *
+ * Included once per REAL with SMX_LG_DENSE_PART defined (row primitives,
+ * the shared block loss/residual step and the dense driver), then once per
+ * index type IDX with SMX_CSR_FN(name) defined (the CSR driver).
+ */
+
+#ifdef SMX_LG_DENSE_PART
+
+#include "smx_rows_body.h"
+
+/* Loss of a block of scores, and (when want_res) the residual in place:
+ * Zb[i, k] <- s_i (softmax(Zb[i])_k - [k == y_i]).  Returns the block's
+ * weighted loss sum_i s_i (logsumexp(Zb[i]) - Zb[i, y_i]) in double, summed
+ * in row order.  scratch holds 3 * rows doubles. */
+static SMX_CLONES double SMX_FN(smx_lg_block_loss)(
+    REAL *Zb, smx_int rows, smx_int K, const int64_t *y, const REAL *sw,
+    int want_res, double *scratch)
+{
+    double *zy = scratch, *shift = scratch + rows, *sum = scratch + 2 * rows;
+    for (smx_int i = 0; i < rows; i++)
+        zy[i] = (double)Zb[i * K + y[i]];
+    SMX_FN(smx_block_exp)(Zb, rows, K, 1, Zb, shift, sum);
+    double loss = 0.0;
+    for (smx_int i = 0; i < rows; i++) {
+        const double s = sw != NULL ? (double)sw[i] : 1.0;
+        /* logsumexp(z) - z_y = (shift - z_y) + log(sum) */
+        loss += s * ((shift[i] - zy[i]) + log(sum[i]));
+    }
+    if (want_res) {
+        for (smx_int i = 0; i < rows; i++) {
+            const REAL s = sw != NULL ? sw[i] : (REAL)1;
+            const REAL scale = (REAL)((double)s / sum[i]);
+            REAL *r = Zb + i * K;
+            for (smx_int k = 0; k < K; k++)
+                r[k] *= scale;
+            r[y[i]] -= s;
+        }
+    }
+    return loss;
+}
+
+/* Rows per dense block: about SMX_LG_XBLOCK_BYTES of X. */
+static smx_int SMX_FN(smx_lg_dense_rows)(smx_int d)
+{
+    smx_int rows = SMX_LG_XBLOCK_BYTES / ((d > 0 ? d : 1) * (smx_int)sizeof(REAL));
+    if (rows < 16)
+        rows = 16;
+    if (rows > 4096)
+        rows = 4096;
+    return rows;
+}
+
+/* Zb (rows, K) = Xb W^T + b with one gemm; coef is (K, p) C order, i.e. the
+ * column-major (p, K) matrix W^T with leading dimension p. */
+static void SMX_FN(smx_lg_dense_scores)(
+    const REAL *Xb, smx_int rows, smx_int d, smx_int K, const REAL *coef, smx_int p,
+    int fit_intercept, REAL *Zb, const smx_blas *blas)
+{
+    REAL beta = 0;
+    if (fit_intercept) {
+        for (smx_int i = 0; i < rows; i++)
+            for (smx_int k = 0; k < K; k++)
+                Zb[i * K + k] = coef[k * p + d];
+        beta = 1;
+    }
+    if (d == 0) {
+        if (!fit_intercept)
+            memset(Zb, 0, (size_t)rows * K * sizeof(REAL));
+        return;
+    }
+    /* Column-major: Z^T (K, rows) = W (K, d) X_b^T (d, rows). */
+    char ta = 'T', tb = 'N';
+    int m = (int)K, nn = (int)rows, kk = (int)d, lda = (int)p, ldb = (int)d, ldc = (int)K;
+    REAL one = 1;
+    SMX_GEMM(blas)(&ta, &tb, &m, &nn, &kk, &one, (REAL *)coef, &lda, (REAL *)Xb, &ldb,
+                   &beta, Zb, &ldc);
+}
+
+int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
+                               const int64_t *y, const REAL *sw, const REAL *coef,
+                               int fit_intercept, const REAL *Zin, REAL *Zout,
+                               double *loss, double *G, int n_threads,
+                               const smx_blas *blas)
+{
+    const smx_int p = d + (fit_intercept ? 1 : 0);
+    if (loss != NULL)
+        *loss = 0.0;
+    if (G != NULL)
+        memset(G, 0, (size_t)K * p * sizeof(double));
+    if (n <= 0 || K <= 0)
+        return SMX_OK;
+    if (p > INT_MAX || K > INT_MAX)
+        return SMX_EINVAL;
+    const smx_int bs = SMX_FN(smx_lg_dense_rows)(d);
+    const smx_int nb = (n + bs - 1) / bs;
+
+    if (Zout != NULL) {   /* scores only: blocks are independent */
+        const int nt = smx_clamp_threads(n_threads, nb);
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (smx_int b = 0; b < nb; b++) {
+            const smx_int i0 = b * bs;
+            const smx_int rows = n - i0 < bs ? n - i0 : bs;
+            SMX_FN(smx_lg_dense_scores)(X + i0 * d, rows, d, K, coef, p, fit_intercept,
+                                        Zout + i0 * K, blas);
+        }
+        return SMX_OK;
+    }
+
+    const smx_int gsize = K * p;
+    const smx_int ng = smx_lossgrad_n_groups(nb, G != NULL ? gsize : 1);
+    const int nt = smx_clamp_threads(n_threads, ng);
+    double *gloss = calloc((size_t)ng, sizeof(double));
+    double *acc = G != NULL ? calloc((size_t)ng * gsize, sizeof(double)) : NULL;
+    int status = (gloss == NULL || (G != NULL && acc == NULL)) ? SMX_ENOMEM : SMX_OK;
+
+    if (status == SMX_OK) {
+#pragma omp parallel num_threads(nt)
+        {
+            /* Per-thread scratch: the block's scores/residual, 3 doubles a
+             * row, and for float a (K, d) block gradient (sgemm writes float;
+             * the groups accumulate in double). */
+            REAL *Zb = malloc((size_t)bs * K * sizeof(REAL));
+            double *scratch = malloc(3 * (size_t)bs * sizeof(double));
+            REAL *Gtmp = NULL;
+#if !SMX_REAL_IS_DOUBLE
+            if (G != NULL && d > 0)
+                Gtmp = malloc((size_t)K * d * sizeof(REAL));
+#endif
+            int ok = Zb != NULL && scratch != NULL;
+#if !SMX_REAL_IS_DOUBLE
+            ok = ok && (G == NULL || d == 0 || Gtmp != NULL);
+#endif
+            if (!ok) {
+#pragma omp atomic write
+                status = SMX_ENOMEM;
+            }
+#pragma omp for schedule(dynamic, 1)
+            for (smx_int g = 0; g < ng; g++) {
+                if (!ok)
+                    continue;
+                const smx_int b0 = g * nb / ng, b1 = (g + 1) * nb / ng;
+                double *Ag = acc != NULL ? acc + g * gsize : NULL;
+                double lg = 0.0;
+                for (smx_int b = b0; b < b1; b++) {
+                    const smx_int i0 = b * bs;
+                    const smx_int rows = n - i0 < bs ? n - i0 : bs;
+                    const REAL *Xb = X + i0 * d;
+                    if (Zin != NULL)
+                        memcpy(Zb, Zin + i0 * K, (size_t)rows * K * sizeof(REAL));
+                    else
+                        SMX_FN(smx_lg_dense_scores)(Xb, rows, d, K, coef, p, fit_intercept,
+                                                    Zb, blas);
+                    lg += SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0,
+                                                    sw != NULL ? sw + i0 : NULL,
+                                                    G != NULL, scratch);
+                    if (G == NULL)
+                        continue;
+                    if (fit_intercept) {
+                        for (smx_int i = 0; i < rows; i++)
+                            for (smx_int k = 0; k < K; k++)
+                                Ag[k * p + d] += (double)Zb[i * K + k];
+                    }
+                    if (d == 0)
+                        continue;
+                    /* Column-major: G^T (d, K) += X_b^T (d, rows) R_b (rows, K). */
+                    char ta = 'N', tb = 'T';
+                    int m = (int)d, nn = (int)K, kk = (int)rows, lda = (int)d, ldb = (int)K;
+                    REAL one = 1;
+#if SMX_REAL_IS_DOUBLE
+                    int ldc = (int)p;
+                    SMX_GEMM(blas)(&ta, &tb, &m, &nn, &kk, &one, (REAL *)Xb, &lda, Zb, &ldb,
+                                   &one, Ag, &ldc);
+#else
+                    int ldc = (int)d;
+                    REAL zero = 0;
+                    SMX_GEMM(blas)(&ta, &tb, &m, &nn, &kk, &one, (REAL *)Xb, &lda, Zb, &ldb,
+                                   &zero, Gtmp, &ldc);
+                    for (smx_int k = 0; k < K; k++) {
+                        double *a = Ag + k * p;
+                        const REAL *t = Gtmp + k * d;
+#pragma omp simd
+                        for (smx_int j = 0; j < d; j++)
+                            a[j] += (double)t[j];
+                    }
+#endif
+                }
+                gloss[g] = lg;
+            }
+            free(Zb);
+            free(scratch);
+            free(Gtmp);
+        }
+    }
+    if (status == SMX_OK) {
+        double total = 0.0;
+        for (smx_int g = 0; g < ng; g++)   /* group order: independent of threads */
+            total += gloss[g];
+        if (loss != NULL)
+            *loss = total;
+        if (G != NULL) {
+            for (smx_int g = 0; g < ng; g++) {
+                const double *a = acc + g * gsize;
+                for (smx_int j = 0; j < gsize; j++)
+                    G[j] += a[j];
+            }
+        }
+    }
+    free(gloss);
+    free(acc);
+    return status;
+}
+
+#else /* CSR part: IDX and SMX_CSR_FN defined */
+
+/* Zb (rows, K) = X_b W^T + b for CSR rows, with Wt = W^T (d, K) C order. */
+static SMX_CLONES void SMX_CSR_FN(smx_lg_csr_scores)(
+    const REAL *data, const IDX *indices, const IDX *indptr, smx_int i0, smx_int rows,
+    smx_int K, const REAL *Wt, const REAL *bias, REAL *Zb)
+{
+    for (smx_int i = 0; i < rows; i++) {
+        REAL *z = Zb + i * K;
+        for (smx_int k = 0; k < K; k++)
+            z[k] = bias != NULL ? bias[k] : (REAL)0;
+        for (smx_int jj = (smx_int)indptr[i0 + i]; jj < (smx_int)indptr[i0 + i + 1]; jj++) {
+            const REAL v = data[jj];
+            const REAL *w = Wt + (smx_int)indices[jj] * K;
+#pragma omp simd
+            for (smx_int k = 0; k < K; k++)
+                z[k] += v * w[k];
+        }
+    }
+}
+
+/* Gt (p, K) += [X_b, 1]^T R_b, in double: Gt[j, k] += x_ij r_ik. */
+static SMX_CLONES void SMX_CSR_FN(smx_lg_csr_backward)(
+    const REAL *data, const IDX *indices, const IDX *indptr, smx_int i0, smx_int rows,
+    smx_int d, smx_int K, int fit_intercept, const REAL *Rb, double *Gt)
+{
+    for (smx_int i = 0; i < rows; i++) {
+        const REAL *r = Rb + i * K;
+        for (smx_int jj = (smx_int)indptr[i0 + i]; jj < (smx_int)indptr[i0 + i + 1]; jj++) {
+            const double v = (double)data[jj];
+            double *gt = Gt + (smx_int)indices[jj] * K;
+#pragma omp simd
+            for (smx_int k = 0; k < K; k++)
+                gt[k] += v * (double)r[k];
+        }
+        if (fit_intercept) {
+            double *gt = Gt + d * K;
+            for (smx_int k = 0; k < K; k++)
+                gt[k] += (double)r[k];
+        }
+    }
+}
+
+int SMX_CSR_FN(smx_lossgrad_csr)(const REAL *data, const IDX *indices, const IDX *indptr,
+                                 smx_int n, smx_int d, smx_int K, const int64_t *y,
+                                 const REAL *sw, const REAL *coef, int fit_intercept,
+                                 const REAL *Zin, REAL *Zout, double *loss, double *G,
+                                 int n_threads)
+{
+    const smx_int p = d + (fit_intercept ? 1 : 0);
+    if (loss != NULL)
+        *loss = 0.0;
+    if (G != NULL)
+        memset(G, 0, (size_t)K * p * sizeof(double));
+    if (n <= 0 || K <= 0)
+        return SMX_OK;
+    const smx_int bs = SMX_LG_CSR_ROWS;
+    const smx_int nb = (n + bs - 1) / bs;
+
+    /* W^T (d, K) and b: the scores read one contiguous row of K per nonzero. */
+    REAL *Wt = NULL, *bias = NULL;
+    if (Zin == NULL) {
+        Wt = malloc(((size_t)d * K + K) * sizeof(REAL));
+        if (Wt == NULL)
+            return SMX_ENOMEM;
+        for (smx_int k = 0; k < K; k++)
+            for (smx_int j = 0; j < d; j++)
+                Wt[j * K + k] = coef[k * p + j];
+        if (fit_intercept) {
+            bias = Wt + d * K;
+            for (smx_int k = 0; k < K; k++)
+                bias[k] = coef[k * p + d];
+        }
+    }
+
+    if (Zout != NULL) {
+        const int nt = smx_clamp_threads(n_threads, nb);
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (smx_int b = 0; b < nb; b++) {
+            const smx_int i0 = b * bs;
+            const smx_int rows = n - i0 < bs ? n - i0 : bs;
+            SMX_CSR_FN(smx_lg_csr_scores)(data, indices, indptr, i0, rows, K, Wt, bias,
+                                          Zout + i0 * K);
+        }
+        free(Wt);
+        return SMX_OK;
+    }
+
+    const smx_int gsize = K * p;
+    const smx_int ng = smx_lossgrad_n_groups(nb, G != NULL ? gsize : 1);
+    const int nt = smx_clamp_threads(n_threads, ng);
+    double *gloss = calloc((size_t)ng, sizeof(double));
+    /* Group buffers are transposed, (p, K): a nonzero updates K adjacent. */
+    double *acc = G != NULL ? calloc((size_t)ng * gsize, sizeof(double)) : NULL;
+    int status = (gloss == NULL || (G != NULL && acc == NULL)) ? SMX_ENOMEM : SMX_OK;
+
+    if (status == SMX_OK) {
+#pragma omp parallel num_threads(nt)
+        {
+            REAL *Zb = malloc((size_t)bs * K * sizeof(REAL));
+            double *scratch = malloc(3 * (size_t)bs * sizeof(double));
+            int ok = Zb != NULL && scratch != NULL;
+            if (!ok) {
+#pragma omp atomic write
+                status = SMX_ENOMEM;
+            }
+#pragma omp for schedule(dynamic, 1)
+            for (smx_int g = 0; g < ng; g++) {
+                if (!ok)
+                    continue;
+                const smx_int b0 = g * nb / ng, b1 = (g + 1) * nb / ng;
+                double *Ag = acc != NULL ? acc + g * gsize : NULL;
+                double lg = 0.0;
+                for (smx_int b = b0; b < b1; b++) {
+                    const smx_int i0 = b * bs;
+                    const smx_int rows = n - i0 < bs ? n - i0 : bs;
+                    if (Zin != NULL)
+                        memcpy(Zb, Zin + i0 * K, (size_t)rows * K * sizeof(REAL));
+                    else
+                        SMX_CSR_FN(smx_lg_csr_scores)(data, indices, indptr, i0, rows, K,
+                                                      Wt, bias, Zb);
+                    lg += SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0,
+                                                    sw != NULL ? sw + i0 : NULL,
+                                                    G != NULL, scratch);
+                    if (G != NULL)
+                        SMX_CSR_FN(smx_lg_csr_backward)(data, indices, indptr, i0, rows, d,
+                                                        K, fit_intercept, Zb, Ag);
+                }
+                gloss[g] = lg;
+            }
+            free(Zb);
+            free(scratch);
+        }
+    }
+    if (status == SMX_OK) {
+        double total = 0.0;
+        for (smx_int g = 0; g < ng; g++)
+            total += gloss[g];
+        if (loss != NULL)
+            *loss = total;
+        if (G != NULL) {
+            /* Sum the groups in order into the first, then transpose:
+             * G[k, j] = Gt[j, k]. */
+            for (smx_int g = 1; g < ng; g++) {
+                const double *a = acc + g * gsize;
+#pragma omp simd
+                for (smx_int j = 0; j < gsize; j++)
+                    acc[j] += a[j];
+            }
+            for (smx_int j = 0; j < p; j++)
+                for (smx_int k = 0; k < K; k++)
+                    G[k * p + j] = acc[j * K + k];
+        }
+    }
+    free(gloss);
+    free(acc);
+    free(Wt);
+    return status;
+}
+
+#endif

@@ -1,0 +1,235 @@
+"""Shared pieces of the solvers: result, per-iteration bookkeeping, warnings.
+
+Every solver minimises an objective object of :mod:`softmax_ext.objective`
+(``MultinomialLoss`` or ``FixedClassLoss``) through its public methods only.
+Coefficient arrays have the objective's ``coef_shape`` (layout documented in
+``objective.py``); flattened vectors follow ``coef.ravel()`` (C order).
+
+Precision: X and every pass over it stay in the objective's dtype (float32
+stays float32).  The iterate, the search directions and the scores
+``Z = X W^T + b`` carried between iterations are kept in float64: they are
+O(m) and O(n K), negligible next to X, and for float32 problems accuracy
+requires it -- rounding the coefficients to float32 alone moves ``max|grad|``
+by about ``|H| * eps32 * |coef|`` (~1e-6 on the benchmark problems), which is
+the size of the tolerances users ask for.  The returned ``coef`` has the
+objective's dtype.
+"""
+
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = ["SolverResult", "IterationState", "Monitor", "ConvergenceWarning"]
+
+
+@dataclass
+class SolverResult:
+    """What a solver returns.
+
+    Attributes
+    ----------
+    coef : ndarray of ``objective.coef_shape``, dtype of the objective
+        The final coefficients (intercept in the last column when fitted).
+    n_iter : int
+        Iterations performed (0 when the start already satisfied ``tol``).
+    converged : bool
+        Whether ``max|grad| <= tol`` (and, for Newton, the decrement test) held.
+    loss : float
+        Objective value at ``coef``.
+    grad_max : float
+        ``max |gradient|`` at ``coef``.
+    n_passes_over_X : int
+        Passes over X made by this call (forward or backward products,
+        Hessian assembly or Hessian-vector products).
+    history : list of dict
+        One entry per iteration, iteration 0 being the start: ``iteration``,
+        ``loss``, ``grad_max``, ``step``, ``passes`` (cumulative), ``seconds``
+        (elapsed since the start of the call).
+    solver : str
+        The solver that ran (useful with ``solver="auto"``).
+    message : str
+        Why it stopped.
+    """
+
+    coef: np.ndarray
+    n_iter: int
+    converged: bool
+    loss: float
+    grad_max: float
+    n_passes_over_X: int
+    history: list = field(default_factory=list)
+    solver: str = ""
+    message: str = ""
+
+
+@dataclass
+class IterationState:
+    """Passed to ``callback`` after each iteration (arrays are copies-safe views; do not modify)."""
+
+    iteration: int
+    coef: np.ndarray
+    loss: float
+    grad: np.ndarray
+
+
+def max_abs(a):
+    """``max |a|`` as a Python float (0 for an empty array)."""
+    return float(np.max(np.abs(a))) if a.size else 0.0
+
+
+class Monitor:
+    """History, verbose lines, callback and pass counting for one solver run."""
+
+    def __init__(self, objective, name, *, verbose=0, callback=None):
+        self.obj = objective
+        self.name = name
+        self.verbose = int(verbose)
+        self.callback = callback
+        self.passes0 = objective.n_passes_over_X
+        self.t0 = time.perf_counter()
+        self.history = []
+        self.stages = {}
+
+    @property
+    def passes(self):
+        return self.obj.n_passes_over_X - self.passes0
+
+    def elapsed(self):
+        return time.perf_counter() - self.t0
+
+    def record(self, iteration, coef, loss, grad, grad_max, step, **extra):
+        """Store one iteration, print it when verbose; return True if the callback asks to stop."""
+        entry = dict(iteration=int(iteration), loss=float(loss), grad_max=float(grad_max),
+                     step=float(step), passes=int(self.passes), seconds=self.elapsed())
+        entry.update(extra)
+        self.history.append(entry)
+        if self.verbose:
+            if iteration == 0:
+                print(f"[{self.name}] {'iter':>5} {'loss':>22} {'max|grad|':>10} {'step':>9} "
+                      f"{'passes':>6} {'seconds':>8}")
+            more = "".join(f" {k}={v}" for k, v in extra.items())
+            print(f"[{self.name}] {iteration:5d} {loss:22.15e} {grad_max:10.3e} {step:9.3e} "
+                  f"{entry['passes']:6d} {entry['seconds']:8.3f}{more}")
+        if self.callback is not None and iteration > 0:
+            state = IterationState(iteration=int(iteration), coef=coef, loss=float(loss),
+                                   grad=grad)
+            return bool(self.callback(state))
+        return False
+
+    def result(self, coef, n_iter, converged, loss, grad_max, message=""):
+        if self.verbose:
+            print(f"[{self.name}] stop after {n_iter} iterations: {message} "
+                  f"(loss {loss:.15e}, max|grad| {grad_max:.3e}, {self.passes} passes over X, "
+                  f"{self.elapsed():.3f} s)")
+        coef = np.asarray(coef).reshape(self.obj.coef_shape).astype(self.obj.dtype, copy=True)
+        return SolverResult(coef=coef, n_iter=int(n_iter), converged=bool(converged),
+                            loss=float(loss), grad_max=float(grad_max),
+                            n_passes_over_X=int(self.passes), history=self.history,
+                            solver=self.name, message=message)
+
+
+def warn_not_converged(name, n_iter, grad_max, tol, reason=None):
+    """Emit the ConvergenceWarning of a run that stopped before ``max|grad| <= tol``."""
+    why = reason or f"max_iter={n_iter} reached"
+    warnings.warn(
+        f"The {name} solver did not converge after {n_iter} iterations ({why}; "
+        f"max|grad| = {grad_max:.3g} > tol = {tol:.3g}). Increase max_iter, or scale the "
+        "features (e.g. sklearn.preprocessing.StandardScaler), or loosen tol.",
+        ConvergenceWarning, stacklevel=4)
+
+
+def check_separable(objective, Z, coef):
+    """Warn when l2 == 0 and the current scores separate every (weighted) sample.
+
+    A W with a positive margin on every sample certifies that the classes are
+    separable; with l2 == 0 the loss then tends to 0 along ``t W`` as
+    ``t -> inf``, so no finite minimiser exists and the coefficients diverge.
+    """
+    if objective.l2 != 0.0 or Z is None:
+        return False
+    Z = np.asarray(Z)
+    if Z.shape[1] < 2:
+        return False
+    y = np.asarray(objective.y)
+    rows = np.arange(Z.shape[0])
+    z_true = Z[rows, y]
+    Zo = Z.copy()
+    Zo[rows, y] = -np.inf
+    margin = z_true - Zo.max(axis=1)
+    sw = objective.sample_weight
+    if sw is not None:
+        margin = margin[np.asarray(sw) > 0]
+    if margin.size and np.all(margin > 0):
+        warnings.warn(
+            "The classes are linearly separable (the current coefficients classify every "
+            "training sample correctly) and l2 == 0: the objective has no finite minimiser, "
+            f"the coefficients diverge (max|coef| = {max_abs(np.asarray(coef)):.3g} and "
+            "growing). Use a penalty (l2 > 0, i.e. a finite C).",
+            ConvergenceWarning, stacklevel=4)
+        return True
+    return False
+
+
+def check_coef0(objective, coef0):
+    """The starting point as a flat float64 vector (zeros when ``coef0`` is None)."""
+    shape = tuple(objective.coef_shape)
+    if coef0 is None:
+        return np.zeros(int(np.prod(shape)), dtype=np.float64)
+    c = np.asarray(coef0)
+    if c.dtype.kind not in "biuf":
+        raise TypeError(f"coef0 must be a real array, got dtype {c.dtype}.")
+    if c.shape != shape and c.size != int(np.prod(shape)):
+        raise ValueError(f"coef0 has shape {c.shape}, expected {shape}.")
+    c = c.astype(np.float64).ravel()
+    if not np.all(np.isfinite(c)):
+        raise ValueError("coef0 contains NaN or infinity.")
+    return c
+
+
+def in_dtype(objective, v):
+    """Round a float64 vector to the objective's dtype and back (exact in that dtype)."""
+    if objective.dtype == np.float64:
+        return v
+    return v.astype(objective.dtype).astype(np.float64)
+
+
+def scores64(objective, flat):
+    """``objective.scores`` of a flat vector, as float64 (one pass over X)."""
+    Z = objective.scores(flat.reshape(objective.coef_shape))
+    return np.asarray(Z, dtype=np.float64)
+
+
+def loss_grad_at(objective, Z, flat):
+    """Objective and flat float64 gradient from scores (backward pass only)."""
+    f, g = objective.loss_gradient_scores(Z, flat.reshape(objective.coef_shape))
+    return float(f), np.asarray(g, dtype=np.float64).ravel()
+
+
+def start(objective, coef0):
+    """Initial iterate, scores, loss and gradient (two passes over X: forward, backward).
+
+    At zero coefficients the scores are zero and the forward pass is skipped.
+    """
+    x = check_coef0(objective, coef0)
+    x = in_dtype(objective, x)
+    if np.any(x):
+        Z = scores64(objective, x)
+    else:
+        Z = np.zeros((objective.n_samples, objective.n_classes), dtype=np.float64)
+    f, g = loss_grad_at(objective, Z, x)
+    return x, Z, f, g
+
+
+def check_options(tol, max_iter, verbose):
+    if not (isinstance(tol, (int, float, np.floating, np.integer)) and not isinstance(tol, bool)
+            and np.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}.")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise ValueError(f"max_iter must be an int >= 0, got {max_iter!r}.")
+    if isinstance(verbose, bool):
+        verbose = int(verbose)
+    if not isinstance(verbose, (int, np.integer)):
+        raise ValueError(f"verbose must be an int, got {verbose!r}.")
