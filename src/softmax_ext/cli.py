@@ -110,8 +110,12 @@ def _parse_labels(values):
     return np.array(values, dtype=object).astype(str)
 
 
-def _read_csv(path, target):
-    """Header row + numeric rows; returns (X, y or None, feature_names, target_name)."""
+def _read_csv(path, target, features=None):
+    """Header row + numeric rows; returns (X, y or None, feature_names, target_name).
+
+    ``features``: names of the feature columns, in order (others are ignored);
+    None means every column but the target.
+    """
     delimiter = "\t" if Path(path).suffix.lower() == ".tsv" else ","
     try:
         with open(path, newline="") as fh:
@@ -136,7 +140,14 @@ def _read_csv(path, target):
         else:
             raise CLIError(f"{path}: target column {target!r} not found; columns are "
                            f"{', '.join(repr(h) for h in header)}.")
-    feature_idx = [j for j in range(len(header)) if j != t_idx]
+    if features is not None:
+        missing = [f for f in features if f not in header]
+        if missing:
+            raise CLIError(f"{path}: feature column(s) {', '.join(repr(m) for m in missing)} "
+                           "used in fitting are missing.")
+        feature_idx = [header.index(f) for f in features]
+    else:
+        feature_idx = [j for j in range(len(header)) if j != t_idx]
     if not feature_idx:
         raise CLIError(f"{path}: no feature columns besides the target {target!r}.")
     X = np.empty((len(body), len(feature_idx)), dtype=np.float64)
@@ -186,7 +197,7 @@ def _load_npy(path):
         raise CLIError(f"{path}: could not read it as a .npy file ({exc}).") from None
 
 
-def load_data(path, target=None, *, features_key="X"):
+def load_data(path, target=None, *, features_key="X", features=None):
     """Read a data file for ``fit`` / ``predict``.
 
     Parameters
@@ -199,6 +210,9 @@ def load_data(path, target=None, *, features_key="X"):
     target : str or None
         Target column name (CSV), array key (.npz) or column index (.npy);
         None for no target (prediction).
+    features : list of str, optional
+        CSV only: the feature columns to read, in order (for prediction with
+        the columns a model was fitted on); None means all but the target.
 
     Returns
     -------
@@ -213,7 +227,7 @@ def load_data(path, target=None, *, features_key="X"):
     _check_exists(path)
     fmt = _format_of(path)
     if fmt == "csv":
-        X, y, names, tname = _read_csv(path, target)
+        X, y, names, tname = _read_csv(path, target, features)
         return {"X": X, "y": y, "feature_names": names, "target": tname, "format": fmt}
     if fmt == "npz":
         try:
@@ -379,17 +393,7 @@ def _predict_matrix(bundle, args):
     fmt = _format_of(args.data)
     _check_exists(args.data)
     if fmt == "csv":
-        data = load_data(args.data, None)
-        names = bundle.get("feature_names")
-        if names is not None:
-            have = data["feature_names"]
-            missing = [n for n in names if n not in have]
-            if missing:
-                raise CLIError(f"{args.data}: feature column(s) "
-                               f"{', '.join(repr(m) for m in missing)} used in fitting are "
-                               "missing.")
-            return data["X"][:, [have.index(n) for n in names]]
-        return data["X"]
+        return load_data(args.data, None, features=bundle.get("feature_names"))["X"]
     if fmt == "npz":
         return load_data(args.data, None)["X"]
     arr = _numeric_2d(_load_npy(args.data), args.data, "the array")

@@ -334,10 +334,10 @@ NOTES = """## How these were measured
 
 - Times are medians of the repeats given in the settings, measured in one process, each next to
   its baseline; the machine may be shared, so read ratios, not absolute times.
-- scikit-learn's `lbfgs` fits run with scipy's OpenBLAS limited to 1 thread (threadpoolctl):
-  numpy and scipy bundle separate OpenBLAS thread pools, and L-BFGS-B calling a multi-threaded
-  BLAS on tiny vectors next to numpy's spinning threads is many times slower (the "thread
-  clash"); one thread is scikit-learn's best setting. Its other solvers run with default threads.
+- scikit-learn's `lbfgs` fits run with scipy's OpenBLAS limited to 1 thread (threadpoolctl), to
+  avoid the "thread clash": numpy and scipy bundle separate OpenBLAS thread pools, and L-BFGS-B
+  calling a multi-threaded BLAS on tiny vectors next to numpy's spinning threads is many times
+  slower; one thread is scikit-learn's best setting. Its other solvers run with default threads.
 - Passes over X: ours are counted by the objective (one per loss+gradient, per Hessian product,
   per Hessian). scikit-learn's are counted by instrumenting `LinearModelLoss` during the fit:
   1 per `X @ W`, 1 per `G^T @ X`, 2 per Hessian-vector product, and `1 + K(K+1)/2 + K` per full
