@@ -307,8 +307,8 @@ def test_demo_records_agree():
 def test_bench_writes_report(tmp_path, capsys):
     out_dir = tmp_path / "report"
     status, out, err = run(["bench", "--quick", "--out", str(out_dir), "--threads", "2",
-                            "--n", "300", "--sizes", "200,400", "--classes", "3,4",
-                            "--repeats", "1"], capsys)
+                            "--n", "300", "--d", "8", "--sizes", "200,400",
+                            "--classes", "3,4", "--repeats", "1", "--no-digits"], capsys)
     assert status == 0, err
     assert "section convergence" in err
     results = json.loads((out_dir / "results.json").read_text())

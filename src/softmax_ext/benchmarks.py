@@ -414,8 +414,16 @@ class BenchConfig:
         Training rows of the scaling-in-n fits.
     classes : list of int, optional
         Class counts of the scaling-in-K fits.
+    d : int, optional
+        Features of the generated problems.
     repeats : int, optional
         Timed runs per measurement (medians are reported).
+    C, tol : float
+        Same for both libraries.
+    sections : list of str, optional
+        Names from ``SECTIONS``; None runs them all.
+    digits : bool, default True
+        Include scikit-learn's digits next to the generated problems.
     """
 
     PRESETS = {
@@ -429,14 +437,16 @@ class BenchConfig:
                      conv_max_iter=1024, sklearn_newton_cholesky_max_n=100_000),
     }
 
-    def __init__(self, mode="quick", *, threads=None, n=None, sizes=None, classes=None,
-                 repeats=None, C=1.0, tol=1e-6, sections=None):
+    def __init__(self, mode="quick", *, threads=None, n=None, d=None, sizes=None, classes=None,
+                 repeats=None, C=1.0, tol=1e-6, sections=None, digits=True):
         if mode not in self.PRESETS:
             raise ValueError(f"mode must be one of {sorted(self.PRESETS)}, got {mode!r}.")
         self.mode = mode
         settings = dict(self.PRESETS[mode])
         if n is not None:
             settings.update(n=n, conv_n=n, K_n=n, kernel_n=max(n, 1000))
+        if d is not None:
+            settings.update(d=d, K_d=d)
         if sizes is not None:
             settings["sizes"] = list(sizes)
         if classes is not None:
@@ -447,6 +457,7 @@ class BenchConfig:
 
         self.threads = effective_n_threads(threads)
         self.C, self.tol = float(C), float(tol)
+        self.digits = bool(digits)
         self.sections = list(sections) if sections else list(SECTIONS)
         unknown = set(self.sections) - set(SECTIONS)
         if unknown:
@@ -535,7 +546,8 @@ def bench_objective(cfg, progress):
 
 def _fit_cases(cfg, progress):
     progress("fits: preparing data")
-    yield "digits", digits_problem()
+    if cfg.digits:
+        yield "digits", digits_problem()
     yield f"generated {cfg.n:,}x{cfg.d} K={cfg.K}", make_problem(cfg.n, cfg.d, cfg.K, seed=0)
 
 
@@ -653,8 +665,8 @@ def convergence_path(library, solver, data, *, C, tol, cap, n_threads=None):
 
 def bench_convergence(cfg, progress):
     records = []
-    cases = [("digits", digits_problem()),
-             (f"generated {cfg.conv_n:,}x{cfg.d} K={cfg.K}",
+    cases = [("digits", digits_problem())] if cfg.digits else []
+    cases += [(f"generated {cfg.conv_n:,}x{cfg.d} K={cfg.K}",
               make_problem(cfg.conv_n, cfg.d, cfg.K, seed=0, n_test=cfg.K * 10))]
     for case, data in cases:
         runs = [(OURS, s) for s in OUR_SOLVERS] + [(SKLEARN, s) for s in SKLEARN_SOLVERS]

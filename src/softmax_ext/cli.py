@@ -448,7 +448,7 @@ def cmd_bench(args):
     _estimator_class()
     progress = _progress(args)
     cfg = benchmarks.BenchConfig("full" if args.full else "quick", threads=args.threads,
-                                 n=args.n, sizes=args.sizes, classes=args.classes,
+                                 n=args.n, d=args.d, sizes=args.sizes, digits=args.digits, classes=args.classes,
                                  repeats=args.repeats, C=args.C, tol=args.tol,
                                  sections=args.sections)
     try:
@@ -544,6 +544,8 @@ def build_parser():
     p.add_argument("--C", type=_positive_float, default=1.0, help=argparse.SUPPRESS)
     p.add_argument("--tol", type=_positive_float, default=1e-6, help=argparse.SUPPRESS)
     p.add_argument("--n", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--d", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--no-digits", action="store_false", dest="digits", help=argparse.SUPPRESS)
     p.add_argument("--sizes", type=_int_list, default=None, help=argparse.SUPPRESS)
     p.add_argument("--classes", type=_int_list, default=None, help=argparse.SUPPRESS)
     p.add_argument("--repeats", type=_positive_int, default=None, help=argparse.SUPPRESS)
