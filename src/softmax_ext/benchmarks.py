@@ -23,6 +23,8 @@ Two footnotes that the report repeats:
   thread pools, and L-BFGS-B calling a multi-threaded BLAS on tiny vectors next
   to numpy's spinning threads slows it down many times (the "thread clash" of
   ANCHORS.md); the limit is scikit-learn's best setting.
+- our passes over X are the counters of the fit's MultinomialLoss (one per
+  loss+gradient, per Hessian, per Hessian product; :func:`track_our_objectives`).
 - scikit-learn's passes over X are *counted* by instrumenting
   ``LinearModelLoss`` during the fit (:func:`count_sklearn_passes`): one per
   product ``X @ W`` and one per product ``G^T @ X``, ``K (K + 1) / 2 + K + 1``
@@ -276,15 +278,38 @@ def _n_iter(est):
     return None if it is None else int(np.max(np.asarray(it)))
 
 
-def _our_passes(est):
+@contextlib.contextmanager
+def track_our_objectives():
+    """Collect the :class:`MultinomialLoss` objects built while the block runs.
+
+    Yields a list that fills with them; their ``n_passes_over_X`` counters
+    give the passes over X of a fit when the estimator does not report them.
+    """
+    from .objective import MultinomialLoss
+
+    created = []
+    original = MultinomialLoss.__init__
+
+    @functools.wraps(original)
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        created.append(self)
+
+    MultinomialLoss.__init__ = init
+    try:
+        yield created
+    finally:
+        MultinomialLoss.__init__ = original
+
+
+def _our_passes(est, objectives=()):
+    """Passes over X of our fit: the estimator's own count, else its objectives' counters."""
     for name in ("n_passes_over_X_", "n_passes_"):
         value = getattr(est, name, None)
         if value is not None:
             return int(np.max(np.asarray(value)))
-    for name in ("result_", "solver_result_"):
-        result = getattr(est, name, None)
-        if result is not None and getattr(result, "n_passes_over_X", None) is not None:
-            return int(result.n_passes_over_X)
+    if objectives:
+        return int(sum(obj.n_passes_over_X for obj in objectives))
     return None
 
 
@@ -335,8 +360,9 @@ def fit_record(library, solver, data, *, case, C=1.0, tol=1e-6, max_iter=1000,
                         est.fit(X_train, y_train)
                     passes.append(counter[0])
                 else:
-                    est.fit(X_train, y_train)
-                    passes.append(_our_passes(est))
+                    with track_our_objectives() as objectives:
+                        est.fit(X_train, y_train)
+                    passes.append(_our_passes(est, objectives))
         return est
 
     seconds, times, est = median_time(one_fit, repeats=repeats)

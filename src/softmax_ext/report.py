@@ -83,7 +83,12 @@ def machine_info():
     env = {k: os.environ[k] for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                       "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                       "MKL_NUM_THREADS") if k in os.environ}
+    try:
+        load = [round(v, 2) for v in os.getloadavg()]
+    except (AttributeError, OSError):
+        load = None
     return {
+        "load_average_1_5_15min": load,
         "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "platform": platform.platform(),
         "cpu": _cpu_model(),
@@ -314,6 +319,9 @@ def _machine_section(meta):
              f"- Date: {m['date_utc']}; command: `{m['command']}`",
              f"- CPU: {m['cpu']}; {m['cpu_count']} logical CPUs ({m['usable_cpus']} usable); "
              f"memory {m['memory_gib']} GiB; {m['platform']}",
+             f"- Load average (1, 5, 15 min) when the report was written: "
+             f"{m.get('load_average_1_5_15min')} (above the core count means the machine was "
+             "shared and times are inflated)",
              f"- OpenMP in softmax-ext: {'yes' if m['openmp_enabled'] else 'no'}; "
              f"threads for our kernels in this run: {meta['config'].get('threads')}",
              "- Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
