@@ -320,12 +320,16 @@ def test_bench_writes_report(tmp_path, capsys):
     for r in records:
         if "seconds" in r:
             assert r["seconds"] > 0
+    measured = [r for r in records if "error" not in r]
+    assert {r["section"] for r in measured} == set(benchmarks.SECTIONS)
     text = (out_dir / "report.md").read_text()
     assert "SkylakeX" in text or "blas" in text
     assert "thread clash" in text
     # the table lists every case
     for r in records:
-        if r["section"] == "fit":
+        if "error" in r:  # a solver this build does not have: listed apart
+            assert "## Not measured" in text and r["error"] in text
+        elif r["section"] == "fit":
             assert f"| {r['case']} | {r['library']} | {r['solver']} |" in text, r
         elif r["section"] in ("scaling_n", "scaling_K", "kernels", "objective"):
             assert f"| {r['case']} |" in text, r
@@ -393,6 +397,8 @@ def test_report_tables_and_json_without_measuring(tmp_path):
         {**fit, "library": "scikit-learn", "solver": "lbfgs", "seconds": 2.0, "passes": None},
         {**fit, "library": "scikit-learn", "solver": "newton-cg", "seconds": 1.0, "passes": 12,
          "objective": float("nan")},
+        {"section": "fit", "case": "toy", "library": "softmax-ext", "solver": "gd",
+         "error": "NotImplementedError: solver 'gd' is not implemented yet."},
     ]
     text = report.headline_table(records)
     assert "| toy |" in text and "2.0x" in text and "newton-cg" in text
@@ -404,3 +410,6 @@ def test_report_tables_and_json_without_measuring(tmp_path):
     assert back["results"][2]["objective"] is None  # NaN is not JSON
     paths = report.write_plots(records, tmp_path)
     assert [p.name for p in paths] == ["speedup.png"]  # only plots with data
+    md = report.write_report(records, meta, tmp_path, paths).read_text()
+    assert "## Not measured" in md and "solver 'gd' is not implemented yet" in md
+    assert "| toy | softmax-ext | gd |" not in md.split("## Not measured")[0]

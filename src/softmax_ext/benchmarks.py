@@ -577,6 +577,17 @@ def _fit_cases(cfg, progress):
     yield f"generated {cfg.n:,}x{cfg.d} K={cfg.K}", make_problem(cfg.n, cfg.d, cfg.K, seed=0)
 
 
+def _attempt(progress, what, fn, **settings):
+    """``fn()``; a fit that our build cannot run (e.g. NotImplementedError for a solver
+    not there yet) becomes a record with ``error`` instead of ending the run."""
+    try:
+        return fn()
+    except (NotImplementedError, ValueError, TypeError, ArithmeticError) as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        progress(f"{what}: not measured ({message})")
+        return {**settings, "error": message}
+
+
 def bench_fits(cfg, progress):
     records = []
     common = dict(C=cfg.C, tol=cfg.tol, max_iter=cfg.max_iter)
@@ -584,8 +595,11 @@ def bench_fits(cfg, progress):
         n = data[0].shape[0]
         for solver in OUR_SOLVERS + ("auto",):
             progress(f"fits: {case} softmax-ext {solver}")
-            records.append(fit_record(OURS, solver, data, case=case, n_threads=cfg.threads,
-                                      repeats=cfg.repeats, **common))
+            records.append(_attempt(
+                progress, f"fits: {case} softmax-ext {solver}",
+                lambda: fit_record(OURS, solver, data, case=case, n_threads=cfg.threads,
+                                   repeats=cfg.repeats, **common),
+                section="fit", case=case, library=OURS, solver=solver))
         for solver in SKLEARN_SOLVERS:
             if solver == "newton-cholesky" and n > cfg.sklearn_newton_cholesky_max_n:
                 progress(f"fits: {case} scikit-learn {solver} skipped (n > "
@@ -701,12 +715,15 @@ def bench_convergence(cfg, progress):
                     and data[0].shape[0] > cfg.sklearn_newton_cholesky_max_n):
                 continue
             progress(f"convergence: {case} {library} {solver}")
-            points = convergence_path(library, solver, data, C=cfg.C, tol=cfg.tol,
-                                      cap=cfg.conv_max_iter,
-                                      n_threads=cfg.threads if library == OURS else None)
-            records.append({"section": "convergence", "case": case, "library": library,
-                            "solver": solver, "n": int(data[0].shape[0]),
-                            "d": int(data[0].shape[1]), "points": points})
+            settings = {"section": "convergence", "case": case, "library": library,
+                        "solver": solver, "n": int(data[0].shape[0]), "d": int(data[0].shape[1])}
+            points = _attempt(progress, f"convergence: {case} {library} {solver}",
+                              lambda: convergence_path(
+                                  library, solver, data, C=cfg.C, tol=cfg.tol,
+                                  cap=cfg.conv_max_iter,
+                                  n_threads=cfg.threads if library == OURS else None),
+                              **settings)
+            records.append(points if isinstance(points, dict) else {**settings, "points": points})
     return records
 
 

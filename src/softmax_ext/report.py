@@ -160,7 +160,19 @@ def demo_table(records, markdown=False):
 
 
 def _by(records, section):
-    return [r for r in records if r.get("section") == section]
+    """Measured records of a section (those that failed carry ``error`` and are listed apart)."""
+    return [r for r in records if r.get("section") == section and "error" not in r]
+
+
+def _errors_section(records):
+    failed = [r for r in records if "error" in r]
+    if not failed:
+        return ""
+    rows = [[r.get("section"), r.get("case"), r.get("library"), r.get("solver"), r["error"]]
+            for r in failed]
+    return ("## Not measured\n\nThese runs raised an error and are missing from the tables "
+            "and plots above.\n\n"
+            + format_table(["section", "data", "library", "solver", "error"], rows) + "\n")
 
 
 def _fit_pairs(records):
@@ -369,7 +381,8 @@ def write_report(records, meta, out_dir, plots=()):
     parts += [_kernels_section(records), _objective_section(records), _fits_section(records),
               _scaling_section(records, "scaling_n", "Scaling in n", "n"),
               _scaling_section(records, "scaling_K", "Scaling in K", "K"),
-              _threads_section(records), _convergence_section(records)]
+              _threads_section(records), _convergence_section(records),
+              _errors_section(records)]
     if plots:
         parts.append("## Plots\n\n" + "\n".join(f"![{p.stem}]({p.name})" for p in plots) + "\n")
     path = out_dir / "report.md"
