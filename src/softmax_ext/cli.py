@@ -150,17 +150,20 @@ def _read_csv(path, target, features=None):
         feature_idx = [j for j in range(len(header)) if j != t_idx]
     if not feature_idx:
         raise CLIError(f"{path}: no feature columns besides the target {target!r}.")
-    X = np.empty((len(body), len(feature_idx)), dtype=np.float64)
-    for i, r in enumerate(body):
-        for out_j, j in enumerate(feature_idx):
-            cell = r[j].strip()
-            try:
-                X[i, out_j] = float(cell)
-            except ValueError:
-                what = "an empty cell" if not cell else f"non-numeric value {cell!r}"
-                raise CLIError(f"{path}: feature column {header[j]!r} has {what} on line "
-                               f"{i + 2}; features must be numbers (encode categories first)."
-                               ) from None
+    try:  # fast path; the loop below finds the offending cell for the message
+        X = np.array([[r[j] for j in feature_idx] for r in body], dtype=np.float64)
+    except ValueError:
+        X = np.empty((len(body), len(feature_idx)), dtype=np.float64)
+        for i, r in enumerate(body):
+            for out_j, j in enumerate(feature_idx):
+                cell = r[j].strip()
+                try:
+                    X[i, out_j] = float(cell)
+                except ValueError:
+                    what = "an empty cell" if not cell else f"non-numeric value {cell!r}"
+                    raise CLIError(f"{path}: feature column {header[j]!r} has {what} on line "
+                                   f"{i + 2}; features must be numbers (encode categories "
+                                   "first).") from None
     if not np.all(np.isfinite(X)):
         i, j = np.argwhere(~np.isfinite(X))[0]
         raise CLIError(f"{path}: feature column {header[feature_idx[j]]!r} has a non-finite "
@@ -296,6 +299,11 @@ def _estimator_class():
             from None
 
 
+def vars_for_json(args):
+    """The parsed options that are plain values (for results files)."""
+    return {k: v for k, v in vars(args).items() if isinstance(v, (int, float, str, type(None)))}
+
+
 def cmd_demo(args):
     """Fit both libraries on digits and a generated problem; print one table."""
     from . import benchmarks, report
@@ -315,6 +323,9 @@ def cmd_demo(args):
           f"threads={records[0]['threads'] or info['default_threads']}; scikit-learn lbfgs with "
           "scipy's BLAS at 1 thread (its best setting)")
     print()
+    if args.json:
+        report.write_results_json(records, {"machine": info, "config": vars_for_json(args)},
+                                  Path(args.json).parent, name=Path(args.json).name)
     print(report.demo_table(records))
     print()
     print(f"fit time: median of {args.repeats} fit(s); speedup = scikit-learn time / ours. "
@@ -502,6 +513,8 @@ def build_parser():
     p.add_argument("--classes", type=_positive_int, default=10, help=argparse.SUPPRESS)
     p.add_argument("--repeats", type=_positive_int, default=3,
                    help="timed fits per library and data set (median shown; default 3)")
+    p.add_argument("--json", default=None, metavar="FILE",
+                   help="also write every measurement with its settings to FILE (JSON)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("fit", help="fit SoftmaxRegression on a data file",

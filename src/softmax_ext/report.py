@@ -406,9 +406,9 @@ def _jsonable(obj):
     return obj
 
 
-def write_results_json(records, meta, out_dir):
-    """Write ``results.json`` (``{"meta": ..., "results": [...]}``); return its path."""
-    path = Path(out_dir) / "results.json"
+def write_results_json(records, meta, out_dir, name="results.json"):
+    """Write ``{"meta": ..., "results": [...]}`` to ``out_dir / name``; return its path."""
+    path = Path(out_dir) / name
     path.write_text(json.dumps(_jsonable({"meta": meta, "results": records}), indent=1))
     return path
 
