@@ -15,14 +15,22 @@
 /* Bytes of X per dense row block: the block, its scores and residual stay in
  * L2 while the forward and backward products run (tuned by measurement on
  * Zen 4, 1 MB L2: 128-512 KB are within noise of each other). */
+#ifndef SMX_LG_XBLOCK_BYTES
 #define SMX_LG_XBLOCK_BYTES (256 * 1024)
+#endif
 /* Rows per CSR block: amortises the per-block overhead; rows are short. */
+#ifndef SMX_LG_CSR_ROWS
 #define SMX_LG_CSR_ROWS 256
+#endif
 /* Gradient buffers: at most this many groups, and at most this many bytes
- * for all of them together (for d = 20,000, K = 10 a buffer is 1.6 MB, so
- * 10 groups: still more than enough parallelism for the cores we target). */
+ * for all of them together, but at least two groups.  Each group starts from
+ * a cold, zeroed buffer and the buffers are summed at the end, so more
+ * groups cost time when a buffer is large: for d = 20,000, K = 10 a buffer is
+ * 1.6 MB and 5 groups measured as fast as 1-2, 10 groups slower. */
 #define SMX_LG_MAX_GROUPS 32
-#define SMX_LG_GROUP_BYTES (16 * 1024 * 1024)
+#ifndef SMX_LG_GROUP_BYTES
+#define SMX_LG_GROUP_BYTES (8 * 1024 * 1024)
+#endif
 
 smx_int smx_lossgrad_n_groups(smx_int n_blocks, smx_int buffer_doubles)
 {
@@ -30,8 +38,8 @@ smx_int smx_lossgrad_n_groups(smx_int n_blocks, smx_int buffer_doubles)
     smx_int g = SMX_LG_GROUP_BYTES / bytes;
     if (g > SMX_LG_MAX_GROUPS)
         g = SMX_LG_MAX_GROUPS;
-    if (g < 1)
-        g = 1;
+    if (g < 2)   /* two groups whatever the size: two threads have work */
+        g = 2;
     if (g > n_blocks)
         g = n_blocks;
     return g > 0 ? g : 1;

@@ -1,55 +1,146 @@
 """Hessian assembly and Hessian-vector products for :class:`MultinomialLoss`.
 
 Unnormalised data terms (the objective divides by ``sum(s)`` and adds l2 on
-the coefficient diagonal), in the flattened order of ``coef.ravel()``::
+the coefficient diagonal), in the flattened order of ``coef.ravel()`` (C
+order: index ``k * p + j``, ``p = coef.shape[1]``)::
 
     H = sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T
 
-This first version is plain NumPy; the blocked BLAS-3 kernels replace it
-without changing these signatures.
+with ``x~_i = [x_i, 1]`` when the objective fits an intercept.
+
+The work is done by the C/OpenMP kernels of ``csrc/smx_hessian.c`` (blocked
+SYRKs for dense X, sparse row updates for CSR X; see the comment at the top
+of ``csrc/smx_hessian_body.h``).  X is never copied: float32 stays float32
+(products are accumulated in double), CSR stays CSR.
 """
 
 import numpy as np
 
-from . import special
+from . import _hessian
+from ._threads import single_threaded_blas
+
+__all__ = ["hessian", "hessp_setup", "hessp_apply"]
+
+
+def _coef_array(obj, coef, name="coef"):
+    """coef as a C-contiguous (K, p) array of X's dtype (a copy only if needed)."""
+    arr = np.asarray(coef)
+    if arr.shape != tuple(obj.coef_shape):
+        if arr.size != int(np.prod(obj.coef_shape)):
+            raise ValueError(f"{name} has shape {arr.shape}, expected {tuple(obj.coef_shape)}.")
+        arr = arr.reshape(obj.coef_shape)
+    return np.ascontiguousarray(arr, dtype=obj.dtype)
+
+
+def _csr_parts(obj):
+    """(data, indices, indptr as int64) of a CSR X, never copying data or indices."""
+    X = obj.X
+    if not X.has_canonical_format:
+        # The kernels need rows without duplicate column indices; the
+        # objective's validation guarantees canonical CSR.
+        raise ValueError("CSR X must be in canonical format (sorted indices, no duplicates).")
+    indices = X.indices
+    if indices.dtype not in (np.int32, np.int64):
+        raise TypeError(f"CSR indices must be int32 or int64, got {indices.dtype}.")
+    return X.data, indices, np.asarray(X.indptr, dtype=np.int64)
+
+
+def _sample_weight(obj):
+    sw = obj.sample_weight
+    return None if sw is None else np.ascontiguousarray(sw, dtype=obj.dtype)
 
 
 def _probabilities(obj, coef):
-    from .lossgrad import scores
-    return special.softmax(scores(obj, coef), n_threads=obj.n_threads).astype(np.float64)
-
-
-def _xtilde(obj):
-    X = obj.X.toarray() if obj.is_sparse else np.asarray(obj.X)
-    X = X.astype(np.float64)
-    if obj.fit_intercept:
-        X = np.hstack([X, np.ones((X.shape[0], 1))])
-    return X
+    """P = softmax(X W^T + b), (n_samples, n_classes), C order, dtype of X."""
+    P = np.empty((obj.n_samples, obj.n_classes), dtype=obj.dtype)
+    if obj.is_sparse:
+        data, indices, indptr = _csr_parts(obj)
+        _hessian.probs_csr(data, indices, indptr, obj.n_features, coef, obj.fit_intercept, P,
+                           obj.n_threads)
+    else:
+        with single_threaded_blas():
+            _hessian.probs_dense(obj.X, coef, obj.fit_intercept, P, obj.n_threads)
+    return P
 
 
 def hessian(obj, coef):
-    """Full data Hessian, float64 (m, m), m = coef.size."""
-    P = _probabilities(obj, coef)
-    Xt = _xtilde(obj)
-    s = np.ones(obj.n_samples) if obj.sample_weight is None else obj.sample_weight.astype(np.float64)
-    K, p = coef.shape
-    H = np.empty((K, p, K, p))
-    for k in range(K):
-        for l in range(K):
-            w = s * P[:, k] * ((k == l) - P[:, l])
-            H[k, :, l, :] = Xt.T @ (w[:, None] * Xt)
-    return H.reshape(K * p, K * p)
+    """Full unnormalised data Hessian.
+
+    Parameters
+    ----------
+    obj : MultinomialLoss
+        Gives X, sample_weight, fit_intercept, n_threads, coef_shape, dtype.
+    coef : ndarray of shape ``obj.coef_shape``
+        Coefficients, intercept in the last column when fitted.
+
+    Returns
+    -------
+    H : ndarray of shape (m, m), float64, C order, m = coef.size
+        ``sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T``, rows and
+        columns in the order of ``coef.ravel()``; symmetric, positive
+        semi-definite.
+    """
+    coef = _coef_array(obj, coef)
+    m = coef.size
+    H = np.empty((m, m), dtype=np.float64)
+    if m == 0:
+        return H
+    sw = _sample_weight(obj)
+    if obj.is_sparse:
+        data, indices, indptr = _csr_parts(obj)
+        _hessian.hessian_csr(data, indices, indptr, obj.n_features, sw, coef,
+                             obj.fit_intercept, H, obj.n_threads)
+    else:
+        with single_threaded_blas():
+            _hessian.hessian_dense(obj.X, sw, coef, obj.fit_intercept, H, obj.n_threads)
+    return H
 
 
 def hessp_setup(obj, coef):
-    """State for products at ``coef``: the probabilities (n, K)."""
-    return _probabilities(obj, coef)
+    """State for Hessian-vector products at ``coef``: the probabilities.
+
+    The probabilities P (n_samples, n_classes, dtype of X) are all a product
+    needs besides X: keeping them (n K numbers, small next to X's n d) makes
+    each product a single pass over X with two skinny GEMMs, instead of
+    three (recomputing X W^T every time).
+
+    Returns
+    -------
+    P : ndarray of shape (n_samples, n_classes), dtype of X, C order
+    """
+    return _probabilities(obj, _coef_array(obj, coef))
 
 
-def hessp_apply(obj, P, V):
-    """Data Hessian times V (shape of coef), float64."""
-    Xt = _xtilde(obj)
-    s = np.ones(obj.n_samples) if obj.sample_weight is None else obj.sample_weight.astype(np.float64)
-    U = Xt @ V.astype(np.float64).T                      # (n, K): x~_i . v_k
-    T = P * (U - np.sum(P * U, axis=1, keepdims=True))   # (diag(p) - p p^T) u
-    return (Xt.T @ (s[:, None] * T)).T
+def hessp_apply(obj, state, V):
+    """Unnormalised data Hessian times ``V``.
+
+    Parameters
+    ----------
+    obj : MultinomialLoss
+    state : ndarray of shape (n_samples, n_classes)
+        From :func:`hessp_setup`.
+    V : ndarray of shape ``obj.coef_shape`` (or its size)
+
+    Returns
+    -------
+    HV : ndarray of shape ``obj.coef_shape``, float64
+        ``H vec(V)`` reshaped like coef.
+    """
+    V = _coef_array(obj, V, name="V")
+    P = np.asarray(state)
+    if P.shape != (obj.n_samples, obj.n_classes) or P.dtype != obj.dtype:
+        raise ValueError(
+            f"state must be the probabilities from hessp_setup, shape "
+            f"{(obj.n_samples, obj.n_classes)} and dtype {np.dtype(obj.dtype).name}; "
+            f"got shape {P.shape} and dtype {P.dtype}.")
+    P = np.ascontiguousarray(P)
+    out = np.empty(obj.coef_shape, dtype=np.float64)
+    sw = _sample_weight(obj)
+    if obj.is_sparse:
+        data, indices, indptr = _csr_parts(obj)
+        _hessian.hessp_csr(data, indices, indptr, obj.n_features, sw, P, obj.fit_intercept, V,
+                           out, obj.n_threads)
+    else:
+        with single_threaded_blas():
+            _hessian.hessp_dense(obj.X, sw, P, obj.fit_intercept, V, out, obj.n_threads)
+    return out

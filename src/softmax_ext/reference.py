@@ -6,7 +6,10 @@ formulas; speed does not matter.  Each function names the kernel it checks.
 
 import numpy as np
 
-__all__ = ["logsumexp", "softmax", "log_softmax", "cross_entropy"]
+__all__ = [
+    "logsumexp", "softmax", "log_softmax", "cross_entropy",
+    "multinomial_loss_gradient", "multinomial_hessian", "multinomial_hessp",
+]
 
 
 def _as2d(Z):
@@ -61,6 +64,25 @@ def cross_entropy(Z, y, sample_weight=None):
     return loss, R
 
 
+# ---- objective oracles: loss, gradient, Hessian, Hessian products ----------
+
+def _xtilde_dense(X, fit_intercept):
+    """X as dense float64 with a trailing column of ones when fit_intercept."""
+    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+    X = np.asarray(X, dtype=np.float64)
+    if fit_intercept:
+        X = np.hstack([X, np.ones((X.shape[0], 1))])
+    return X
+
+
+def _penalty_mask(coef_shape, fit_intercept):
+    """1.0 on the penalised (non-intercept) entries of coef, 0.0 elsewhere."""
+    mask = np.ones(coef_shape)
+    if fit_intercept:
+        mask[:, -1] = 0.0
+    return mask
+
+
 def multinomial_loss_gradient(X, y, coef, sample_weight=None, l2=0.0, fit_intercept=True):
     """Oracle of the fused loss/gradient kernels (``smx_lossgrad``) and of
     ``MultinomialLoss.loss_gradient``: the normalised objective and gradient.
@@ -74,13 +96,12 @@ def multinomial_loss_gradient(X, y, coef, sample_weight=None, l2=0.0, fit_interc
     loss : float
     grad : ndarray of the shape of coef, float64
     """
-    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
-    X = np.asarray(X, dtype=np.float64)
+    Xt = _xtilde_dense(X, fit_intercept)
     coef = np.asarray(coef, dtype=np.float64)
-    n, d = X.shape
+    n = Xt.shape[0]
+    d = Xt.shape[1] - (1 if fit_intercept else 0)
     y = np.asarray(y, dtype=np.int64)
     s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-    Xt = np.hstack([X, np.ones((n, 1))]) if fit_intercept else X
     W = coef[:, :d]
     Z = Xt @ coef.T
     data, R = cross_entropy(Z, y, s)
@@ -88,3 +109,46 @@ def multinomial_loss_gradient(X, y, coef, sample_weight=None, l2=0.0, fit_interc
     grad = R.T @ Xt / s.sum()
     grad[:, :d] += l2 * W
     return loss, grad
+
+
+def multinomial_hessian(X, y, coef, sample_weight=None, l2=0.0, fit_intercept=True):
+    """Oracle of ``MultinomialLoss.hessian`` (``smx_hessian_*``), normalised.
+
+    ``(1 / sum(s)) sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T + l2 D``
+    with D the identity on the weights (not the intercepts), rows and columns
+    in the order of ``coef.ravel()`` (index ``k * p + j``).  ``y`` does not
+    enter the Hessian; it is taken for a uniform signature.
+    """
+    Xt = _xtilde_dense(X, fit_intercept)
+    n, p = Xt.shape
+    coef = np.asarray(coef, dtype=np.float64).reshape(-1, p)
+    K = coef.shape[0]
+    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    P = softmax(Xt @ coef.T)
+    H = np.zeros((K, p, K, p))
+    for k in range(K):
+        for l in range(K):
+            w = s * P[:, k] * ((k == l) - P[:, l])
+            H[k, :, l, :] = Xt.T @ (w[:, None] * Xt)
+    H = H.reshape(K * p, K * p) / s.sum()
+    H += l2 * np.diag(_penalty_mask((K, p), fit_intercept).ravel())
+    return H
+
+
+def multinomial_hessp(X, y, coef, V, sample_weight=None, l2=0.0, fit_intercept=True):
+    """Oracle of ``MultinomialLoss.hessp(coef)(V)``: the normalised Hessian times V.
+
+    Computed without forming H: with u_i = V x~_i,
+    ``(H V)_k = (1 / sum(s)) sum_i s_i p_ik (u_ik - p_i . u_i) x~_i + l2 V_k``
+    (intercepts not penalised).  Returns shape (K, p), float64.
+    """
+    Xt = _xtilde_dense(X, fit_intercept)
+    n, p = Xt.shape
+    coef = np.asarray(coef, dtype=np.float64).reshape(-1, p)
+    V = np.asarray(V, dtype=np.float64).reshape(coef.shape)
+    s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    P = softmax(Xt @ coef.T)
+    U = Xt @ V.T
+    T = P * (U - np.sum(P * U, axis=1, keepdims=True))
+    HV = (Xt.T @ (s[:, None] * T)).T / s.sum()
+    return HV + l2 * _penalty_mask(coef.shape, fit_intercept) * V

@@ -10,7 +10,12 @@ import contextlib
 
 from .._threads import single_threaded_blas
 from ._base import IterationState, SolverResult, check_options
-from .lbfgs import lbfgs
+# the solver functions under private names: the package attributes
+# ``lbfgs``, ``newton_cg``, ... stay the modules (their settings live there)
+from .gd import gd as _gd
+from .lbfgs import lbfgs as _lbfgs
+from .newton_cg import newton_cg as _newton_cg
+from .newton_cholesky import newton_cholesky as _newton_cholesky
 
 __all__ = ["solve", "SolverResult", "IterationState", "SOLVERS"]
 
@@ -79,7 +84,7 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         raise TypeError(f"callback must be callable, got {type(callback).__name__}.")
     name = _choose(objective) if solver == "auto" else solver
     kwargs = dict(tol=float(tol), max_iter=int(max_iter), verbose=int(verbose), callback=callback)
+    run = {"lbfgs": _lbfgs, "newton-cholesky": _newton_cholesky, "newton-cg": _newton_cg,
+           "gd": _gd}[name]
     with _blas_context(objective):
-        if name == "lbfgs":
-            return lbfgs(objective, coef0, **kwargs)
-    raise NotImplementedError(f"solver {name!r} is not implemented yet.")
+        return run(objective, coef0, **kwargs)

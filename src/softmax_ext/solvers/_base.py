@@ -67,7 +67,10 @@ class SolverResult:
 
 @dataclass
 class IterationState:
-    """Passed to ``callback`` after each iteration (arrays are copies-safe views; do not modify)."""
+    """Passed to ``callback`` after each iteration.
+
+    ``coef`` and ``grad`` are float64 copies of shape ``objective.coef_shape``.
+    """
 
     iteration: int
     coef: np.ndarray
@@ -114,8 +117,11 @@ class Monitor:
             print(f"[{self.name}] {iteration:5d} {loss:22.15e} {grad_max:10.3e} {step:9.3e} "
                   f"{entry['passes']:6d} {entry['seconds']:8.3f}{more}")
         if self.callback is not None and iteration > 0:
-            state = IterationState(iteration=int(iteration), coef=coef, loss=float(loss),
-                                   grad=grad)
+            shape = self.obj.coef_shape
+            state = IterationState(iteration=int(iteration),
+                                   coef=np.array(coef, dtype=np.float64).reshape(shape),
+                                   loss=float(loss),
+                                   grad=np.array(grad, dtype=np.float64).reshape(shape))
             return bool(self.callback(state))
         return False
 
@@ -124,7 +130,8 @@ class Monitor:
             print(f"[{self.name}] stop after {n_iter} iterations: {message} "
                   f"(loss {loss:.15e}, max|grad| {grad_max:.3e}, {self.passes} passes over X, "
                   f"{self.elapsed():.3f} s)")
-        coef = np.asarray(coef).reshape(self.obj.coef_shape).astype(self.obj.dtype, copy=True)
+        coef = center(self.obj, np.asarray(coef, dtype=np.float64).ravel())
+        coef = coef.reshape(self.obj.coef_shape).astype(self.obj.dtype, copy=True)
         return SolverResult(coef=coef, n_iter=int(n_iter), converged=bool(converged),
                             loss=float(loss), grad_max=float(grad_max),
                             n_passes_over_X=int(self.passes), history=self.history,
@@ -233,3 +240,34 @@ def check_options(tol, max_iter, verbose):
         verbose = int(verbose)
     if not isinstance(verbose, (int, np.integer)):
         raise ValueError(f"verbose must be an int, got {verbose!r}.")
+
+
+def null_columns(objective):
+    """Columns j along which adding one vector to every class leaves the objective unchanged.
+
+    In the symmetric parametrisation (``MultinomialLoss``) adding ``v`` to the
+    coefficients of every class changes no probability; the penalty breaks
+    that for the weights when ``l2 > 0`` but never for the (unpenalised)
+    intercept.  Returns the column indices j with that invariance (empty for
+    ``FixedClassLoss`` and for a single class).
+    """
+    K, p = objective.coef_shape
+    if K < 2 or not hasattr(objective, "hessp") or hasattr(objective, "base"):
+        return np.arange(0)
+    if objective.l2 == 0.0:
+        return np.arange(p)
+    return np.array([p - 1]) if objective.fit_intercept else np.arange(0)
+
+
+def center(objective, flat):
+    """Canonical representative: coefficients of the invariant columns centred over classes.
+
+    Leaves the objective unchanged (see :func:`null_columns`); it is what
+    scikit-learn returns for the symmetric multinomial parametrisation.
+    """
+    cols = null_columns(objective)
+    if cols.size == 0:
+        return flat
+    M = flat.reshape(objective.coef_shape).copy()
+    M[:, cols] -= M[:, cols].mean(axis=0)
+    return M.ravel()

@@ -92,7 +92,7 @@ class ScoreLine:
         f0, d0 = self.f0, self.d0
         for _ in range(max_trials):
             f = self.phi(t)
-            if f <= f0 + c1 * t * d0:
+            if f <= f0 + c1 * t * d0 or self._approx_wolfe(t, f, c1, 0.9):
                 return t, f
             if math.isfinite(f):
                 # minimiser of the quadratic through f0, d0, f(t), safeguarded
@@ -145,7 +145,8 @@ class ScoreLine:
 
         Near the optimum the decrease ``t * d0`` falls below the rounding
         error of f, and the Armijo test becomes a coin toss.  The slope is
-        still accurate, so a point where f did not rise beyond rounding and
+        still accurate (a dot product, not a difference of values), so a
+        point where f did not rise beyond its rounding error ``eps_f`` and
         the slope satisfies ``(2 c1 - 1) d0 >= phi'(t) >= c2 d0`` (the Armijo
         condition of the quadratic model) is accepted.
         """
@@ -153,7 +154,7 @@ class ScoreLine:
         if not (f <= f0 + self.eps_f and abs(t * d0) <= 100 * self.eps_f):
             return False
         d = self.dphi(t)
-        if (2 * c1 - 1) * d0 >= d >= c2 * d0 or abs(d) <= -c2 * d0 and f <= f0:
+        if (2 * c1 - 1) * d0 >= d >= c2 * d0 or abs(d) <= -c2 * d0:
             self._best = (t, f)
             return True
         return False

@@ -1,0 +1,158 @@
+"""Truncated Newton: conjugate gradients on Hessian-vector products, line search in score space.
+
+For problems whose Hessian is too large to assemble.  Per iteration: the
+product operator at the iterate (``score_hessp``: probabilities from the
+kept scores, no pass; or ``objective.hessp``, one setup pass), CG iterations
+on ``H D = -g`` (two passes per product with ``score_hessp``, one with a fused
+``objective.hessp``) stopped at the relative
+residual ``eta = min(0.5, sqrt(||g||))`` (Eisenstat-Walker forcing, giving
+superlinear convergence as in scikit-learn's ``_newton_cg``) or on
+non-positive curvature, ``XD`` (one pass), a strong Wolfe search in score
+space (O(n K) per trial, starting at the Newton step t = 1) and the gradient
+at the accepted point (one backward pass).
+
+The Hessian of ``MultinomialLoss`` is singular along the class-invariant
+directions (see ``_base.null_columns``); the gradient is orthogonal to them,
+so CG stays in the range of H and needs no special treatment.
+
+Stopping as scikit-learn's ``newton-cg``: ``max|grad| <= tol``.
+"""
+
+import numpy as np
+
+from .. import special
+from ._base import (Monitor, check_separable, in_dtype, loss_grad_at, max_abs, scores64, start,
+                    warn_not_converged)
+from ._linesearch import ScoreLine
+
+
+# Where Hessian-vector products come from.  False: ``score_hessp`` below (no
+# setup pass, two passes over X per product, no copy of X).  True: the
+# objective's ``hessp``.  The NumPy-backed ``hessp`` of today copies X (and
+# densifies CSR: 8 GB for the 50k x 20k benchmark) on every product; flip this
+# when the fused C product kernel lands (one pass per product).
+HESSP_FROM_OBJECTIVE = False
+
+
+def score_hessp(obj, Z):
+    """``v -> H v`` at the point whose scores are Z, built on the public objective API.
+
+    ``H v = X~^T T / sum(s) + l2 v_W`` with ``U = X~ V^T`` (``obj.scores(V)``,
+    one pass) and ``T_i = s_i (p_i * u_i - p_i (p_i . u_i))`` (O(n K)); the
+    backward product ``X^T T`` is one more pass, counted in
+    ``obj.n_passes_over_X``.  Probabilities come from Z: no setup pass.
+    Works for ``MultinomialLoss`` and ``FixedClassLoss`` (rows of the free
+    classes).
+    """
+    P = special.softmax(Z, n_threads=obj.n_threads)
+    sw = None if obj.sample_weight is None else np.asarray(obj.sample_weight, dtype=np.float64)
+    if sw is not None:
+        P *= sw[:, None] if P.dtype == np.float64 else sw[:, None].astype(P.dtype)
+    shape, d = obj.coef_shape, obj.n_features
+    free = getattr(obj, "free", None)
+    Xt = obj.X.T
+
+    def product(v):
+        V = in_dtype(obj, v).reshape(shape)
+        U = np.asarray(obj.scores(V), dtype=np.float64)
+        # with weights folded into P: T = s p*u - (s p) (p . u) = Ps*u - Ps * sum(p*u)
+        PU = P * U
+        pu = PU.sum(axis=1, keepdims=True)
+        if sw is not None:
+            pu /= np.where(sw > 0, sw, 1.0)[:, None]
+        T = PU - P * pu
+        if free is not None:
+            T = T[:, free]
+        G = np.empty(shape, dtype=np.float64)
+        G[:, :d] = np.asarray(Xt @ T.astype(obj.dtype, copy=False), dtype=np.float64).T
+        obj.n_passes_over_X += 1
+        if shape[1] > d:
+            G[:, d] = T.sum(axis=0)
+        G /= obj.weight_sum
+        if obj.l2 != 0.0:
+            G[:, :d] += obj.l2 * V[:, :d]
+        return G.ravel()
+
+    return product
+
+
+def conjugate_gradient(hessp, g, rtol, max_cg):
+    """Approximately solve ``H D = -g`` by CG from D = 0.
+
+    Returns ``(D, n_products, reason)``.  Stops when ``||r|| <= rtol ||g||``,
+    after ``max_cg`` products, or at non-positive curvature (then the current
+    D, or -g if none yet, which is always a descent direction).
+    """
+    D = np.zeros_like(g)
+    r = -g.copy()
+    p = r.copy()
+    rr = float(np.dot(r, r))
+    target = (rtol ** 2) * rr
+    n_prod = 0
+    for _ in range(max_cg):
+        Hp = hessp(p)
+        n_prod += 1
+        curv = float(np.dot(p, Hp))
+        if not (curv > 0 and np.isfinite(curv)):
+            return (D if n_prod > 1 else -g), n_prod, "negative curvature"
+        alpha = rr / curv
+        D += alpha * p
+        r -= alpha * Hp
+        rr_new = float(np.dot(r, r))
+        if rr_new <= target:
+            return D, n_prod, "converged"
+        p = r + (rr_new / rr) * p
+        rr = rr_new
+    return D, n_prod, "max_cg"
+
+
+def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
+              max_cg=200, name="newton-cg"):
+    """Minimise ``objective`` with truncated Newton-CG; see :func:`softmax_ext.solvers.solve`."""
+    obj = objective
+    mon = Monitor(obj, name, verbose=verbose, callback=callback)
+    x, Z, f, g = start(obj, coef0)
+    gmax = max_abs(g)
+    stop = mon.record(0, x, f, g, gmax, 0.0)
+    it = 0
+    converged = gmax <= tol
+    message = "max|grad| <= tol at the start" if converged else "max_iter reached"
+    shape = obj.coef_shape
+    while not converged and not stop and it < max_iter:
+        if HESSP_FROM_OBJECTIVE:
+            product = obj.hessp(x.reshape(shape))
+
+            def hessp(v):
+                return np.asarray(product(in_dtype(obj, v).reshape(shape)),
+                                  dtype=np.float64).ravel()
+        else:
+            hessp = score_hessp(obj, Z)
+
+        gnorm = float(np.sqrt(np.dot(g, g)))
+        D, n_prod, why = conjugate_gradient(hessp, g, min(0.5, np.sqrt(gnorm)), max_cg)
+        D = in_dtype(obj, D)
+        d0 = float(np.dot(g, D))
+        if not d0 < 0:
+            D = in_dtype(obj, -g / max(gnorm, 1.0))
+            d0 = float(np.dot(g, D))
+        XD = scores64(obj, D)
+        line = ScoreLine(obj, x, D, Z, XD, f, d0)
+        t, _ = line.wolfe(1.0)
+        if t is None:
+            message = ("line search failed: the objective cannot be decreased further at "
+                       f"{np.dtype(obj.dtype).name} precision")
+            break
+        it += 1
+        Z, x = line.point(t)
+        f, g = loss_grad_at(obj, Z, x)
+        gmax = max_abs(g)
+        stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod)
+        if gmax <= tol:
+            converged, message = True, "max|grad| <= tol"
+    if stop and not converged:
+        message = "stopped by callback"
+    check_separable(obj, Z, x)
+    if not converged and not stop:
+        reason = None if message == "max_iter reached" else message
+        warn_not_converged(name, it, gmax, tol, reason)
+    return mon.result(x, it, converged, f, gmax, message)

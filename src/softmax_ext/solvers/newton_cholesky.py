@@ -1,0 +1,138 @@
+"""Newton's method on the assembled Hessian, solved by Cholesky (LAPACK potrf/potrs).
+
+Per iteration: the Hessian at the iterate (``objective.hessian``, one pass
+over X), its Cholesky factorisation (``scipy.linalg.cho_factor``), the Newton
+step, ``XD`` (one pass), a backtracking Armijo search in score space (O(n K)
+per trial) and the gradient at the accepted point (one backward pass): three
+passes over X per iteration.
+
+Singular Hessians.  In the symmetric parametrisation adding one vector to
+every class's coefficients changes nothing, so the Hessian of
+``MultinomialLoss`` is singular along those directions ``u_j`` (all columns
+when ``l2 == 0``, the intercept column when ``l2 > 0``; see
+``_base.null_columns``).  The gradient is orthogonal to every ``u_j``, so
+adding ``c * sum_j u_j u_j^T`` to H changes nothing of the Newton step on
+the complement and makes the step orthogonal to the ``u_j``:
+``u^T (H + c u u^T) D = -u^T g = 0`` gives ``u^T D = 0``.  This is the
+reference-class trick (``FixedClassLoss``) without a change of variables, and
+the final coefficients are centred over classes, as scikit-learn returns
+them for the unpenalised multinomial.  When the factorisation still fails
+(collinear or constant features with l2 == 0, separable data), a ridge
+``tau I`` is added with tau growing from 1e-10 * max(diag H) (a damped,
+Levenberg-Marquardt step, still a descent direction); when the line search
+fails on the Newton step, a steepest-descent step with a strong Wolfe search
+is taken instead.
+
+Stopping as scikit-learn's ``newton-cholesky``: ``max|grad| <= tol`` and
+half the Newton decrement of the last step, ``0.5 * D^T H D``, <= tol.
+"""
+
+import numpy as np
+import scipy.linalg
+
+from ._base import (Monitor, check_separable, in_dtype, loss_grad_at, max_abs,
+                    null_columns, scores64, start, warn_not_converged)
+from ._linesearch import ScoreLine
+
+
+def newton_direction(H, g, null_cols=(), coef_shape=None):
+    """Solve ``H D = -g`` by Cholesky; regularise singular directions, damp when needed.
+
+    Parameters
+    ----------
+    H : ndarray (m, m), float64
+        Overwritten.
+    g : ndarray (m,), float64
+    null_cols : array of int
+        Columns of the invariant directions (see module docstring).
+    coef_shape : tuple (K, p)
+
+    Returns
+    -------
+    D : ndarray (m,), float64
+    decrement : float
+        ``D^T H D`` (= -g^T D without damping).
+    how : str
+        "cholesky" or "damped tau=..."
+    """
+    m = H.shape[0]
+    diag = np.diag(H).copy()
+    scale = float(np.max(np.abs(diag))) if m else 1.0
+    if not np.isfinite(scale) or scale <= 0:
+        scale = 1.0
+    if len(null_cols):
+        K, p = coef_shape
+        for j in null_cols:
+            idx = np.arange(K) * p + j
+            c = float(np.mean(diag[idx])) or scale
+            H[np.ix_(idx, idx)] += c / K
+    how = "cholesky"
+    tau = 0.0
+    for attempt in range(12):
+        try:
+            Hd = H if tau == 0.0 else H + tau * np.eye(m)
+            factor = scipy.linalg.cho_factor(Hd, lower=False, overwrite_a=False, check_finite=True)
+            D = -scipy.linalg.cho_solve(factor, g, check_finite=False)
+            if np.all(np.isfinite(D)):
+                dec = float(-np.dot(g, D))
+                if dec > 0 or not np.any(g):
+                    return D, dec, how
+        except (np.linalg.LinAlgError, ValueError):
+            pass
+        tau = 1e-10 * scale if tau == 0.0 else tau * 100.0
+        how = f"damped tau={tau:.1e}"
+    return -g, float(np.dot(g, g)), "steepest descent"
+
+
+def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
+                    name="newton-cholesky"):
+    """Minimise ``objective`` with Newton-Cholesky; see :func:`softmax_ext.solvers.solve`."""
+    obj = objective
+    mon = Monitor(obj, name, verbose=verbose, callback=callback)
+    x, Z, f, g = start(obj, coef0)
+    gmax = max_abs(g)
+    stop = mon.record(0, x, f, g, gmax, 0.0)
+    null_cols = null_columns(obj)
+    it = 0
+    converged = gmax <= tol
+    message = "max|grad| <= tol at the start" if converged else "max_iter reached"
+    while not converged and not stop and it < max_iter:
+        H = np.asarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64)
+        H = np.array(H, dtype=np.float64, order="F", copy=True)
+        D, dec, how = newton_direction(H, g, null_cols, obj.coef_shape)
+        del H
+        D = in_dtype(obj, D)
+        d0 = float(np.dot(g, D))
+        t = None
+        if d0 < 0:
+            XD = scores64(obj, D)
+            line = ScoreLine(obj, x, D, Z, XD, f, d0)
+            t, _ = line.armijo(1.0)
+        if t is None:  # robust path: steepest descent with a strong Wolfe search
+            how = "gradient step"
+            D = in_dtype(obj, -g / max(np.sqrt(np.dot(g, g)), 1.0))
+            d0 = float(np.dot(g, D))
+            XD = scores64(obj, D)
+            line = ScoreLine(obj, x, D, Z, XD, f, d0)
+            t, _ = line.wolfe(1.0)
+            dec = np.inf
+            if t is None:
+                message = ("line search failed: the objective cannot be decreased further at "
+                           f"{np.dtype(obj.dtype).name} precision")
+                break
+        it += 1
+        Z, x = line.point(t)
+        f, g = loss_grad_at(obj, Z, x)
+        gmax = max_abs(g)
+        extra = dict(trials=line.n_evals) if how == "cholesky" else dict(trials=line.n_evals,
+                                                                          solve=how)
+        stop = mon.record(it, x, f, g, gmax, t, **extra)
+        if gmax <= tol and 0.5 * dec <= tol:
+            converged, message = True, "max|grad| <= tol and Newton decrement <= tol"
+    if stop and not converged:
+        message = "stopped by callback"
+    check_separable(obj, Z, x)
+    if not converged and not stop:
+        reason = None if message == "max_iter reached" else message
+        warn_not_converged(name, it, gmax, tol, reason)
+    return mon.result(x, it, converged, f, gmax, message)
