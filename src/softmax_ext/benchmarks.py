@@ -614,7 +614,7 @@ def bench_fits(cfg, progress):
 def bench_scaling_n(cfg, progress):
     records = []
     for n in cfg.sizes:
-        data = make_problem(n, cfg.d, cfg.K, seed=0, n_test=cfg.K * 10)
+        data = make_problem(n, cfg.d, cfg.K, seed=0)
         case = f"n={n:,}"
         for library, solver in ((OURS, "auto"), (SKLEARN, "lbfgs")):
             progress(f"scaling in n: {case} {library} {solver}")
@@ -628,7 +628,7 @@ def bench_scaling_n(cfg, progress):
 def bench_scaling_K(cfg, progress):
     records = []
     for K in cfg.classes:
-        data = make_problem(cfg.K_n, cfg.K_d, K, seed=0, n_test=K * 10)
+        data = make_problem(cfg.K_n, cfg.K_d, K, seed=0)
         case = f"K={K}"
         for library, solver in ((OURS, "auto"), (SKLEARN, "lbfgs")):
             progress(f"scaling in K: {case} ({cfg.K_n:,}x{cfg.K_d}) {library} {solver}")
@@ -643,7 +643,7 @@ def bench_threads(cfg, progress):
     from .objective import MultinomialLoss
 
     records = []
-    data = make_problem(cfg.n, cfg.d, cfg.K, seed=0, n_test=cfg.K * 10)
+    data = make_problem(cfg.n, cfg.d, cfg.K, seed=0)
     X, y = data[0], data[2]
     coef = np.random.default_rng(2).standard_normal((cfg.K, cfg.d + 1)) * 0.1
     case = f"{cfg.n:,}x{cfg.d} K={cfg.K}"
@@ -707,7 +707,7 @@ def bench_convergence(cfg, progress):
     records = []
     cases = [("digits", digits_problem())] if cfg.digits else []
     cases += [(f"generated {cfg.conv_n:,}x{cfg.d} K={cfg.K}",
-              make_problem(cfg.conv_n, cfg.d, cfg.K, seed=0, n_test=cfg.K * 10))]
+              make_problem(cfg.conv_n, cfg.d, cfg.K, seed=0))]
     for case, data in cases:
         runs = [(OURS, s) for s in OUR_SOLVERS] + [(SKLEARN, s) for s in SKLEARN_SOLVERS]
         for library, solver in runs:
