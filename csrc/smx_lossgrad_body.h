@@ -51,30 +51,54 @@ static smx_int SMX_FN(smx_lg_dense_rows)(smx_int d)
     return rows;
 }
 
-/* Zb (rows, K) = Xb W^T + b with one gemm; coef is (K, p) C order, i.e. the
- * column-major (p, K) matrix W^T with leading dimension p. */
+/* Zb (rows, K) = Xb W^T + b with one gemm and beta = 0, then the intercepts.
+ *
+ * Column-major view: Z_b^T (K, rows) = W (K, d) X_b^T (d, rows), "NN", with
+ * Wt = W^T (d, K) in C order, which is the column-major (K, d) W with leading
+ * dimension K.  OpenBLAS (SkylakeX kernels) runs "NN", "NT" and "TT" products
+ * of this size with beta = 0 by its small-matrix kernels straight from X_b;
+ * with W read in place from coef ("TN") or with beta = 1 it repacked every
+ * block of X first, which took twice as long as the multiplication itself
+ * (measured with perf). */
 static void SMX_FN(smx_lg_dense_scores)(
-    const REAL *Xb, smx_int rows, smx_int d, smx_int K, const REAL *coef, smx_int p,
-    int fit_intercept, REAL *Zb, const smx_blas *blas)
+    const REAL *Xb, smx_int rows, smx_int d, smx_int K, const REAL *Wt, const REAL *bias,
+    REAL *Zb, const smx_blas *blas)
 {
-    REAL beta = 0;
-    if (fit_intercept) {
+    if (d == 0) {
         for (smx_int i = 0; i < rows; i++)
             for (smx_int k = 0; k < K; k++)
-                Zb[i * K + k] = coef[k * p + d];
-        beta = 1;
-    }
-    if (d == 0) {
-        if (!fit_intercept)
-            memset(Zb, 0, (size_t)rows * K * sizeof(REAL));
+                Zb[i * K + k] = bias != NULL ? bias[k] : (REAL)0;
         return;
     }
-    /* Column-major: Z^T (K, rows) = W (K, d) X_b^T (d, rows). */
-    char ta = 'T', tb = 'N';
-    int m = (int)K, nn = (int)rows, kk = (int)d, lda = (int)p, ldb = (int)d, ldc = (int)K;
-    REAL one = 1;
-    SMX_GEMM(blas)(&ta, &tb, &m, &nn, &kk, &one, (REAL *)coef, &lda, (REAL *)Xb, &ldb,
-                   &beta, Zb, &ldc);
+    char ta = 'N', tb = 'N';
+    int m = (int)K, nn = (int)rows, kk = (int)d, lda = (int)K, ldb = (int)d, ldc = (int)K;
+    REAL one = 1, zero = 0;
+    SMX_GEMM(blas)(&ta, &tb, &m, &nn, &kk, &one, (REAL *)Wt, &lda, (REAL *)Xb, &ldb,
+                   &zero, Zb, &ldc);
+    if (bias != NULL) {
+        for (smx_int i = 0; i < rows; i++)
+            for (smx_int k = 0; k < K; k++)
+                Zb[i * K + k] += bias[k];
+    }
+}
+
+/* W^T (d, K) and b (K) from coef (K, p), in one buffer of (d + 1) K. */
+static REAL *SMX_FN(smx_lg_transpose_coef)(const REAL *coef, smx_int d, smx_int K,
+                                           smx_int p, int fit_intercept, REAL **bias)
+{
+    REAL *Wt = malloc(((size_t)d * K + K) * sizeof(REAL));
+    *bias = NULL;
+    if (Wt == NULL)
+        return NULL;
+    for (smx_int k = 0; k < K; k++)
+        for (smx_int j = 0; j < d; j++)
+            Wt[j * K + k] = coef[k * p + j];
+    if (fit_intercept) {
+        *bias = Wt + d * K;
+        for (smx_int k = 0; k < K; k++)
+            (*bias)[k] = coef[k * p + d];
+    }
+    return Wt;
 }
 
 int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
@@ -94,6 +118,12 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
         return SMX_EINVAL;
     const smx_int bs = SMX_FN(smx_lg_dense_rows)(d);
     const smx_int nb = (n + bs - 1) / bs;
+    REAL *Wt = NULL, *bias = NULL;
+    if (Zin == NULL) {
+        Wt = SMX_FN(smx_lg_transpose_coef)(coef, d, K, p, fit_intercept, &bias);
+        if (Wt == NULL)
+            return SMX_ENOMEM;
+    }
 
     if (Zout != NULL) {   /* scores only: blocks are independent */
         const int nt = smx_clamp_threads(n_threads, nb);
@@ -101,9 +131,10 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
         for (smx_int b = 0; b < nb; b++) {
             const smx_int i0 = b * bs;
             const smx_int rows = n - i0 < bs ? n - i0 : bs;
-            SMX_FN(smx_lg_dense_scores)(X + i0 * d, rows, d, K, coef, p, fit_intercept,
-                                        Zout + i0 * K, blas);
+            SMX_FN(smx_lg_dense_scores)(X + i0 * d, rows, d, K, Wt, bias, Zout + i0 * K,
+                                        blas);
         }
+        free(Wt);
         return SMX_OK;
     }
 
@@ -149,8 +180,7 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
                     if (Zin != NULL)
                         memcpy(Zb, Zin + i0 * K, (size_t)rows * K * sizeof(REAL));
                     else
-                        SMX_FN(smx_lg_dense_scores)(Xb, rows, d, K, coef, p, fit_intercept,
-                                                    Zb, blas);
+                        SMX_FN(smx_lg_dense_scores)(Xb, rows, d, K, Wt, bias, Zb, blas);
                     lg += SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0,
                                                     sw != NULL ? sw + i0 : NULL,
                                                     G != NULL, scratch);
@@ -208,6 +238,7 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
     }
     free(gloss);
     free(acc);
+    free(Wt);
     return status;
 }
 
@@ -274,17 +305,9 @@ int SMX_CSR_FN(smx_lossgrad_csr)(const REAL *data, const IDX *indices, const IDX
     /* W^T (d, K) and b: the scores read one contiguous row of K per nonzero. */
     REAL *Wt = NULL, *bias = NULL;
     if (Zin == NULL) {
-        Wt = malloc(((size_t)d * K + K) * sizeof(REAL));
+        Wt = SMX_FN(smx_lg_transpose_coef)(coef, d, K, p, fit_intercept, &bias);
         if (Wt == NULL)
             return SMX_ENOMEM;
-        for (smx_int k = 0; k < K; k++)
-            for (smx_int j = 0; j < d; j++)
-                Wt[j * K + k] = coef[k * p + j];
-        if (fit_intercept) {
-            bias = Wt + d * K;
-            for (smx_int k = 0; k < K; k++)
-                bias[k] = coef[k * p + d];
-        }
     }
 
     if (Zout != NULL) {

@@ -5,12 +5,17 @@ C/OpenMP kernels bound with Cython under a scikit-learn compatible API.
 
 from ._softmax import openmp_enabled
 from ._threads import effective_n_threads
+from .estimator import SoftmaxRegression
 from .objective import FixedClassLoss, MultinomialLoss
+from .solvers import SolverResult, solve
 from .special import cross_entropy, log_softmax, logsumexp, softmax
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SoftmaxRegression",
+    "solve",
+    "SolverResult",
     "openmp_enabled",
     "effective_n_threads",
     "softmax",

@@ -15,6 +15,7 @@ the size of the tolerances users ask for.  The returned ``coef`` has the
 objective's dtype.
 """
 
+import contextlib
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -52,6 +53,9 @@ class SolverResult:
         The solver that ran (useful with ``solver="auto"``).
     message : str
         Why it stopped.
+    timings : dict
+        Seconds spent per stage (e.g. ``forward`` = X D, ``backward`` = gradient
+        from scores, ``line search``, ``hessian``, ``cholesky``, ``cg``).
     """
 
     coef: np.ndarray
@@ -63,6 +67,7 @@ class SolverResult:
     history: list = field(default_factory=list)
     solver: str = ""
     message: str = ""
+    timings: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -95,6 +100,15 @@ class Monitor:
         self.t0 = time.perf_counter()
         self.history = []
         self.stages = {}
+
+    @contextlib.contextmanager
+    def stage(self, name):
+        """Accumulate the wall time of a stage (reported in verbose mode and the result)."""
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - t
 
     @property
     def passes(self):
@@ -130,12 +144,16 @@ class Monitor:
             print(f"[{self.name}] stop after {n_iter} iterations: {message} "
                   f"(loss {loss:.15e}, max|grad| {grad_max:.3e}, {self.passes} passes over X, "
                   f"{self.elapsed():.3f} s)")
+            total = self.elapsed()
+            parts = ", ".join(f"{k} {v:.3f} s ({100 * v / max(total, 1e-12):.0f}%)"
+                              for k, v in sorted(self.stages.items(), key=lambda kv: -kv[1]))
+            print(f"[{self.name}] time per stage: {parts}")
         coef = center(self.obj, np.asarray(coef, dtype=np.float64).ravel())
         coef = coef.reshape(self.obj.coef_shape).astype(self.obj.dtype, copy=True)
         return SolverResult(coef=coef, n_iter=int(n_iter), converged=bool(converged),
                             loss=float(loss), grad_max=float(grad_max),
                             n_passes_over_X=int(self.passes), history=self.history,
-                            solver=self.name, message=message)
+                            solver=self.name, message=message, timings=dict(self.stages))
 
 
 def warn_not_converged(name, n_iter, grad_max, tol, reason=None):

@@ -45,7 +45,8 @@ def gd(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=Non
     while not converged and not stop and it < max_iter:
         D = in_dtype(obj, -gy)
         gg = float(np.dot(gy, D))  # -||grad(y)||^2 as rounded
-        XD = scores64(obj, D)
+        with mon.stage("forward"):
+            XD = scores64(obj, D)
         line = ScoreLine(obj, y, D, Zy, XD, fy, gg)
         step = None
         for _ in range(60):
@@ -80,8 +81,9 @@ def gd(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=Non
         y = x_new + beta * (x_new - x)
         Zy = Z_new + beta * (Z_new - Z)
         x, Z, f = x_new, Z_new, f_new
-        fy, gy = loss_grad_at(obj, Zy, y)
-        it += 1
+        with mon.stage("backward"):
+            fy, gy = loss_grad_at(obj, Zy, y)
+            it += 1
         gmax = max_abs(gy)
         stop = mon.record(it, x, f, gy, gmax, step, trials=line.n_evals, restarts=n_restarts)
         n_restarts = 0

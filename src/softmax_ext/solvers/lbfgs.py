@@ -63,7 +63,8 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
     if converged:
         message = "max|grad| <= tol at the start"
     while not converged and not stop and it < max_iter:
-        D = in_dtype(obj, _two_loop(g, pairs, gamma)) if pairs else None
+        with mon.stage("direction"):
+            D = in_dtype(obj, _two_loop(g, pairs, gamma)) if pairs else None
         d0 = float(np.dot(g, D)) if D is not None else 0.0
         if D is None or not d0 < 0:
             pairs.clear()
@@ -71,9 +72,11 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
             # first step: steepest descent scaled to length <= 1 (as scipy's L-BFGS-B)
             D = in_dtype(obj, -g / max(gn, 1.0))
             d0 = float(np.dot(g, D))
-        XD = scores64(obj, D)
+        with mon.stage("forward"):
+            XD = scores64(obj, D)
         line = ScoreLine(obj, x, D, Z, XD, f, d0)
-        t, f_t = line.wolfe(1.0)
+        with mon.stage("line search"):
+            t, f_t = line.wolfe(1.0)
         if t is None:
             if pairs:  # a poor quasi-Newton model: restart from steepest descent
                 pairs.clear()
@@ -83,7 +86,8 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
             break
         it += 1
         Z, x_new = line.point(t)
-        f_new, g_new = loss_grad_at(obj, Z, x_new)
+        with mon.stage("backward"):
+            f_new, g_new = loss_grad_at(obj, Z, x_new)
         s = x_new - x
         yv = g_new - g
         sy = float(np.dot(s, yv))

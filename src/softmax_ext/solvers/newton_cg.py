@@ -129,22 +129,26 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
             hessp = score_hessp(obj, Z)
 
         gnorm = float(np.sqrt(np.dot(g, g)))
-        D, n_prod, why = conjugate_gradient(hessp, g, min(0.5, np.sqrt(gnorm)), max_cg)
+        with mon.stage("cg"):
+            D, n_prod, why = conjugate_gradient(hessp, g, min(0.5, np.sqrt(gnorm)), max_cg)
         D = in_dtype(obj, D)
         d0 = float(np.dot(g, D))
         if not d0 < 0:
             D = in_dtype(obj, -g / max(gnorm, 1.0))
             d0 = float(np.dot(g, D))
-        XD = scores64(obj, D)
+        with mon.stage("forward"):
+            XD = scores64(obj, D)
         line = ScoreLine(obj, x, D, Z, XD, f, d0)
-        t, _ = line.wolfe(1.0)
+        with mon.stage("line search"):
+            t, _ = line.wolfe(1.0)
         if t is None:
             message = ("line search failed: the objective cannot be decreased further at "
                        f"{np.dtype(obj.dtype).name} precision")
             break
         it += 1
         Z, x = line.point(t)
-        f, g = loss_grad_at(obj, Z, x)
+        with mon.stage("backward"):
+            f, g = loss_grad_at(obj, Z, x)
         gmax = max_abs(g)
         stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod)
         if gmax <= tol:

@@ -97,17 +97,21 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
     converged = gmax <= tol
     message = "max|grad| <= tol at the start" if converged else "max_iter reached"
     while not converged and not stop and it < max_iter:
-        H = np.asarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64)
-        H = np.array(H, dtype=np.float64, order="F", copy=True)
-        D, dec, how = newton_direction(H, g, null_cols, obj.coef_shape)
+        with mon.stage("hessian"):
+            H = np.asarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64)
+            H = np.array(H, dtype=np.float64, order="F", copy=True)
+        with mon.stage("cholesky"):
+            D, dec, how = newton_direction(H, g, null_cols, obj.coef_shape)
         del H
         D = in_dtype(obj, D)
         d0 = float(np.dot(g, D))
         t = None
         if d0 < 0:
-            XD = scores64(obj, D)
+            with mon.stage("forward"):
+                XD = scores64(obj, D)
             line = ScoreLine(obj, x, D, Z, XD, f, d0)
-            t, _ = line.armijo(1.0)
+            with mon.stage("line search"):
+                t, _ = line.armijo(1.0)
         if t is None:  # robust path: steepest descent with a strong Wolfe search
             how = "gradient step"
             D = in_dtype(obj, -g / max(np.sqrt(np.dot(g, g)), 1.0))
@@ -122,7 +126,8 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
                 break
         it += 1
         Z, x = line.point(t)
-        f, g = loss_grad_at(obj, Z, x)
+        with mon.stage("backward"):
+            f, g = loss_grad_at(obj, Z, x)
         gmax = max_abs(g)
         extra = dict(trials=line.n_evals) if how == "cholesky" else dict(trials=line.n_evals,
                                                                           solve=how)

@@ -1,0 +1,364 @@
+"""``SoftmaxRegression``: a drop-in replacement for scikit-learn's ``LogisticRegression``.
+
+The estimator validates input with scikit-learn's utilities, folds class
+weights into sample weights exactly as ``LogisticRegression`` does, builds
+the objective of :mod:`softmax_ext.objective` with scikit-learn's penalty
+scaling ``l2 = 1 / (C * sum(sample_weight))`` and hands it to
+:func:`softmax_ext.solvers.solve`.  For the same data, ``C``, ``class_weight``
+and ``sample_weight`` the fitted coefficients are those of
+``LogisticRegression`` (both minimise the same strictly convex function).
+
+Two parametrisations, as in scikit-learn:
+
+- binary problems (two classes) use the binary logistic model: one row of
+  coefficients for ``classes_[1]`` against a zero row for ``classes_[0]``
+  (:class:`~softmax_ext.objective.FixedClassLoss` with ``fixed=0``), so
+  ``coef_`` is (1, n_features) and ``decision_function`` is 1-D;
+- three or more classes use the full (symmetric) multinomial model, ``coef_``
+  is (n_classes, n_features).
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .objective import FixedClassLoss, MultinomialLoss
+from .solvers import solve as _solve
+from .special import log_softmax, softmax
+
+__all__ = ["SoftmaxRegression"]
+
+SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
+
+
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+    """Softmax (multinomial logistic) regression with an L2 penalty.
+
+    A drop-in replacement for :class:`sklearn.linear_model.LogisticRegression`
+    (scikit-learn 1.9, L2 penalty): same objective, same penalty scaling,
+    same attributes, so for the same data and ``C`` the coefficients agree
+    with scikit-learn's to the solvers' tolerance.  Fitting and prediction
+    run on the C/OpenMP kernels of softmax-ext.
+
+    The objective is, with sample weights s (class weights folded in),
+    ``sum_i s_i CE_i / sum(s) + ||W||^2 / (2 C sum(s))``; the intercepts are
+    not penalised.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse of the penalty strength, > 0; ``np.inf`` fits without penalty.
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalised) intercept per class.
+    tol : float, default=1e-4
+        Stopping tolerance of the solver (on the largest gradient entry).
+    max_iter : int, default=100
+        Maximum number of solver iterations.
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd"}, default="auto"
+        Optimisation algorithm; ``"auto"`` picks one from the problem's shape.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, ``{label: weight}``; ``"balanced"`` uses
+        ``n_samples / (n_classes * bincount(y))`` (weighted by sample_weight).
+        They multiply the sample weights.
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients.
+    n_threads : int or None, default=None
+        OpenMP threads for fitting and predicting; None uses every usable
+        core, a negative number counts back from all (-1: all).  Results do
+        not depend on it beyond rounding.
+    verbose : int, default=0
+        Verbosity of the solver.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients; one row (for ``classes_[1]``) in the binary case.
+        float32 when X was float32, else float64.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts (zeros when ``fit_intercept=False``).
+    n_iter_ : ndarray of shape (1,), int32
+        Iterations the solver ran.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : the reference implementation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from softmax_ext.estimator import SoftmaxRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxRegression(max_iter=1000).fit(X, y)
+    >>> clf.predict(X[:2])
+    array([0, 0])
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "C": [Interval(numbers.Real, 0, None, closed="right")],
+        "fit_intercept": ["boolean"],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "solver": [StrOptions(set(SOLVERS))],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "warm_start": ["boolean"],
+        "n_threads": [
+            None,
+            Interval(numbers.Integral, None, -1, closed="right"),
+            Interval(numbers.Integral, 1, None, closed="left"),
+        ],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, C=1.0, *, fit_intercept=True, tol=1e-4, max_iter=100, solver="auto",
+                 class_weight=None, warm_start=False, n_threads=None, verbose=0):
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+        self.solver = solver
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.n_threads = n_threads
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.  float32 stays float32 (and so do ``coef_`` and
+            ``intercept_``); other numeric dtypes become float64.  Sparse
+            input is used as CSR, never densified.
+        y : array-like of shape (n_samples,)
+            Class labels: any sortable labels (strings, integers, ...), at
+            least two distinct.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative finite weights; None gives every sample weight 1.
+
+        Returns
+        -------
+        self : SoftmaxRegression
+
+        Notes
+        -----
+        A fit that raises leaves a previously fitted model as it was
+        (``validate_data`` records ``n_features_in_`` before the checks that
+        can fail, which would otherwise leave it inconsistent with ``coef_``).
+        """
+        fitted = {k: v for k, v in vars(self).items() if k.endswith("_")}
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            for key in [k for k in vars(self) if k.endswith("_")]:
+                delattr(self, key)
+            vars(self).update(fitted)
+            raise
+
+    def _fit(self, X, y, sample_weight):
+        X, y = validate_data(
+            self, X, y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            accept_large_sparse=True,
+        )
+        check_classification_targets(y)
+        le = LabelEncoder().fit(y)
+        classes = le.classes_
+        n_classes = classes.shape[0]
+        if n_classes < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but the "
+                f"data contains only one class: {classes[0]!r}"
+            )
+        y_enc = le.transform(y)
+        n_samples, n_features = X.shape
+
+        if sample_weight is not None or self.class_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, copy=True, ensure_non_negative=True
+            )
+        if self.class_weight is not None:
+            class_weight_ = compute_class_weight(
+                self.class_weight, classes=classes, y=y, sample_weight=sample_weight
+            )
+            class_weight_ = np.asarray(class_weight_, dtype=np.float64)
+            if not np.all(np.isfinite(class_weight_)) or np.any(class_weight_ < 0):
+                raise ValueError(
+                    "class_weight must hold finite non-negative weights, got "
+                    f"{dict(zip(classes.tolist(), class_weight_.tolist()))}."
+                )
+            sample_weight *= class_weight_[y_enc].astype(X.dtype)
+
+        sw_sum = n_samples if sample_weight is None else float(
+            np.sum(sample_weight, dtype=np.float64))
+        if not sw_sum > 0:
+            raise ValueError(
+                "The sample weights (times the class weights) sum to zero: there is "
+                "nothing to fit."
+            )
+        if not np.isfinite(sw_sum):
+            raise ValueError(
+                f"The sample weights sum to {sw_sum}: rescale them (only their ratios and "
+                "C * sum(sample_weight) matter)."
+            )
+        denominator = float(self.C) * sw_sum
+        l2 = 0.0 if np.isinf(self.C) else (1.0 / denominator if denominator > 0 else np.inf)
+        if not np.isfinite(l2):
+            raise ValueError(
+                f"The penalty strength 1 / (C * sum(sample_weight)) = 1 / ({self.C!r} * "
+                f"{sw_sum!r}) overflows: C or the sample weights are too small."
+            )
+
+        is_binary = n_classes == 2
+        coef0 = self._warm_start_coef(n_classes, n_features) if self.warm_start else None
+
+        base = MultinomialLoss(
+            X, y_enc, sample_weight=sample_weight, l2=l2,
+            fit_intercept=self.fit_intercept, n_classes=n_classes, n_threads=self.n_threads,
+        )
+        objective = FixedClassLoss(base, fixed=0) if is_binary else base
+        result = _solve(objective, coef0, solver=self.solver, tol=self.tol,
+                        max_iter=self.max_iter, verbose=self.verbose)
+        coef = np.array(result.coef, dtype=X.dtype).reshape(objective.coef_shape)
+        if not np.all(np.isfinite(coef)):
+            raise ValueError(
+                "The solver produced non-finite coefficients: the values in X are "
+                "probably too large for the objective to be evaluated. Scale X (for "
+                "example with sklearn.preprocessing.StandardScaler)."
+            )
+        if not is_binary:
+            # The multinomial model is invariant to adding one vector to every
+            # class's coefficients; the penalty (and scikit-learn's solvers, whose
+            # iterates keep a zero sum over classes) pick the centred one.  The
+            # intercepts are unpenalised, so centre them explicitly.
+            coef -= coef.mean(axis=0, keepdims=True)
+
+        self.classes_ = classes
+        if self.fit_intercept:
+            self.coef_ = np.ascontiguousarray(coef[:, :-1])
+            self.intercept_ = coef[:, -1].copy()
+        else:
+            self.coef_ = coef
+            self.intercept_ = np.zeros(coef.shape[0], dtype=X.dtype)
+        self.n_iter_ = np.asarray([result.n_iter], dtype=np.int32)
+        return self
+
+    def _warm_start_coef(self, n_classes, n_features):
+        """Previous coefficients in the objective's layout, or None (scikit-learn's rules)."""
+        coef = getattr(self, "coef_", None)
+        if coef is None:
+            return None
+        if self.fit_intercept:
+            coef = np.concatenate([coef, np.asarray(self.intercept_)[:, None]], axis=1)
+        p = n_features + int(self.fit_intercept)
+        if n_classes == 2:
+            ok, expected = coef.shape == (1, p), f"({p},) or (1, {p})"
+        else:
+            ok, expected = coef.shape == (n_classes, p), f"{(n_classes, p)}"
+        if not ok:
+            # scikit-learn's message, then why and what to do.
+            raise ValueError(
+                f"Initialization coef is of shape {coef.shape}, expected shape {expected}. "
+                "warm_start=True reuses coef_ and intercept_ of the previous fit, which "
+                "had a different number of classes or features; set warm_start=False to "
+                "start from zero."
+            )
+        return np.asarray(coef, dtype=np.float64)
+
+    # ------------------------------------------------------------- predict
+    def decision_function(self, X):
+        """Scores ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) for two classes (score of ``classes_[1]``),
+        else (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False,
+                          dtype=[np.float64, np.float32])
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def _full_scores(self, X):
+        """(n_samples, n_classes) scores, with a zero column for classes_[0] if binary."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            full = np.zeros((scores.shape[0], 2), dtype=scores.dtype)
+            full[:, 1] = scores
+            return full
+        return scores
+
+    def predict_proba(self, X):
+        """Class probabilities, the softmax of the scores (logistic for two classes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return softmax(self._full_scores(X), n_threads=self.n_threads)
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities, computed without underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return log_softmax(self._full_scores(X), n_threads=self.n_threads)
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            indices = (scores > 0).astype(np.intp)
+        else:
+            indices = scores.argmax(axis=1)
+        return self.classes_[indices]
