@@ -28,12 +28,17 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
+# Benchmarks (about 10 minutes on 2 idle cores): each run is saved under
+# bench/results and compared with the previous saved run when there is one;
+# bench/ratios.py then prints the ratio table and the issue's targets from the
+# newest run.  BENCH_ARGS passes options to pytest, e.g. BENCH_ARGS='-k softmax'.
+BENCH_ARGS ?=
 bench: $(STAMP)
 	mkdir -p bench/results
-	cd bench && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ../$(PY) -m pytest -q -p no:cacheprovider --benchmark-only \
+	cd bench && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(abspath $(PY)) -m pytest -p no:cacheprovider --benchmark-only \
 		--benchmark-storage=file://./results --benchmark-save=run \
 		--benchmark-columns=min,median,max,rounds --benchmark-sort=name \
-		$$(ls results/*/*.json >/dev/null 2>&1 && echo --benchmark-compare) .
+		$$(ls results/*/*.json >/dev/null 2>&1 && echo --benchmark-compare) $(BENCH_ARGS) .
 	$(PY) bench/ratios.py bench/results
 
 clean:

@@ -1,7 +1,8 @@
 """Build the C/OpenMP kernels and their Cython bindings.
 
-Every ``src/softmax_ext/_*.pyx`` becomes an extension module compiled together
-with the C kernels in ``csrc/``.  The compiler is probed for OpenMP: without it
+Every ``src/softmax_ext/_NAME.pyx`` becomes an extension module compiled
+together with its C kernels ``csrc/smx_NAME.c`` (or with every ``csrc/*.c``
+when there is no such file).  The compiler is probed for OpenMP: without it
 the build goes on single-threaded with a warning, unless the environment sets
 ``SOFTMAX_EXT_FAIL_NO_OPENMP=1`` (as CI does), which makes that an error.
 """
@@ -84,10 +85,14 @@ def extensions():
     exts = []
     for pyx in sorted(glob(os.path.join("src", "softmax_ext", "_*.pyx"))):
         name = os.path.splitext(os.path.basename(pyx))[0]
+        own = os.path.join(CSRC, f"smx{name}.c")
         exts.append(
             Extension(
                 f"softmax_ext.{name}",
-                sources=[pyx] + c_sources,
+                sources=[pyx] + ([own] if os.path.exists(own) else c_sources),
+                # Headers hold the type-generic kernel bodies: a change to
+                # one must rebuild.
+                depends=sorted(glob(os.path.join(CSRC, "*.h"))),
                 include_dirs=[CSRC, np.get_include()],
                 define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_9_API_VERSION")],
                 extra_compile_args=list(compile_args),

@@ -1,10 +1,19 @@
 """Print speed ratios from the newest pytest-benchmark JSON in a folder.
 
-For every benchmark group, each entry's median is divided into the medians of
-the other entries of the same group: "scipy.special / ours threads=2 = 4.1x"
-means our kernel took 4.1 times less time than scipy in the same run.
+Within every benchmark group (one kernel, shape and dtype), each baseline's
+median is divided by the median of ours: "scipy.special / ours t=2 = 4.1x"
+means our kernel with 2 threads took 4.1 times less time than scipy in the
+same run.  Then one line per target of the issue, PASS or FAIL:
 
-Usage: python bench/ratios.py bench/results
+- softmax at least 3x faster than scipy.special.softmax with 2 threads, on
+  every shape and dtype;
+- float32 faster than float64 (ours, 2 threads, each kernel and shape);
+- the fused cross-entropy at least 3x faster than the NumPy oracle (2
+  threads, every shape and dtype).
+
+Usage: python bench/ratios.py [bench/results | file.json]
+Exit status 0 even when a target fails: the machine is shared and timings
+are noisy; the table is for people.
 """
 
 import json
@@ -12,34 +21,119 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-
-def label(bench):
-    info = bench.get("extra_info", {})
-    role = info.get("role", bench["name"])
-    if "threads" in info:
-        role += f" threads={info['threads']}"
-    return role
+TARGET_SPEEDUP = 3.0
+TARGET_THREADS = 2
 
 
-def main(folder):
-    files = sorted(Path(folder).glob("**/*.json"), key=lambda p: p.stat().st_mtime)
-    if not files:
-        print(f"no benchmark results under {folder}")
-        return 1
-    data = json.loads(files[-1].read_text())
-    groups = defaultdict(dict)
+def newest_json(where):
+    where = Path(where)
+    if where.is_file():
+        return where
+    files = sorted(where.glob("**/*.json"), key=lambda p: p.stat().st_mtime)
+    return files[-1] if files else None
+
+
+def load(path):
+    """{group: {"ours": {threads: median}, "scipy.special": m, ...}} and
+    {group: (kernel, n, K, dtype)}."""
+    data = json.loads(Path(path).read_text())
+    medians = defaultdict(lambda: {"ours": {}})
+    keys = {}
     for bench in data["benchmarks"]:
-        groups[bench["group"]][label(bench)] = bench["stats"]["median"]
-    print(f"speed ratios from {files[-1]} (medians; >1 means 'ours' is faster)")
-    for name in sorted(groups):
-        entries = groups[name]
-        ours = {k: v for k, v in entries.items() if k.startswith("ours")}
-        bases = {k: v for k, v in entries.items() if not k.startswith("ours")}
-        parts = []
-        for o, t_o in sorted(ours.items()):
-            for b, t_b in sorted(bases.items()):
-                parts.append(f"{b} / {o} = {t_b / t_o:.1f}x")
-        print(f"- {name}: " + "; ".join(parts))
+        info = bench.get("extra_info", {})
+        group = bench["group"]
+        role = info.get("role", bench["name"])
+        median = bench["stats"]["median"]
+        if role == "ours":
+            medians[group]["ours"][int(info.get("threads", 0))] = median
+        else:
+            medians[group][role] = median
+        if "kernel" in info:
+            keys[group] = (info["kernel"], int(info["n"]), int(info["K"]), info["dtype"])
+    return medians, keys, data.get("datetime", "")
+
+
+def ratio_table(medians):
+    rows = []
+    for group in sorted(medians):
+        entry = medians[group]
+        ours = entry["ours"]
+        for base in sorted(k for k in entry if k != "ours"):
+            t_b = entry[base]
+            cells = [f"{t_b / ours[t]:6.1f}x" if t in ours else "     -" for t in sorted(ours)]
+            rows.append((group, base, t_b, cells))
+    threads = sorted({t for e in medians.values() for t in e["ours"]})
+    head = f"{'group':38s} {'baseline':14s} {'median':>9s}  " + "  ".join(
+        f"ours t={t}" for t in threads)
+    lines = [head, "-" * len(head)]
+    for group, base, t_b, cells in rows:
+        lines.append(f"{group:38s} {base:14s} {t_b * 1e3:7.1f}ms  " + "    ".join(cells))
+    lines.append("")
+    lines.append(f"{'ours (medians)':38s} " + "  ".join(f"t={t}" for t in threads))
+    for group in sorted(medians):
+        ours = medians[group]["ours"]
+        lines.append(f"{group:38s} " + "  ".join(
+            f"{ours[t] * 1e3:7.1f}ms" for t in sorted(ours)))
+    return lines
+
+
+def targets(medians, keys):
+    """(description, ratio, ok) for each issue target; ratio and ok are
+    None when the run did not measure both sides (e.g. run with -k)."""
+    by_key = {v: medians[g] for g, v in keys.items()}
+    shapes = sorted({(n, K) for (_, n, K, _) in keys.values()}, reverse=True)
+    dtypes = sorted({d for (*_, d) in keys.values()})
+    t = TARGET_THREADS
+    out = []
+
+    def ours(kernel, n, K, dtype):
+        return by_key.get((kernel, n, K, dtype), {}).get("ours", {}).get(t)
+
+    def speedup(kernel, n, K, dtype, base):
+        entry = by_key.get((kernel, n, K, dtype), {})
+        o = entry.get("ours", {}).get(t)
+        return entry[base] / o if o and base in entry else None
+
+    for n, K in shapes:
+        for dtype in dtypes:
+            r = speedup("softmax", n, K, dtype, "scipy.special")
+            out.append((f"softmax >= {TARGET_SPEEDUP:g}x scipy.special.softmax, "
+                        f"n={n} K={K} {dtype} t={t}", r, r >= TARGET_SPEEDUP if r else None))
+    for n, K in shapes:
+        for kernel in sorted({k for (k, *_) in keys.values()}):
+            f32, f64 = ours(kernel, n, K, "float32"), ours(kernel, n, K, "float64")
+            r = f64 / f32 if f32 and f64 else None
+            out.append((f"float32 faster than float64: {kernel} n={n} K={K} t={t} "
+                        f"(float64 / float32 time)", r, r > 1.0 if r else None))
+    for n, K in shapes:
+        for dtype in dtypes:
+            r = speedup("cross_entropy", n, K, dtype, "numpy oracle")
+            out.append((f"cross_entropy >= {TARGET_SPEEDUP:g}x NumPy oracle, "
+                        f"n={n} K={K} {dtype} t={t}", r, r >= TARGET_SPEEDUP if r else None))
+    return out
+
+
+def main(where):
+    path = newest_json(where)
+    if path is None:
+        print(f"no benchmark results under {where}")
+        return 1
+    medians, keys, when = load(path)
+    print(f"speed ratios from {path} ({when}); baseline median / ours median, "
+          f">1 means ours is faster")
+    print()
+    for line in ratio_table(medians):
+        print(line)
+    print()
+    print("targets (issue):")
+    results = targets(medians, keys)
+    for text, r, ok in results:
+        status = "----" if ok is None else "PASS" if ok else "FAIL"
+        value = "not measured in this run" if r is None else f"{r:.2f}x"
+        print(f"  {status}  {text}: {value}")
+    measured = [ok for *_, ok in results if ok is not None]
+    print(f"targets met: {sum(measured)} of {len(measured)} measured "
+          f"({len(results) - len(measured)} not measured)")
     return 0
 
 

@@ -32,6 +32,8 @@ enum { SMX_OK = 0, SMX_ENOMEM = 1, SMX_EINVAL = 2, SMX_EBLAS = 3 };
 
 /* Elements of Z held by one row block: big enough to amortise the per-block
  * overhead, small enough that a block and its scratch stay in L1/L2. */
+#ifndef SMX_BLOCK_ELEMS
 #define SMX_BLOCK_ELEMS 4096
+#endif
 
 #endif

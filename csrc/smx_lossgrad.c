@@ -23,13 +23,16 @@
 #define SMX_LG_CSR_ROWS 256
 #endif
 /* Gradient buffers: at most this many groups, and at most this many bytes
- * for all of them together, but at least two groups.  Each group starts from
- * a cold, zeroed buffer and the buffers are summed at the end, so more
- * groups cost time when a buffer is large: for d = 20,000, K = 10 a buffer is
- * 1.6 MB and 5 groups measured as fast as 1-2, 10 groups slower. */
+ * for all of them together, but at least two groups (a power of two).  Each
+ * group starts from a cold, zeroed buffer and the buffers are summed at the
+ * end, so more groups cost time when a buffer is large: for d = 20,000,
+ * K = 10 a buffer is 1.6 MB and 2 groups measured faster per core than 4-5,
+ * and 10 groups slower still (CPU time, CSR 50,000 x 20,000, one thread).
+ * Dense buffers are small (K (d + 1) doubles), so dense problems get up to
+ * SMX_LG_MAX_GROUPS groups. */
 #define SMX_LG_MAX_GROUPS 32
 #ifndef SMX_LG_GROUP_BYTES
-#define SMX_LG_GROUP_BYTES (8 * 1024 * 1024)
+#define SMX_LG_GROUP_BYTES (4 * 1024 * 1024)
 #endif
 
 smx_int smx_lossgrad_n_groups(smx_int n_blocks, smx_int buffer_doubles)
@@ -40,6 +43,11 @@ smx_int smx_lossgrad_n_groups(smx_int n_blocks, smx_int buffer_doubles)
         g = SMX_LG_MAX_GROUPS;
     if (g < 2)   /* two groups whatever the size: two threads have work */
         g = 2;
+    /* A power of two, so that 2, 4, 8... threads get equal shares. */
+    smx_int pow2 = 1;
+    while (pow2 * 2 <= g)
+        pow2 *= 2;
+    g = pow2;
     if (g > n_blocks)
         g = n_blocks;
     return g > 0 ? g : 1;

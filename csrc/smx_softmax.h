@@ -33,4 +33,9 @@ int smx_cross_entropy_f32(const float *Z, smx_int n, smx_int K, const int64_t *y
 int smx_cross_entropy_f64(const double *Z, smx_int n, smx_int K, const int64_t *y,
                           const double *sw, double *R, double *loss, int n_threads);
 
+/* out[j] = exp(x[j]) by the vectorised exponentials of smx_math.h; fast = 1
+ * uses the restricted-range fast version (see smx_math.h).  For tests. */
+void smx_exp_array_f32(const float *x, smx_int n, float *out, int fast);
+void smx_exp_array_f64(const double *x, smx_int n, double *out, int fast);
+
 #endif

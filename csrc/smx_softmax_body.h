@@ -10,6 +10,19 @@ static smx_int SMX_FN(smx_block_rows)(smx_int K)
     return rows > 0 ? rows : 1;
 }
 
+/* Blocks per scheduling chunk: chunks span about 2 MiB of output, so that
+ * two threads rarely write (and page-fault) into the same transparent huge
+ * page of a fresh output at once, which costs much kernel time; at least 8
+ * chunks per thread remain for balance when a thread loses its core. */
+static int SMX_FN(smx_chunk_blocks)(smx_int block_elems, smx_int nb, int nt)
+{
+    smx_int c = ((smx_int)2 << 20) / ((smx_int)sizeof(REAL) * (block_elems > 0 ? block_elems : 1));
+    smx_int cap = nb / (8 * (smx_int)nt);
+    if (c > cap)
+        c = cap;
+    return c > 1 ? (int)c : 1;
+}
+
 /* The three row-wise transforms share one driver; `what` (SMX_LSE,
  * SMX_SOFTMAX, SMX_LOGSOFTMAX, see smx_softmax.c) selects the output. */
 static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
@@ -20,11 +33,14 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
     const smx_int bs = SMX_FN(smx_block_rows)(K);
     const smx_int nb = (n + bs - 1) / bs;
     const int nt = smx_clamp_threads(n_threads, nb);
+    const int chunk = SMX_FN(smx_chunk_blocks)(bs * K, nb, nt);
     int status = SMX_OK;
 
 #pragma omp parallel num_threads(nt)
     {
-        /* Per-thread scratch, one block's worth: row shifts and sums, and
+        /* Blocks are handed out dynamically: on a shared machine a thread
+         * that loses its core does not hold the other up at the end.
+         * Per-thread scratch, one block's worth: row shifts and sums, and
          * the exponentials when they do not go straight into `out`. */
         double *shift = malloc(2 * (size_t)bs * sizeof(double));
         REAL *E = what == SMX_SOFTMAX ? NULL : malloc((size_t)bs * K * sizeof(REAL));
@@ -33,7 +49,7 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
 #pragma omp atomic write
             status = SMX_ENOMEM;
         }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, chunk)
         for (smx_int b = 0; b < nb; b++) {
             if (!ok)
                 continue;
@@ -46,19 +62,24 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
                 SMX_FN(smx_block_exp)(Zb, rows, K, 0, Pb, shift, sum);
                 SMX_FN(smx_block_normalize)(Pb, rows, K, sum);
             } else {
-                SMX_FN(smx_block_exp)(Zb, rows, K, 1, E, shift, sum);
+                /* Only the sums are needed: no exponentials are stored. */
+                SMX_FN(smx_block_sumexp)(Zb, rows, K, 1, E, shift, sum);
                 if (what == SMX_LSE) {
                     for (smx_int i = 0; i < rows; i++)
                         out[i0 + i] = (REAL)(shift[i] + log(sum[i]));
                 } else {
                     for (smx_int i = 0; i < rows; i++) {
-                        /* (z - shift) - log(sum): the difference first keeps
-                         * full relative accuracy when z is near the max. */
-                        const double ls = log(sum[i]);
+                        /* (z - shift) - log(sum), in REAL: z - shift <= 0
+                         * <= log(sum) (or a term is infinite or NaN), so
+                         * the subtraction never cancels and each rounding
+                         * costs at most half an ulp of the result. */
+                        const REAL m = (REAL)shift[i];
+                        const REAL ls = (REAL)log(sum[i]);
                         const REAL *z = Zb + i * K;
                         REAL *o = out + (i0 + i) * K;
+#pragma omp simd
                         for (smx_int k = 0; k < K; k++)
-                            o[k] = (REAL)(((double)z[k] - shift[i]) - ls);
+                            o[k] = (z[k] - m) - ls;
                     }
                 }
             }
@@ -98,6 +119,7 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
     const smx_int bs = SMX_FN(smx_block_rows)(K);
     const smx_int nb = (n + bs - 1) / bs;
     const int nt = smx_clamp_threads(n_threads, nb);
+    const int chunk = SMX_FN(smx_chunk_blocks)(bs * K, nb, nt);
     double *partial = malloc((size_t)nb * sizeof(double));
     if (partial == NULL)
         return SMX_ENOMEM;
@@ -112,7 +134,7 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
 #pragma omp atomic write
             status = SMX_ENOMEM;
         }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, chunk)
         for (smx_int b = 0; b < nb; b++) {
             if (!ok)
                 continue;
@@ -122,7 +144,10 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
             REAL *Eb = R != NULL ? R + i0 * K : E;
             double *sum = shift + bs;
             double block_loss = 0.0;
-            SMX_FN(smx_block_exp)(Zb, rows, K, 1, Eb, shift, sum);
+            if (R != NULL)
+                SMX_FN(smx_block_exp)(Zb, rows, K, 1, Eb, shift, sum);
+            else
+                SMX_FN(smx_block_sumexp)(Zb, rows, K, 1, Eb, shift, sum);
             for (smx_int i = 0; i < rows; i++) {
                 const int64_t yi = y[i0 + i];
                 const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
