@@ -119,6 +119,13 @@ def _fmt(value, spec=".3g"):
     return str(value)
 
 
+def _ratio(x):
+    """A speed ratio: one decimal from 1x up, two significant digits below."""
+    if x is None or not np.isfinite(x):
+        return "-"
+    return f"{x:.1f}x" if x >= 1 else f"{x:.2g}x"
+
+
 def _seconds(s):
     if s is None:
         return "-"
@@ -150,7 +157,7 @@ def _fit_row(r, speedup=None):
     return [r["case"], r["library"], r["solver"], _seconds(r["seconds"]), _fmt(r.get("n_iter")),
             _fmt(r.get("passes")), _fmt(r.get("objective"), ".10g"),
             _fmt(r.get("accuracy"), ".4f"), _fmt(r.get("log_loss"), ".5f"),
-            "-" if speedup is None else f"{speedup:.1f}x"]
+            _ratio(speedup)]
 
 
 def demo_table(records, markdown=False):
@@ -200,7 +207,7 @@ def headline_table(records, markdown=True):
                      f"{_fmt(ours.get('passes'))} passes)",
                      f"{_seconds(theirs['seconds'])} ({theirs['solver']}, "
                      f"{_fmt(theirs.get('n_iter'))} it, {_fmt(theirs.get('passes'))} passes)",
-                     f"{theirs['seconds'] / ours['seconds']:.1f}x",
+                     _ratio(theirs['seconds'] / ours['seconds']),
                      _fmt(ours.get("objective", np.nan) - theirs.get("objective", np.nan), ".2e"),
                      f"{_fmt(ours.get('accuracy'), '.4f')} / {_fmt(theirs.get('accuracy'), '.4f')}"])
     return format_table(["data", "shape", "softmax-ext (auto)", "scikit-learn (fastest solver)",
@@ -220,7 +227,7 @@ def _kernels_section(records):
             if lib == OURS:
                 continue
             rows.append([case, f"{r['n']:,} x {r['K']}", _seconds(ours["seconds"]), lib,
-                         _seconds(r["seconds"]), f"{r['seconds'] / ours['seconds']:.1f}x"])
+                         _seconds(r["seconds"]), _ratio(r['seconds'] / ours['seconds'])])
     threads = recs[0].get("threads") if recs else None
     threads = next((r["threads"] for r in recs if r["library"] == OURS), threads)
     return (f"## Kernels against scipy.special and the NumPy oracles\n\n"
@@ -238,7 +245,7 @@ def _objective_section(records):
         ours = next(r for r in recs if r["case"] == case and r["library"] == OURS)
         theirs = next(r for r in recs if r["case"] == case and r["library"] != OURS)
         rows.append([case, _seconds(ours["seconds"]), _seconds(theirs["seconds"]),
-                     f"{theirs['seconds'] / ours['seconds']:.1f}x",
+                     _ratio(theirs['seconds'] / ours['seconds']),
                      _fmt(abs(ours["loss"] - theirs["loss"]), ".1e"),
                      _fmt(ours.get("max_abs_grad_diff"), ".1e")])
     return ("## Objective: loss and gradient against scikit-learn's LinearModelLoss\n\n"
@@ -280,7 +287,7 @@ def _scaling_section(records, section, title, key):
         rows.append([case, f"{ours['n']:,} x {ours['d']}, K={ours['K']}",
                      f"{_seconds(ours['seconds'])} ({_fmt(ours.get('n_iter'))} it)",
                      f"{_seconds(theirs['seconds'])} ({_fmt(theirs.get('n_iter'))} it)",
-                     f"{theirs['seconds'] / ours['seconds']:.1f}x",
+                     _ratio(theirs['seconds'] / ours['seconds']),
                      _fmt(ours.get("objective", np.nan) - theirs.get("objective", np.nan), ".1e")])
     return (f"## {title}\n\nsoftmax-ext `auto` against scikit-learn `lbfgs`.\n\n"
             + format_table([key, "shape", "softmax-ext", "scikit-learn lbfgs", "speedup",
@@ -471,7 +478,7 @@ def plot_speedups(records, path):
                     ys.append(theirs["seconds"] / ours["seconds"])
         label = "auto vs sklearn's fastest" if solver == "auto" else solver
         bars = ax.bar(xs, ys, width=width, label=label, color=SOLVER_COLORS.get(solver))
-        ax.bar_label(bars, fmt="%.1fx", fontsize=7)
+        ax.bar_label(bars, labels=[_ratio(v) for v in ys], fontsize=7)
     ax.axhline(1.0, color="k", lw=0.8)
     speeds = [theirs["seconds"] / ours["seconds"] for _, ours, theirs in pairs]
     if max(speeds) / min(speeds) > 30:
