@@ -177,8 +177,8 @@ def _errors_section(records):
         return ""
     rows = [[r.get("section"), r.get("case"), r.get("library"), r.get("solver"), r["error"]]
             for r in failed]
-    return ("## Not measured\n\nThese runs raised an error and are missing from the tables "
-            "and plots above.\n\n"
+    return ("## Not measured\n\nThese runs were skipped or raised an error; they are missing "
+            "from the tables and plots above.\n\n"
             + format_table(["section", "data", "library", "solver", "error"], rows) + "\n")
 
 
