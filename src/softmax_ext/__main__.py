@@ -1,5 +1,8 @@
+"""``python -m softmax_ext``: the same as the ``softmax-ext`` console script."""
+
 import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,81 +1,600 @@
-"""The ``softmax-ext`` command line."""
+"""The ``softmax-ext`` command line (also ``python -m softmax_ext``).
+
+Commands
+--------
+demo     fit SoftmaxRegression and scikit-learn's LogisticRegression on digits and
+         a generated 200,000 x 100, K=10 problem; print one comparison table
+fit      fit SoftmaxRegression on a CSV / .npz / .npy file and save it with joblib
+predict  predict labels or probabilities for a data file with a saved model
+bench    run the benchmark matrix; write report.md, results.json and PNG plots
+
+Progress lines go to stderr, results to stdout.  Bad arguments and bad files
+give a one-line error and exit status 2, never a traceback (set
+``SOFTMAX_EXT_DEBUG=1`` to see one for unexpected errors).
+"""
 
 import argparse
+import csv
+import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from . import special
-from ._threads import effective_n_threads
-from . import reference
+__all__ = ["main", "build_parser", "load_data", "CLIError"]
+
+SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
+MODEL_TAG = "softmax-ext model"
+EXIT_USAGE = 2
 
 
-def _median_seconds(fn, repeats=5):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+class CLIError(Exception):
+    """An error with a message meant for the user (no traceback)."""
 
 
-def demo(args):
-    """Run the kernels on a generated problem and compare with NumPy and scipy."""
-    import scipy.special
+# --------------------------------------------------------------------------
+# argument types
+# --------------------------------------------------------------------------
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
+    if not np.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
 
-    rng = np.random.default_rng(0)
-    n, K = args.n, args.classes
-    threads = effective_n_threads(args.threads)
-    Z = rng.standard_normal((n, K)) * 4
-    y = rng.integers(0, K, size=n)
-    print(f"softmax-ext demo: scores Z of shape ({n}, {K}), {threads} thread(s)")
-    rows = []
-    for dtype in (np.float64, np.float32):
-        Zd = Z.astype(dtype)
-        cases = [
-            ("softmax", lambda: special.softmax(Zd, n_threads=threads),
-             lambda: scipy.special.softmax(Zd, axis=-1), "scipy.special.softmax"),
-            ("logsumexp", lambda: special.logsumexp(Zd, n_threads=threads),
-             lambda: scipy.special.logsumexp(Zd, axis=-1), "scipy.special.logsumexp"),
-            ("cross_entropy", lambda: special.cross_entropy(Zd, y, n_threads=threads),
-             lambda: reference.cross_entropy(Zd, y), "NumPy oracle"),
-        ]
-        for name, ours, base, base_name in cases:
-            t_ours = _median_seconds(ours)
-            t_base = _median_seconds(base)
-            rows.append((name, np.dtype(dtype).name, t_ours, base_name, t_base))
-    loss, _ = special.cross_entropy(Z, y, n_threads=threads)
-    loss_ref, _ = reference.cross_entropy(Z, y)
-    print(f"mean cross-entropy {loss / n:.6f} (oracle {loss_ref / n:.6f})")
-    header = f"{'kernel':<14} {'dtype':<8} {'ours [ms]':>10} {'baseline':<24} {'base [ms]':>10} {'speedup':>8}"
-    print(header)
-    print("-" * len(header))
-    for name, dt, t_ours, base_name, t_base in rows:
-        print(f"{name:<14} {dt:<8} {t_ours * 1e3:>10.2f} {base_name:<24} {t_base * 1e3:>10.2f} {t_base / t_ours:>7.1f}x")
-    print("(medians of 5 runs each, measured in this process)")
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _threads(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer thread count, got {text!r}") \
+            from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 threads is invalid: use >= 1, or -1 for all cores")
+    return value
+
+
+def _int_list(text):
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers >= 1, got {text!r}")
+    return values
+
+
+# --------------------------------------------------------------------------
+# data files
+# --------------------------------------------------------------------------
+def _format_of(path):
+    suffix = Path(path).suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if suffix in (".npz", ".npy"):
+        return suffix[1:]
+    raise CLIError(f"{path}: unsupported file type {suffix or '(none)'!r}; "
+                   "expected .csv, .npz or .npy.")
+
+
+def _check_exists(path, what="data file"):
+    p = Path(path)
+    if not p.exists():
+        raise CLIError(f"{what} not found: {path}")
+    if p.is_dir():
+        raise CLIError(f"{what} {path} is a directory, expected a file.")
+    return p
+
+
+def _parse_labels(values):
+    """Class labels from strings: ints if all are ints, then floats, else strings."""
+    for kind in (int, float):
+        try:
+            return np.array([kind(v) for v in values])
+        except ValueError:
+            continue
+    return np.array(values, dtype=object).astype(str)
+
+
+def _read_csv(path, target, features=None):
+    """Header row + numeric rows; returns (X, y or None, feature_names, target_name).
+
+    ``features``: names of the feature columns, in order (others are ignored);
+    None means every column but the target.
+    """
+    delimiter = "\t" if Path(path).suffix.lower() == ".tsv" else ","
+    try:
+        with open(path, newline="") as fh:
+            rows = list(csv.reader(fh, delimiter=delimiter))
+    except UnicodeDecodeError:
+        raise CLIError(f"{path}: not a text CSV file (could not decode it as UTF-8).") from None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise CLIError(f"{path}: the file is empty (expected a header row and data rows).")
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    if not body:
+        raise CLIError(f"{path}: no data rows after the header.")
+    for i, r in enumerate(body, start=2):
+        if len(r) != len(header):
+            raise CLIError(f"{path}: line {i} has {len(r)} fields, but the header has "
+                           f"{len(header)}.")
+    t_idx = None
+    if target is not None:
+        if target in header:
+            t_idx = header.index(target)
+        else:
+            raise CLIError(f"{path}: target column {target!r} not found; columns are "
+                           f"{', '.join(repr(h) for h in header)}.")
+    if features is not None:
+        missing = [f for f in features if f not in header]
+        if missing:
+            raise CLIError(f"{path}: feature column(s) {', '.join(repr(m) for m in missing)} "
+                           "used in fitting are missing.")
+        feature_idx = [header.index(f) for f in features]
+    else:
+        feature_idx = [j for j in range(len(header)) if j != t_idx]
+    if not feature_idx:
+        raise CLIError(f"{path}: no feature columns besides the target {target!r}.")
+    try:  # fast path; the loop below finds the offending cell for the message
+        X = np.array([[r[j] for j in feature_idx] for r in body], dtype=np.float64)
+    except ValueError:
+        X = np.empty((len(body), len(feature_idx)), dtype=np.float64)
+        for i, r in enumerate(body):
+            for out_j, j in enumerate(feature_idx):
+                cell = r[j].strip()
+                try:
+                    X[i, out_j] = float(cell)
+                except ValueError:
+                    what = "an empty cell" if not cell else f"non-numeric value {cell!r}"
+                    raise CLIError(f"{path}: feature column {header[j]!r} has {what} on line "
+                                   f"{i + 2}; features must be numbers (encode categories "
+                                   "first).") from None
+    if not np.all(np.isfinite(X)):
+        i, j = np.argwhere(~np.isfinite(X))[0]
+        raise CLIError(f"{path}: feature column {header[feature_idx[j]]!r} has a non-finite "
+                       f"value on line {i + 2}.")
+    y = None
+    if t_idx is not None:
+        labels = [r[t_idx].strip() for r in body]
+        if any(not v for v in labels):
+            line = next(i for i, v in enumerate(labels, start=2) if not v)
+            raise CLIError(f"{path}: target column {target!r} is empty on line {line}.")
+        y = _parse_labels(labels)
+    return X, y, [header[j] for j in feature_idx], (header[t_idx] if t_idx is not None else None)
+
+
+def _numeric_2d(arr, path, name):
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "biuf":
+        raise CLIError(f"{path}: {name} must hold numbers, got dtype {arr.dtype}.")
+    if arr.ndim != 2:
+        raise CLIError(f"{path}: {name} must be 2-D (rows x features), got shape {arr.shape}.")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise CLIError(f"{path}: {name} is empty (shape {arr.shape}).")
+    if not np.all(np.isfinite(arr)):
+        raise CLIError(f"{path}: {name} has NaN or infinite values.")
+    return arr
+
+
+def _load_npy(path):
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise CLIError(f"{path}: not a numeric .npy array ({exc}).") from None
+    except (OSError, EOFError) as exc:
+        raise CLIError(f"{path}: could not read it as a .npy file ({exc}).") from None
+
+
+def load_data(path, target=None, *, features_key="X", features=None):
+    """Read a data file for ``fit`` / ``predict``.
+
+    Parameters
+    ----------
+    path : str
+        ``.csv`` (a header row, then numeric feature columns and the target
+        column), ``.npz`` (feature array under ``features_key``, target array
+        under the key ``target``) or ``.npy`` (one 2-D numeric array; the target
+        is the column index ``target``).
+    target : str or None
+        Target column name (CSV), array key (.npz) or column index (.npy);
+        None for no target (prediction).
+    features : list of str, optional
+        CSV only: the feature columns to read, in order (for prediction with
+        the columns a model was fitted on); None means all but the target.
+
+    Returns
+    -------
+    dict with keys X (2-D ndarray), y (ndarray or None), feature_names (list
+    or None), target (the target's name/key/index or None), format.
+
+    Raises
+    ------
+    CLIError
+        Missing file, unknown type, missing target, non-numeric features.
+    """
+    _check_exists(path)
+    fmt = _format_of(path)
+    if fmt == "csv":
+        X, y, names, tname = _read_csv(path, target, features)
+        return {"X": X, "y": y, "feature_names": names, "target": tname, "format": fmt}
+    if fmt == "npz":
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except Exception as exc:  # zipfile.BadZipFile, OSError, ValueError
+            raise CLIError(f"{path}: could not read it as a .npz archive ({exc}).") from None
+        with archive:
+            keys = list(archive.files)
+            if features_key not in keys:
+                raise CLIError(f"{path}: no feature array {features_key!r} in the archive; "
+                               f"it holds {', '.join(repr(k) for k in keys) or 'nothing'}.")
+            try:
+                X = archive[features_key]
+                y = None
+                if target is not None:
+                    if target not in keys:
+                        raise CLIError(f"{path}: target array {target!r} not found; the "
+                                       f"archive holds {', '.join(repr(k) for k in keys)}.")
+                    y = archive[target]
+            except ValueError as exc:  # object arrays need pickle
+                raise CLIError(f"{path}: arrays must be numeric ({exc}).") from None
+        X = _numeric_2d(X, path, f"feature array {features_key!r}")
+        if y is not None:
+            y = np.asarray(y)
+            if y.ndim != 1 or y.shape[0] != X.shape[0]:
+                raise CLIError(f"{path}: target {target!r} has shape {y.shape}, expected "
+                               f"({X.shape[0]},) like the rows of {features_key!r}.")
+        return {"X": X, "y": y, "feature_names": None, "target": target, "format": fmt}
+    arr = _numeric_2d(_load_npy(path), path, "the array")
+    y, t_idx = None, None
+    if target is not None:
+        try:
+            t_idx = int(target)
+        except ValueError:
+            raise CLIError(f"{path}: for a .npy file --target is a column index (e.g. -1 for "
+                           f"the last column), got {target!r}.") from None
+        if not -arr.shape[1] <= t_idx < arr.shape[1]:
+            raise CLIError(f"{path}: target column {t_idx} is out of range for an array with "
+                           f"{arr.shape[1]} columns.")
+        t_idx %= arr.shape[1]
+        if arr.shape[1] < 2:
+            raise CLIError(f"{path}: no feature columns besides the target column.")
+        y = arr[:, t_idx]
+        if np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+        arr = np.delete(arr, t_idx, axis=1)
+    return {"X": arr, "y": y, "feature_names": None, "target": t_idx, "format": fmt}
+
+
+# --------------------------------------------------------------------------
+# commands
+# --------------------------------------------------------------------------
+def _progress(args):
+    from .benchmarks import Progress
+
+    return Progress(quiet=getattr(args, "quiet", False))
+
+
+def _estimator_class():
+    try:
+        from .benchmarks import our_estimator_class
+
+        return our_estimator_class()
+    except ImportError as exc:
+        raise CLIError(f"SoftmaxRegression is not available in this installation ({exc}).") \
+            from None
+
+
+def vars_for_json(args):
+    """The parsed options that are plain values (for results files)."""
+    return {k: v for k, v in vars(args).items() if isinstance(v, (int, float, str, type(None)))}
+
+
+def cmd_demo(args):
+    """Fit both libraries on digits and a generated problem; print one table."""
+    from . import benchmarks, report
+
+    progress = _progress(args)
+    _estimator_class()
+    records = benchmarks.run_demo(n=args.n, d=args.d, K=args.classes, C=args.C, tol=args.tol,
+                                  solver=args.solver, n_threads=args.threads,
+                                  repeats=args.repeats, progress=progress)
+    info = report.machine_info()
+    blas = next((lib for lib in info["threadpools"] if lib["user_api"] == "blas"), {})
+    print(f"softmax-ext {info['versions']['softmax-ext']} vs scikit-learn "
+          f"{info['versions']['scikit-learn']} on {info['cpu']} ({info['usable_cpus']} usable "
+          f"CPUs; BLAS {blas.get('internal_api', '?')} {blas.get('version', '')} "
+          f"{blas.get('architecture') or ''})".rstrip())
+    print(f"C={args.C:g}, tol={args.tol:g}; ours solver={args.solver}, "
+          f"threads={records[0]['threads'] or info['default_threads']}; scikit-learn lbfgs with "
+          "scipy's BLAS at 1 thread (its best setting)")
+    print()
+    if args.json:
+        report.write_results_json(records, {"machine": info, "config": vars_for_json(args)},
+                                  Path(args.json).parent, name=Path(args.json).name)
+    print(report.demo_table(records))
+    print()
+    print(f"fit time: median of {args.repeats} fit(s); speedup = scikit-learn time / ours. "
+          "Passes over X: ours counted by the objective, scikit-learn's counted by "
+          "instrumenting LinearModelLoss (X@W and G^T@X products).")
+    print("final objective: mean cross-entropy + ||W||^2/(2 C n) on the training set, same "
+          "code for both; accuracy and log-loss on the held-out test set.")
     return 0
 
 
+def cmd_fit(args):
+    """Fit SoftmaxRegression on a data file and save it with joblib."""
+    import joblib
+
+    progress = _progress(args)
+    out = Path(args.out)
+    if out.is_dir():
+        raise CLIError(f"--out {args.out} is a directory; give a file name such as "
+                       "model.joblib.")
+    if not out.parent.exists():
+        raise CLIError(f"--out {args.out}: directory {out.parent} does not exist.")
+    progress(f"reading {args.data}")
+    data = load_data(args.data, args.target)
+    X, y = data["X"], data["y"]
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise CLIError(f"{args.data}: the target {data['target']!r} has a single class "
+                       f"({classes[0]!r}); a classifier needs at least two.")
+    cls = _estimator_class()
+    est = cls(C=args.C, tol=args.tol, solver=args.solver, max_iter=args.max_iter,
+              n_threads=args.threads)
+    progress(f"fitting {X.shape[0]:,} rows x {X.shape[1]:,} features, {len(classes)} classes "
+             f"(solver={args.solver}, C={args.C:g}, tol={args.tol:g})")
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        est.fit(X, y)
+        seconds = time.perf_counter() - start
+    for w in caught:
+        print(f"softmax-ext: warning: {w.message}", file=sys.stderr)
+    bundle = {"tag": MODEL_TAG, "model": est, "feature_names": data["feature_names"],
+              "target": data["target"], "format": data["format"], "n_features": X.shape[1],
+              "fit_seconds": seconds}
+    joblib.dump(bundle, out)
+    n_iter = np.max(np.asarray(getattr(est, "n_iter_", [-1])))
+    acc = float(np.mean(est.predict(X) == y))
+    print(f"fitted SoftmaxRegression(solver={args.solver!r}, C={args.C:g}, tol={args.tol:g}) on "
+          f"{X.shape[0]:,} x {X.shape[1]:,}, {len(classes)} classes in {seconds:.3f} s, "
+          f"{n_iter} iterations; training accuracy {acc:.4f}")
+    print(f"saved model to {out}")
+    return 0
+
+
+def _load_model(path):
+    import joblib
+
+    _check_exists(path, "model file")
+    try:
+        obj = joblib.load(path)
+    except Exception as exc:  # unpickling errors come in many types
+        raise CLIError(f"{path}: not a model file written by `softmax-ext fit` "
+                       f"({type(exc).__name__}: {exc}).") from None
+    if isinstance(obj, dict) and obj.get("tag") == MODEL_TAG:
+        return obj
+    if hasattr(obj, "predict") and hasattr(obj, "coef_"):
+        return {"model": obj, "feature_names": None, "target": None, "format": None,
+                "n_features": np.asarray(obj.coef_).shape[1]}
+    raise CLIError(f"{path}: not a model file written by `softmax-ext fit` (it holds a "
+                   f"{type(obj).__name__}).")
+
+
+def _predict_matrix(bundle, args):
+    d = bundle["n_features"]
+    fmt = _format_of(args.data)
+    _check_exists(args.data)
+    if fmt == "csv":
+        return load_data(args.data, None, features=bundle.get("feature_names"))["X"]
+    if fmt == "npz":
+        return load_data(args.data, None)["X"]
+    arr = _numeric_2d(_load_npy(args.data), args.data, "the array")
+    t_idx = bundle.get("target")
+    if arr.shape[1] == d + 1 and bundle.get("format") == "npy" and isinstance(t_idx, int):
+        arr = np.delete(arr, t_idx, axis=1)   # the training layout, target column included
+    return arr
+
+
+def cmd_predict(args):
+    """Predict with a saved model; write CSV to --out or stdout."""
+    progress = _progress(args)
+    bundle = _load_model(args.model)
+    est = bundle["model"]
+    progress(f"reading {args.data}")
+    X = _predict_matrix(bundle, args)
+    d = bundle["n_features"]
+    if X.shape[1] != d:
+        raise CLIError(f"{args.data}: X has {X.shape[1]} features, but the model was fitted "
+                       f"with {d} features.")
+    progress(f"predicting {X.shape[0]:,} rows")
+    if args.proba:
+        P = est.predict_proba(X)
+        header = [f"proba_{c}" for c in est.classes_]
+        rows = ([f"{v:.17g}" for v in row] for row in P)
+    else:
+        header = ["prediction"]
+        rows = ([str(v)] for v in est.predict(X))
+    if args.out:
+        out = Path(args.out)
+        if out.is_dir() or not out.parent.exists():
+            raise CLIError(f"--out {args.out}: cannot write a file there.")
+        with open(out, "w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(rows)
+        progress(f"wrote {X.shape[0]:,} rows to {out}")
+    else:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return 0
+
+
+def cmd_bench(args):
+    """Run the benchmark matrix and write the report."""
+    from . import benchmarks, report
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {args.out} exists and is not a directory.")
+    _estimator_class()
+    progress = _progress(args)
+    cfg = benchmarks.BenchConfig("full" if args.full else "quick", threads=args.threads,
+                                 n=args.n, d=args.d, sizes=args.sizes, digits=args.digits, classes=args.classes,
+                                 repeats=args.repeats, C=args.C, tol=args.tol,
+                                 sections=args.sections)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise CLIError("bench writes PNG plots with matplotlib, which is not installed "
+                       "(pip install 'softmax-ext[bench]').") from None
+    start = time.perf_counter()
+    progress(f"benchmark matrix ({cfg.mode}), {cfg.threads} thread(s), writing to {out}")
+    records = benchmarks.run_matrix(cfg, progress)
+    config = cfg.as_dict()
+    config["seconds_total"] = round(time.perf_counter() - start, 1)
+    paths = report.write_all(records, config, out)
+    if any(r["section"] == "fit" for r in records):
+        print(report.headline_table(records, markdown=False))
+        print()
+    print(f"benchmark ({cfg.mode}) finished in {config['seconds_total']:.0f} s; wrote:")
+    for path in paths.values():
+        print(f"  {path}")
+    return 0
+
+
+# --------------------------------------------------------------------------
+# parser and entry point
+# --------------------------------------------------------------------------
 def build_parser():
-    parser = argparse.ArgumentParser(prog="softmax-ext", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="show the kernels on a generated problem")
-    p.add_argument("--n", type=int, default=200_000, help="rows of Z")
-    p.add_argument("--classes", type=int, default=10, help="columns of Z")
-    p.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
-    p.set_defaults(func=demo)
+    parser = argparse.ArgumentParser(
+        prog="softmax-ext",
+        description="Fast, exact softmax regression: demo, fit, predict and benchmarks.")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def common_fit_options(p, defaults_tol):
+        p.add_argument("--C", type=_positive_float, default=1.0,
+                       help="inverse L2 strength, as in LogisticRegression (default 1.0)")
+        p.add_argument("--tol", type=_positive_float, default=defaults_tol,
+                       help=f"stopping tolerance (default {defaults_tol:g})")
+        p.add_argument("--threads", type=_threads, default=None,
+                       help="OpenMP threads for softmax-ext (default: all usable cores)")
+
+    p = sub.add_parser("demo", help="compare with scikit-learn on digits and a generated problem",
+                       description="Fit SoftmaxRegression and LogisticRegression (same C and "
+                       "tol) on standardized digits and a generated n=200,000, d=100, K=10 "
+                       "problem; print fit time, iterations, passes over X, final objective, "
+                       "test accuracy, log-loss and the speedup.")
+    common_fit_options(p, 1e-6)
+    p.add_argument("--solver", choices=SOLVERS, default="auto", help="our solver (default auto)")
+    p.add_argument("--n", type=_positive_int, default=200_000, help=argparse.SUPPRESS)
+    p.add_argument("--d", type=_positive_int, default=100, help=argparse.SUPPRESS)
+    p.add_argument("--classes", type=_positive_int, default=10, help=argparse.SUPPRESS)
+    p.add_argument("--repeats", type=_positive_int, default=3,
+                   help="timed fits per library and data set (median shown; default 3)")
+    p.add_argument("--json", default=None, metavar="FILE",
+                   help="also write every measurement with its settings to FILE (JSON)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("fit", help="fit SoftmaxRegression on a data file",
+                       description="Fit SoftmaxRegression on DATA (.csv with a header row, "
+                       ".npz with arrays X and TARGET, or .npy with the target as column "
+                       "index TARGET) and save it with joblib.")
+    p.add_argument("data", metavar="DATA", help="a .csv, .npz or .npy file")
+    p.add_argument("--target", required=True, metavar="COLUMN",
+                   help="target column name (CSV), array key (.npz) or column index (.npy)")
+    common_fit_options(p, 1e-4)
+    p.add_argument("--solver", choices=SOLVERS, default="auto", help="solver (default auto)")
+    p.add_argument("--max-iter", type=_positive_int, default=100, dest="max_iter",
+                   help="maximum iterations (default 100)")
+    p.add_argument("--out", default="model.joblib", help="model file (default model.joblib)")
+    p.set_defaults(func=cmd_fit)
+
+    p = sub.add_parser("predict", help="predict with a saved model",
+                       description="Predict labels (or probabilities with --proba) for DATA "
+                       "with a model saved by `softmax-ext fit` (a joblib file: load only "
+                       "files you trust). Writes CSV to --out or stdout.")
+    p.add_argument("model", metavar="MODEL", help="model file from `softmax-ext fit`")
+    p.add_argument("data", metavar="DATA", help="a .csv, .npz (array X) or .npy file")
+    p.add_argument("--proba", action="store_true", help="class probabilities, one column each")
+    p.add_argument("--out", default=None, help="CSV file for the predictions (default stdout)")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("bench", help="run the benchmark matrix and write a report",
+                       description="Kernels vs NumPy/scipy.special, objective vs scikit-learn's "
+                       "LinearModelLoss, fits vs LogisticRegression per solver, scaling in n, "
+                       "K and threads, convergence curves. Writes report.md, results.json and "
+                       "PNG plots into --out.")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true",
+                      help="small sizes, about two minutes on 2 cores (default)")
+    mode.add_argument("--full", action="store_true", help="larger sizes, more repeats")
+    p.add_argument("--threads", type=_positive_int, default=None,
+                   help="threads for softmax-ext; thread scaling runs 1..N (default: all)")
+    p.add_argument("--out", default="bench-report", metavar="DIR",
+                   help="output directory (default bench-report)")
+    p.add_argument("--C", type=_positive_float, default=1.0, help=argparse.SUPPRESS)
+    p.add_argument("--tol", type=_positive_float, default=1e-6, help=argparse.SUPPRESS)
+    p.add_argument("--n", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--d", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--no-digits", action="store_false", dest="digits", help=argparse.SUPPRESS)
+    p.add_argument("--sizes", type=_int_list, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--classes", type=_int_list, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--repeats", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--sections", type=lambda s: [v.strip() for v in s.split(",") if v.strip()],
+                   default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_bench)
     return parser
 
 
 def main(argv=None):
+    """Entry point of the ``softmax-ext`` console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # usage errors exit with status 2 and a message
     try:
-        return args.func(args)
+        return int(args.func(args) or 0)
+    except CLIError as exc:
+        print(f"softmax-ext {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except (ValueError, TypeError) as exc:
-        print(f"softmax-ext: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"softmax-ext {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print(f"softmax-ext {args.command}: error: out of memory.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"softmax-ext {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"softmax-ext {args.command}: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("SOFTMAX_EXT_DEBUG"):
+            raise
+        print(f"softmax-ext {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+              "(set SOFTMAX_EXT_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

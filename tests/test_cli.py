@@ -1,0 +1,395 @@
+"""The ``softmax-ext`` command line, end to end on small generated data.
+
+Commands are run in-process through ``cli.main(argv)`` (exit status returned,
+stdout/stderr captured), plus a few runs of ``python -m softmax_ext`` in a
+subprocess to check the real exit status and that no traceback escapes.
+"""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from softmax_ext import benchmarks, cli, report
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    # The test machine is shared by several jobs on 2 cores; OpenBLAS threads
+    # spinning on an oversubscribed machine make tiny scikit-learn fits tens of
+    # times slower.  Only speed depends on this: every check below is about
+    # what the commands produce, not how fast.
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+def run(argv, capsys):
+    """Run the CLI in-process; return (status, stdout, stderr)."""
+    status = cli.main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def run_error(argv, capsys):
+    """Run a command that must fail: non-zero status, one-line message, no traceback."""
+    try:
+        status = cli.main(argv)
+    except SystemExit as exc:  # argparse usage errors
+        status = exc.code
+    out, err = capsys.readouterr()
+    assert status not in (0, None), (out, err)
+    assert "Traceback" not in err and "Traceback" not in out
+    return err
+
+
+@pytest.fixture
+def blobs(rng):
+    """A separable 3-class problem with string labels."""
+    n, d = 240, 4
+    centers = np.array([[3.0, 0, 0, 0], [0, 3.0, 0, 0], [0, 0, 3.0, 0]])
+    y = rng.integers(0, 3, size=n)
+    X = centers[y] + rng.standard_normal((n, d)) * 0.7
+    labels = np.array(["cat", "dog", "emu"])[y]
+    return X, labels
+
+
+def write_csv(path, X, y, names=None, target="species"):
+    names = names or [f"f{j}" for j in range(X.shape[1])]
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(names + ([target] if y is not None else []))
+        for i in range(X.shape[0]):
+            w.writerow([repr(float(v)) for v in X[i]] + ([y[i]] if y is not None else []))
+    return path
+
+
+def read_csv(path):
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+# --------------------------------------------------------------------------
+# fit / predict
+# --------------------------------------------------------------------------
+def test_fit_predict_csv_round_trip(tmp_path, capsys, blobs):
+    import joblib
+
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    model = tmp_path / "model.joblib"
+    status, out, err = run(["fit", str(data), "--target", "species", "--C", "0.5",
+                            "--solver", "lbfgs", "--out", str(model)], capsys)
+    assert status == 0, err
+    assert "saved model to" in out and model.exists()
+    assert "reading" in err  # progress goes to stderr
+    bundle = joblib.load(model)
+    est = bundle["model"]
+    assert bundle["feature_names"] == ["f0", "f1", "f2", "f3"]
+    assert est.C == 0.5
+    assert list(est.classes_) == ["cat", "dog", "emu"]
+
+    # predict from a file whose columns are shuffled and include the target:
+    # columns are matched by name.
+    cols = ["species", "f3", "f1", "f0", "f2"]
+    shuffled = tmp_path / "shuffled.csv"
+    with open(shuffled, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        for i in range(X.shape[0]):
+            w.writerow([y[i], X[i, 3], X[i, 1], X[i, 0], X[i, 2]])
+    preds = tmp_path / "preds.csv"
+    status, _, err = run(["predict", str(model), str(shuffled), "--out", str(preds)], capsys)
+    assert status == 0, err
+    header, rows = read_csv(preds)
+    assert header == ["prediction"]
+    got = np.array([r[0] for r in rows])
+    np.testing.assert_array_equal(got, est.predict(X))
+    assert np.mean(got == y) > 0.9  # separable blobs: a working fit classifies them
+
+    status, out, err = run(["predict", str(model), str(data), "--proba"], capsys)
+    assert status == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == "proba_cat,proba_dog,proba_emu"
+    P = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    np.testing.assert_allclose(P, est.predict_proba(X), rtol=1e-15)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_fit_predict_npz_and_npy(tmp_path, capsys, blobs):
+    import joblib
+
+    X, labels = blobs
+    y = np.searchsorted(np.unique(labels), labels)
+    npz = tmp_path / "train.npz"
+    np.savez(npz, X=X, target=y)
+    model = tmp_path / "m.joblib"
+    status, _, err = run(["fit", str(npz), "--target", "target", "--out", str(model)], capsys)
+    assert status == 0, err
+    est = joblib.load(model)["model"]
+    np.save(tmp_path / "X.npy", X)
+    status, out, err = run(["predict", str(model), str(tmp_path / "X.npy")], capsys)
+    assert status == 0, err
+    got = np.array([int(v) for v in out.split()[1:]])
+    np.testing.assert_array_equal(got, est.predict(X))
+
+    # .npy with the target as a column: --target is its index
+    npy = tmp_path / "train.npy"
+    np.save(npy, np.column_stack([y, X]))
+    model2 = tmp_path / "m2.joblib"
+    status, _, err = run(["fit", str(npy), "--target", "0", "--out", str(model2)], capsys)
+    assert status == 0, err
+    est2 = joblib.load(model2)["model"]
+    np.testing.assert_allclose(est2.coef_, est.coef_, rtol=1e-6, atol=1e-8)
+    # predicting on the training layout drops the target column again
+    status, out, err = run(["predict", str(model2), str(npy)], capsys)
+    assert status == 0, err
+    np.testing.assert_array_equal([int(v) for v in out.split()[1:]], est2.predict(X))
+
+
+@pytest.mark.parametrize("content, target, message", [
+    ("a,b,label\n1,2,x\n3,4,y\n", "nope", "target column 'nope' not found"),
+    ("a,b,label\n1,2,x\n3,red,y\n", "label", "non-numeric value 'red'"),
+    ("a,b,label\n1,,x\n3,4,y\n", "label", "empty cell"),
+    ("a,b,label\n1,2,x\n3,4\n", "label", "line 3 has 2 fields"),
+    ("a,b,label\n", "label", "no data rows"),
+    ("", "label", "empty"),
+    ("a,b,label\n1,2,x\n3,4,x\n", "label", "single class"),
+    ("a,b,label\n1,nan,x\n3,4,y\n", "label", "non-finite"),
+])
+def test_fit_bad_csv(tmp_path, capsys, content, target, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    err = run_error(["fit", str(path), "--target", target, "--out", str(tmp_path / "m.joblib")],
+                    capsys)
+    assert message in err
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_fit_bad_files_and_arguments(tmp_path, capsys):
+    assert "data file not found" in run_error(
+        ["fit", str(tmp_path / "missing.csv"), "--target", "y"], capsys)
+    (tmp_path / "data.parquet").write_bytes(b"x")
+    assert "unsupported file type '.parquet'" in run_error(
+        ["fit", str(tmp_path / "data.parquet"), "--target", "y"], capsys)
+    npz = tmp_path / "d.npz"
+    np.savez(npz, X=np.zeros((4, 2)), y=np.array([0, 1, 0, 1]))
+    assert "target array 'label' not found" in run_error(
+        ["fit", str(npz), "--target", "label"], capsys)
+    np.savez(tmp_path / "noX.npz", A=np.zeros((4, 2)))
+    assert "no feature array 'X'" in run_error(
+        ["fit", str(tmp_path / "noX.npz"), "--target", "y"], capsys)
+    np.savez(tmp_path / "str.npz", X=np.array([["a", "b"]] * 2), y=np.array([0, 1]))
+    assert "must hold numbers" in run_error(
+        ["fit", str(tmp_path / "str.npz"), "--target", "y"], capsys)
+    np.save(tmp_path / "a.npy", np.zeros((4, 3)))
+    assert "column index" in run_error(["fit", str(tmp_path / "a.npy"), "--target", "y"], capsys)
+    assert "out of range" in run_error(["fit", str(tmp_path / "a.npy"), "--target", "5"], capsys)
+    (tmp_path / "junk.npy").write_bytes(b"not numpy")
+    assert "junk.npy" in run_error(["fit", str(tmp_path / "junk.npy"), "--target", "0"], capsys)
+    # argparse usage errors: status 2, message names the option
+    assert "--C" in run_error(["fit", "x.csv", "--target", "y", "--C", "-1"], capsys)
+    assert "--solver" in run_error(["fit", "x.csv", "--target", "y", "--solver", "sag"], capsys)
+    assert "--target" in run_error(["fit", "x.csv"], capsys)
+    assert "--threads" in run_error(["demo", "--threads", "0"], capsys)
+    assert "invalid choice" in run_error(["frobnicate"], capsys)
+    assert "not allowed with" in run_error(["bench", "--quick", "--full"], capsys)
+
+
+def test_predict_bad_model_and_data(tmp_path, capsys, blobs):
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    model = tmp_path / "model.joblib"
+    assert run(["fit", str(data), "--target", "species", "--out", str(model)], capsys)[0] == 0
+    assert "model file not found" in run_error(
+        ["predict", str(tmp_path / "none.joblib"), str(data)], capsys)
+    garbage = tmp_path / "garbage.joblib"
+    garbage.write_bytes(b"\x00\x01 definitely not a pickle")
+    assert "not a model file written by `softmax-ext fit`" in run_error(
+        ["predict", str(garbage), str(data)], capsys)
+    import joblib
+
+    joblib.dump({"some": "dict"}, tmp_path / "dict.joblib")
+    assert "not a model file" in run_error(
+        ["predict", str(tmp_path / "dict.joblib"), str(data)], capsys)
+    narrow = write_csv(tmp_path / "narrow.csv", X[:, :3], None)
+    assert "'f3'" in run_error(["predict", str(model), str(narrow)], capsys)
+    np.save(tmp_path / "wide.npy", np.zeros((3, 7)))
+    assert "X has 7 features, but the model was fitted with 4 features" in run_error(
+        ["predict", str(model), str(tmp_path / "wide.npy")], capsys)
+    assert "data file not found" in run_error(
+        ["predict", str(model), str(tmp_path / "none.csv")], capsys)
+
+
+def test_subprocess_exit_status_and_no_traceback(tmp_path):
+    env = dict(os.environ)
+    env.pop("SOFTMAX_EXT_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "softmax_ext", "fit",
+                           str(tmp_path / "missing.csv"), "--target", "y"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert "data file not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "fit", "predict", "bench"):
+        assert command in out
+
+
+# --------------------------------------------------------------------------
+# demo and bench
+# --------------------------------------------------------------------------
+def test_demo_table_and_records(tmp_path, capsys):
+    records_path = tmp_path / "demo.json"
+    status, out, err = run(["demo", "--n", "400", "--d", "6", "--classes", "3",
+                            "--repeats", "1", "--json", str(records_path)], capsys)
+    assert status == 0, err
+    for column in ("fit time", "iterations", "passes over X", "final objective",
+                   "test accuracy", "log-loss", "speedup"):
+        assert column in out
+    rows = [line for line in out.splitlines()
+            if line.startswith(("digits", "generated"))]
+    assert len(rows) == 4
+    assert sum("softmax-ext" in r for r in rows) == 2
+    assert sum("scikit-learn" in r for r in rows) == 2
+    assert "generated 400x6 K=3" in out
+    assert "digits: scikit-learn lbfgs" in err  # progress on stderr
+
+    records = json.loads(records_path.read_text())["results"]
+    assert len(records) == 4
+    for ours, theirs in zip(records[::2], records[1::2]):
+        assert ours["library"] == "softmax-ext" and theirs["library"] == "scikit-learn"
+        assert ours["case"] == theirs["case"]
+        assert ours["C"] == theirs["C"] and ours["tol"] == theirs["tol"]
+        # Both minimise the same objective to max|grad| <= 1e-6: the final
+        # objectives agree far below the objective's scale.
+        assert abs(ours["objective"] - theirs["objective"]) < 1e-6 * abs(theirs["objective"])
+        assert abs(ours["accuracy"] - theirs["accuracy"]) <= 0.02
+        assert ours["speedup"] == pytest.approx(theirs["seconds"] / ours["seconds"])
+        assert theirs["passes"] >= 2 * theirs["n_iter"]  # X@W and G^T X per iteration
+        assert ours["passes"] >= ours["n_iter"]  # at least one loss+gradient per iteration
+        row = next(r for r in rows if r.startswith(ours["case"]) and "softmax-ext" in r)
+        assert report._ratio(ours['speedup']) in row
+
+
+def test_bench_writes_report(tmp_path, capsys):
+    out_dir = tmp_path / "report"
+    status, out, err = run(["bench", "--quick", "--out", str(out_dir), "--threads", "2",
+                            "--n", "300", "--d", "8", "--sizes", "200,400",
+                            "--classes", "3,4", "--repeats", "1", "--no-digits"], capsys)
+    assert status == 0, err
+    assert "section convergence" in err
+    results = json.loads((out_dir / "results.json").read_text())
+    records = results["results"]
+    sections = {r["section"] for r in records}
+    assert sections == set(benchmarks.SECTIONS)
+    assert results["meta"]["config"]["mode"] == "quick"
+    assert any(lib["user_api"] == "blas" for lib in results["meta"]["machine"]["threadpools"])
+    for r in records:
+        if "seconds" in r:
+            assert r["seconds"] > 0
+    measured = [r for r in records if "error" not in r]
+    assert {r["section"] for r in measured} == set(benchmarks.SECTIONS)
+    text = (out_dir / "report.md").read_text()
+    assert "SkylakeX" in text or "blas" in text
+    assert "thread clash" in text
+    # the table lists every case
+    # every solver ran (scikit-learn's newton-cholesky is skipped only above a size)
+    assert not [r for r in records if "error" in r and "skipped" not in r["error"]]
+    for r in records:
+        if "error" in r:
+            assert "## Not measured" in text and r["error"] in text
+        elif r["section"] == "fit":
+            assert f"| {r['case']} | {r['library']} | {r['solver']} |" in text, r
+        elif r["section"] in ("scaling_n", "scaling_K", "kernels", "objective"):
+            assert f"| {r['case']} |" in text, r
+    pngs = sorted(p.name for p in out_dir.glob("*.png"))
+    assert pngs == ["convergence.png", "fit_time_vs_n.png", "speedup.png", "threads.png"]
+    import matplotlib.image
+
+    for name in pngs:
+        raw = (out_dir / name).read_bytes()
+        assert raw[:8] == PNG_MAGIC
+        img = matplotlib.image.imread(out_dir / name)
+        assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
+        assert f"]({name})" in text
+    assert "speedup" in out and str(out_dir / "report.md") in out
+
+
+def test_bench_rejects_bad_output_and_sections(tmp_path, capsys):
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    assert "is not a directory" in run_error(["bench", "--out", str(f)], capsys)
+    assert "unknown benchmark sections" in run_error(
+        ["bench", "--out", str(tmp_path / "o"), "--sections", "kernels,nope"], capsys)
+
+
+# --------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------
+def test_count_sklearn_passes_counts_and_restores(rng):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model._linear_loss import LinearModelLoss
+
+    before = {name: getattr(LinearModelLoss, name) for name in
+              ("weight_intercept_raw", "loss_gradient", "gradient", "gradient_hessian",
+               "gradient_hessian_product")}
+    X = rng.standard_normal((60, 3))
+    y = rng.integers(0, 3, size=60)
+    with benchmarks.count_sklearn_passes() as counter:
+        est = LogisticRegression(solver="newton-cg").fit(X, y)
+    assert counter[0] >= 2 * int(est.n_iter_[0])
+    for name, fn in before.items():
+        assert getattr(LinearModelLoss, name) is fn
+
+
+def test_sklearn_blas_limit_limits_and_restores():
+    from threadpoolctl import threadpool_info
+
+    def scipy_blas_threads():
+        return [lib["num_threads"] for lib in threadpool_info()
+                if lib["user_api"] == "blas" and "scipy.libs" in lib["filepath"]]
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = scipy_blas_threads()
+        assert before, "scipy's own OpenBLAS should be loaded"
+        with benchmarks.sklearn_blas_limit():
+            assert all(t == 1 for t in scipy_blas_threads())
+        assert scipy_blas_threads() == before
+
+
+def test_report_tables_and_json_without_measuring(tmp_path):
+    """The report writer on hand-made records: ratios, '-' for missing values, valid JSON."""
+    fit = dict(section="fit", case="toy", n=10, d=2, K=3, C=1.0, tol=1e-6, n_iter=4,
+               objective=0.5, accuracy=1.0, log_loss=0.1)
+    records = [
+        {**fit, "library": "softmax-ext", "solver": "auto", "seconds": 0.5, "passes": 9},
+        {**fit, "library": "scikit-learn", "solver": "lbfgs", "seconds": 2.0, "passes": None},
+        {**fit, "library": "scikit-learn", "solver": "newton-cg", "seconds": 1.0, "passes": 12,
+         "objective": float("nan")},
+        {"section": "fit", "case": "toy", "library": "softmax-ext", "solver": "gd",
+         "error": "NotImplementedError: solver 'gd' is not implemented yet."},
+    ]
+    text = report.headline_table(records)
+    assert "| toy |" in text and "2.0x" in text and "newton-cg" in text
+    plain = report.demo_table(records[:2])
+    assert "-" in plain.splitlines()[-1]
+    meta = {"machine": report.machine_info(), "config": {"mode": "test"}}
+    path = report.write_results_json(records, meta, tmp_path)
+    back = json.loads(path.read_text())
+    assert back["results"][2]["objective"] is None  # NaN is not JSON
+    paths = report.write_plots(records, tmp_path)
+    assert [p.name for p in paths] == ["speedup.png"]  # only plots with data
+    md = report.write_report(records, meta, tmp_path, paths).read_text()
+    assert "## Not measured" in md and "solver 'gd' is not implemented yet" in md
+    assert "| toy | softmax-ext | gd |" not in md.split("## Not measured")[0]
