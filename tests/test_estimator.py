@@ -692,3 +692,14 @@ def test_invalid_parameters(params, match):
     with pytest.raises(InvalidParameterError, match=match):
         SoftmaxRegression(**params).fit(X_OK, Y_OK)
     assert issubclass(InvalidParameterError, ValueError)
+
+
+def test_n_passes_over_X_is_reported():
+    """The fit reports its passes over X: at least two per iteration for lbfgs."""
+    from sklearn.datasets import load_iris
+
+    from softmax_ext.estimator import SoftmaxRegression
+
+    X, y = load_iris(return_X_y=True)
+    model = SoftmaxRegression(solver="lbfgs", max_iter=500).fit(X, y)
+    assert model.n_passes_over_X_ >= 2 * int(model.n_iter_[0])

@@ -87,6 +87,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Intercepts (zeros when ``fit_intercept=False``).
     n_iter_ : ndarray of shape (1,), int32
         Iterations the solver ran.
+    n_passes_over_X_ : int
+        Passes the fit made over X (forward or backward products; line-search
+        trials make none).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -266,6 +269,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
             self.coef_ = coef
             self.intercept_ = np.zeros(coef.shape[0], dtype=X.dtype)
         self.n_iter_ = np.asarray([result.n_iter], dtype=np.int32)
+        self.n_passes_over_X_ = int(result.n_passes_over_X)
         return self
 
     def _warm_start_coef(self, n_classes, n_features):
