@@ -18,9 +18,13 @@ from pathlib import Path
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import softmax_ext
 from softmax_ext.estimator import SoftmaxRegression
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+# The folder holding the softmax_ext this test imported (the installed
+# package under `make test`, the source tree under PYTHONPATH=src): the
+# child process must test the same build.
+SRC = str(Path(softmax_ext.__file__).resolve().parents[1])
 
 ESTIMATORS = [SoftmaxRegression()] + [
     SoftmaxRegression(solver=s) for s in ("lbfgs", "newton-cholesky", "newton-cg", "gd")
@@ -29,6 +33,7 @@ ESTIMATORS = [SoftmaxRegression()] + [
 _CHILD = """
 import sys, traceback
 from sklearn.utils.estimator_checks import {name} as check
+import softmax_ext
 from softmax_ext.estimator import SoftmaxRegression
 for i, est in enumerate([{estimators}]):
     try:

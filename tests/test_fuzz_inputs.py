@@ -15,8 +15,13 @@ from pathlib import Path
 
 import pytest
 
+import softmax_ext
+
 HERE = Path(__file__).resolve().parent
-SRC = str(HERE.parent / "src")
+# The folder holding the softmax_ext this test imported (the installed
+# package under `make test`, the source tree under PYTHONPATH=src): the
+# child process must test the same build.
+SRC = str(Path(softmax_ext.__file__).resolve().parents[1])
 
 
 @pytest.mark.parametrize("seed", [0])

@@ -4,21 +4,15 @@ The objective depends on the coefficients only through the scores
 ``Z = X W^T + b`` (plus the penalty, which is O(m)).  Along a direction D the
 scores are ``Z + t * XD`` with ``XD = objective.scores(D)`` (the intercept
 column of D included), so once Z and XD are known -- one pass over X for XD --
-every trial value ``phi(t) = objective.loss_scores(Z + t XD, coef + t D)`` and
-every trial slope ``phi'(t)`` are O(n K).  Only the gradient at the accepted
-point costs a pass over X (``loss_gradient_scores``, done by the caller).
-
-The slope is ``phi'(t) = <R(t), XD> / sum(s) + l2 <W + t D_W, D_W>`` with the
-residual ``R = s * (softmax(Z + t XD) - onehot(y))`` from the fused
-cross-entropy kernel.  (Wish for ``objective.py``: a fused
-``loss_slope_scores(Z, XD, coef, D)`` returning both in one O(n K) sweep.)
+each trial's value ``phi(t)`` and slope ``phi'(t)`` come from one O(n K) sweep
+(``objective.loss_slope_scores``, the ``smx_line_eval`` kernel).  Only the
+gradient at the accepted point costs a pass over X (``loss_gradient_scores``,
+done by the caller).
 """
 
 import math
 
 import numpy as np
-
-from .. import special
 
 __all__ = ["ScoreLine"]
 
