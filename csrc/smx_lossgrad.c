@@ -22,6 +22,9 @@
 #ifndef SMX_LG_CSR_ROWS
 #define SMX_LG_CSR_ROWS 256
 #endif
+#ifndef SMX_LG_PREFETCH
+#define SMX_LG_PREFETCH 16
+#endif
 /* Gradient buffers: at most this many groups, and at most this many bytes
  * for all of them together, but at least two groups (a power of two).  Each
  * group starts from a cold, zeroed buffer and the buffers are summed at the
