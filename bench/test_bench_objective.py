@@ -62,22 +62,20 @@ def group(kind, dtype):
     return f"loss_gradient {kind} {shape} {np.dtype(dtype).name}"
 
 
-def _limited(fn, threads):
-    """fn run with BLAS limited to ``threads``: the same limit for every entry.
+def _run(benchmark, fn, X, rounds, threads=None):
+    """Time fn; with ``threads``, BLAS limited to that many threads throughout.
 
-    Needed for ours as much as for scikit-learn: MultinomialLoss.penalty calls
-    BLAS (np.vdot) after the kernel, and unlimited OpenBLAS worker threads
-    then keep spinning on the cores while the next kernel call runs (the CSR
-    case measured twice as slow on 2 cores without the limit).
+    The limit is the same for ours and scikit-learn, and is set once around
+    all rounds (building a threadpoolctl limiter scans the loaded libraries:
+    milliseconds per call).  It matters for ours too: MultinomialLoss.penalty
+    calls BLAS (np.vdot), and unlimited OpenBLAS workers then keep spinning
+    on the cores during the next kernel call (CSR measured 2x slower).
     """
-    def run():
+    if threads is None:
+        benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=1)
+    else:
         with threadpool_limits(limits=threads, user_api="blas"):
-            return fn()
-    return run
-
-
-def _run(benchmark, fn, X, rounds):
-    benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=1)
+            benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=1)
     benchmark.extra_info["X_GBps"] = round(nbytes(X) / benchmark.stats.stats.median / 1e9, 2)
 
 
@@ -92,7 +90,7 @@ def test_ours(benchmark, kind, dtype, threads):
     obj = MultinomialLoss(X, y, l2=1e-3, n_threads=threads)
     benchmark.group = group(kind, dtype)
     benchmark.extra_info.update(role="ours", threads=threads)
-    _run(benchmark, _limited(lambda: obj.loss_gradient(coef), threads), X, rounds=9)
+    _run(benchmark, lambda: obj.loss_gradient(coef), X, rounds=9, threads=threads)
 
 
 @pytest.mark.parametrize("threads", THREADS)
@@ -105,9 +103,10 @@ def test_sklearn(benchmark, kind, dtype, threads):
     benchmark.group = group(kind, dtype)
     benchmark.extra_info.update(role=f"scikit-learn t={threads}", threads=threads)
 
-    fn = _limited(lambda: lml.loss_gradient(coef, X, yf, None, l2_reg_strength=1e-3,
-                                            n_threads=threads), threads)
-    _run(benchmark, fn, X, rounds=5)
+    def fn():
+        return lml.loss_gradient(coef, X, yf, None, l2_reg_strength=1e-3, n_threads=threads)
+
+    _run(benchmark, fn, X, rounds=5, threads=threads)
 
 
 @pytest.mark.parametrize("kind,dtype", CASES, ids=IDS)
@@ -125,4 +124,4 @@ def test_float32_vs_float64(benchmark, threads):
     obj = MultinomialLoss(X, y, l2=1e-3, n_threads=threads)
     benchmark.group = group("dense", np.float32)
     benchmark.extra_info.update(role=f"float64 ours t={threads}", threads=threads)
-    _run(benchmark, _limited(lambda: obj.loss_gradient(coef), threads), X, rounds=9)
+    _run(benchmark, lambda: obj.loss_gradient(coef), X, rounds=9, threads=threads)
