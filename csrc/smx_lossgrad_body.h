@@ -247,7 +247,9 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
 /* Zb (rows, K) = X_b W^T + b for CSR rows, with Wt = W^T (d, K) C order. */
 /* Plain -O3 code, no target_clones: on Zen 4 the AVX-512 clones of these
  * gather-bound loops (and versions specialised for constant K) measured
- * slower than the generic build, which matches scipy's csr_matvecs speed. */
+ * slower than the generic build, which matches scipy's csr_matvecs speed;
+ * with the prefetches below, clones measured the same (15.6 ms, CSR
+ * 50,000 x 20,000, K = 10, one thread). */
 static void SMX_CSR_FN(smx_lg_csr_scores)(
     const REAL *data, const IDX *indices, const IDX *indptr, smx_int i0, smx_int rows,
     smx_int K, const REAL *restrict Wt, const REAL *bias, REAL *restrict Zb)
