@@ -62,8 +62,20 @@ def group(kind, dtype):
     return f"loss_gradient {kind} {shape} {np.dtype(dtype).name}"
 
 
-def _run(benchmark, fn, X, rounds):
-    benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=1)
+def _run(benchmark, fn, X, rounds, threads=None):
+    """Time fn; with ``threads``, BLAS limited to that many threads throughout.
+
+    The limit is the same for ours and scikit-learn, and is set once around
+    all rounds (building a threadpoolctl limiter scans the loaded libraries:
+    milliseconds per call).  It matters for ours too: MultinomialLoss.penalty
+    calls BLAS (np.vdot), and unlimited OpenBLAS workers then keep spinning
+    on the cores during the next kernel call (CSR measured 2x slower).
+    """
+    if threads is None:
+        benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=1)
+    else:
+        with threadpool_limits(limits=threads, user_api="blas"):
+            benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=1)
     benchmark.extra_info["X_GBps"] = round(nbytes(X) / benchmark.stats.stats.median / 1e9, 2)
 
 
@@ -78,7 +90,7 @@ def test_ours(benchmark, kind, dtype, threads):
     obj = MultinomialLoss(X, y, l2=1e-3, n_threads=threads)
     benchmark.group = group(kind, dtype)
     benchmark.extra_info.update(role="ours", threads=threads)
-    _run(benchmark, lambda: obj.loss_gradient(coef), X, rounds=9)
+    _run(benchmark, lambda: obj.loss_gradient(coef), X, rounds=9, threads=threads)
 
 
 @pytest.mark.parametrize("threads", THREADS)
@@ -89,13 +101,12 @@ def test_sklearn(benchmark, kind, dtype, threads):
     lml = LinearModelLoss(base_loss=HalfMultinomialLoss(n_classes=K), fit_intercept=True)
     yf = y.astype(dtype)
     benchmark.group = group(kind, dtype)
-    benchmark.extra_info.update(role="scikit-learn", threads=threads)
+    benchmark.extra_info.update(role=f"scikit-learn t={threads}", threads=threads)
 
     def fn():
-        with threadpool_limits(limits=threads, user_api="blas"):
-            return lml.loss_gradient(coef, X, yf, None, l2_reg_strength=1e-3, n_threads=threads)
+        return lml.loss_gradient(coef, X, yf, None, l2_reg_strength=1e-3, n_threads=threads)
 
-    _run(benchmark, fn, X, rounds=5)
+    _run(benchmark, fn, X, rounds=5, threads=threads)
 
 
 @pytest.mark.parametrize("kind,dtype", CASES, ids=IDS)
@@ -112,5 +123,5 @@ def test_float32_vs_float64(benchmark, threads):
     X, y, coef = data("dense", np.float64)
     obj = MultinomialLoss(X, y, l2=1e-3, n_threads=threads)
     benchmark.group = group("dense", np.float32)
-    benchmark.extra_info.update(role="float64 (ours)", threads=threads)
-    _run(benchmark, lambda: obj.loss_gradient(coef), X, rounds=9)
+    benchmark.extra_info.update(role=f"float64 ours t={threads}", threads=threads)
+    _run(benchmark, lambda: obj.loss_gradient(coef), X, rounds=9, threads=threads)

@@ -22,17 +22,22 @@
 #ifndef SMX_LG_CSR_ROWS
 #define SMX_LG_CSR_ROWS 256
 #endif
+#ifndef SMX_LG_PREFETCH
+#define SMX_LG_PREFETCH 16
+#endif
 /* Gradient buffers: at most this many groups, and at most this many bytes
  * for all of them together, but at least two groups (a power of two).  Each
- * group starts from a cold, zeroed buffer and the buffers are summed at the
- * end, so more groups cost time when a buffer is large: for d = 20,000,
- * K = 10 a buffer is 1.6 MB and 2 groups measured faster per core than 4-5,
- * and 10 groups slower still (CPU time, CSR 50,000 x 20,000, one thread).
- * Dense buffers are small (K (d + 1) doubles), so dense problems get up to
- * SMX_LG_MAX_GROUPS groups. */
+ * group starts from a zeroed buffer and the buffers are summed at the end,
+ * so groups cost time when a buffer is large; too few groups leave threads
+ * idle when one of them is slowed down (a shared machine: with 2 groups a
+ * descheduled thread holds half the work).  CSR 50,000 x 20,000, K = 10
+ * (1.6 MB buffers): 2 and 4 groups took the same CPU time on one thread
+ * (15.6 ms), and on 2 threads under load 4 groups had the better minimum
+ * (16.3 vs 23.9 ms wall).  Dense buffers are small (K (d + 1) doubles), so
+ * dense problems get up to SMX_LG_MAX_GROUPS groups. */
 #define SMX_LG_MAX_GROUPS 32
 #ifndef SMX_LG_GROUP_BYTES
-#define SMX_LG_GROUP_BYTES (4 * 1024 * 1024)
+#define SMX_LG_GROUP_BYTES (8 * 1024 * 1024)
 #endif
 
 smx_int smx_lossgrad_n_groups(smx_int n_blocks, smx_int buffer_doubles)

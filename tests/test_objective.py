@@ -390,3 +390,32 @@ def test_hessp_from_scores_equals_hessp(rng):
     hv = obj.hessp(coef, scores=obj.scores(coef))(v)
     assert obj.n_passes_over_X == passes + 2  # scores, one product: no setup pass
     assert_allclose(hv, obj.hessp(coef)(v), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_csr_rows_of_every_length_match_dense(index_dtype, rng):
+    # The CSR forward adds four nonzeros at a time and prefetches rows 16
+    # nonzeros ahead (never past the block's last nonzero): rows of 0 to 60
+    # nonzeros, in blocks of 256 rows, cover the unrolled part, every
+    # remainder 0-3, empty rows and prefetches that would cross a block end.
+    n, d, K = 700, 80, 6
+    lengths = np.arange(n) % 61
+    X = np.zeros((n, d))
+    for i, m in enumerate(lengths):
+        cols = rng.choice(d, size=m, replace=False)
+        X[i, cols] = rng.normal(size=m)
+    Xs = sp.csr_matrix(X)
+    Xs.indices = Xs.indices.astype(index_dtype)
+    Xs.indptr = Xs.indptr.astype(index_dtype)
+    assert np.array_equal(np.diff(Xs.indptr), lengths)
+    y = rng.integers(0, K, size=n)
+    coef = rng.normal(size=(K, d + 1)) * 0.3
+    dense = MultinomialLoss(X, y, n_threads=2)
+    csr = MultinomialLoss(Xs, y, n_threads=2)
+    rtol, atol = tols(np.float64)
+    assert_allclose(lg.scores(csr, coef), lg.scores(dense, coef), rtol=rtol, atol=atol)
+    data_d, G_d = lg.loss_gradient(dense, coef)
+    data_s, G_s = lg.loss_gradient(csr, coef)
+    assert_allclose(data_s, data_d, rtol=rtol)
+    # Gradient entries are sums of n terms of size ~1: atol scaled by n.
+    assert_allclose(G_s, G_d, rtol=rtol, atol=atol * n)
