@@ -27,6 +27,22 @@
  * each with its own (K, p) accumulator, summed in group order. */
 #define SMX_HESSP_GROUPS 32
 
+/* Rows per block of a dense Hessian-vector product: about this many bytes
+ * of X (fits L2 with the block's scores), as in the loss+gradient kernel. */
+#define SMX_HESSP_XBLOCK_BYTES (256 * 1024)
+/* Up to this many classes the block's intercept sums stay on the stack. */
+#define SMX_HESSP_KSTACK 64
+
+static smx_int smx_hessp_dense_rows(smx_int d, smx_int elem)
+{
+    smx_int rows = SMX_HESSP_XBLOCK_BYTES / ((d > 0 ? d : 1) * elem);
+    if (rows < 16)
+        rows = 16;
+    if (rows > 4096)
+        rows = 4096;
+    return rows;
+}
+
 static smx_int smx_rows_for(smx_int K)
 {
     smx_int rows = SMX_BLOCK_ELEMS / (K > 0 ? K : 1);
