@@ -75,6 +75,11 @@ def score_hessp(obj, Z):
     return product
 
 
+def forcing(g, gnorm, tol):
+    """Relative CG residual for the Newton system at gradient g."""
+    return min(0.5, np.sqrt(gnorm))
+
+
 def conjugate_gradient(hessp, g, rtol, max_cg):
     """Approximately solve ``H D = -g`` by CG from D = 0.
 
@@ -129,7 +134,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
 
         gnorm = float(np.sqrt(np.dot(g, g)))
         with mon.stage("cg"):
-            D, n_prod, why = conjugate_gradient(hessp, g, min(0.5, np.sqrt(gnorm)), max_cg)
+            D, n_prod, why = conjugate_gradient(hessp, g, forcing(g, gnorm, tol), max_cg)
         D = in_dtype(obj, D)
         d0 = float(np.dot(g, D))
         if not d0 < 0:
