@@ -28,7 +28,10 @@
 #define SMX_HESSP_GROUPS 32
 
 /* Rows per block of a dense Hessian-vector product: about this many bytes
- * of X (fits L2 with the block's scores), as in the loss+gradient kernel. */
+ * of X (fits L2 with the block's scores), as in the loss+gradient kernel.
+ * Measured (100k x 100, K=10, 2 threads, median of 31 products): 64, 128
+ * and 256 KB within noise (8.3-8.7 ms float64, 4.7-5.5 ms float32); 512 KB
+ * 14 ms for both. */
 #define SMX_HESSP_XBLOCK_BYTES (256 * 1024)
 /* Up to this many classes the block's intercept sums stay on the stack. */
 #define SMX_HESSP_KSTACK 64
