@@ -253,27 +253,40 @@ int SMX_FN(smx_hessp_dense)(const REAL *X, smx_int n, smx_int d, const REAL *sw,
     memset(out, 0, (size_t)m * sizeof(double));
     if (n <= 0)
         return SMX_OK;
-    const smx_int bs = smx_rows_for(K);
+    const smx_int bs = smx_hessp_dense_rows(d, (smx_int)sizeof(REAL));
     if (!smx_fits_int(p) || !smx_fits_int(K * bs))
         return SMX_EINVAL;
     const smx_int nb = (n + bs - 1) / bs;
     const smx_int ng = nb < SMX_HESSP_GROUPS ? nb : SMX_HESSP_GROUPS;
     const int nt = smx_clamp_threads(n_threads, ng);
     double *acc = calloc((size_t)ng * m, sizeof(double));
-    if (acc == NULL)
+    /* V_w^T (d, K) in C order and the intercept part v_b (K): the forward
+     * GEMM is then "NN" with beta = 0, which OpenBLAS runs by its
+     * small-matrix kernel straight from X_b; "TN" on V in place repacked
+     * every block of X first (as in smx_lg_dense_scores). */
+    REAL *Vt = malloc(((size_t)d * K + K) * sizeof(REAL));
+    if (acc == NULL || Vt == NULL) {
+        free(acc);
+        free(Vt);
         return SMX_ENOMEM;
+    }
+    REAL *vb = Vt + d * K;
+    for (smx_int k = 0; k < K; k++) {
+        for (smx_int j = 0; j < d; j++)
+            Vt[j * K + k] = V[k * p + j];
+        vb[k] = fit_intercept ? V[k * p + d] : (REAL)0;
+    }
     int status = SMX_OK;
 
 #pragma omp parallel num_threads(nt)
     {
         REAL *U = malloc((size_t)bs * K * sizeof(REAL));
-        REAL *T = malloc((size_t)bs * K * sizeof(REAL));
 #if SMX_DOUBLE
         REAL *tmp = NULL;
-        const int ok = U != NULL && T != NULL;
+        const int ok = U != NULL;
 #else
         REAL *tmp = malloc((size_t)(d > 0 ? d : 1) * K * sizeof(REAL));
-        const int ok = U != NULL && T != NULL && tmp != NULL;
+        const int ok = U != NULL && tmp != NULL;
 #endif
         if (!ok) {
 #pragma omp atomic write
@@ -289,43 +302,55 @@ int SMX_FN(smx_hessp_dense)(const REAL *X, smx_int n, smx_int d, const REAL *sw,
                 const smx_int i0 = b * bs;
                 const smx_int rows = n - i0 < bs ? n - i0 : bs;
                 const REAL *Xb = X + i0 * d;
-                int Ki = (int)K, ri = (int)rows, di = (int)d, pi = (int)p;
+                int Ki = (int)K, ri = (int)rows, di = (int)d;
                 REAL one = 1, zero = 0;
-                /* U = X_b V_w^T + v_b */
+                /* U = X_b V_w^T: column-major U^T (K, rows) = Vt^T X_b^T, "NN" */
                 if (d > 0) {
-                    char ta = 'T', tb = 'N';
-                    SMX_GEMM(blas)(&ta, &tb, &Ki, &ri, &di, &one, (REAL *)V, &pi, (REAL *)Xb,
+                    char ta = 'N', tb = 'N';
+                    SMX_GEMM(blas)(&ta, &tb, &Ki, &ri, &di, &one, Vt, &Ki, (REAL *)Xb,
                                    &di, &zero, U, &Ki);
                 } else {
                     memset(U, 0, (size_t)rows * K * sizeof(REAL));
                 }
-                /* T = s P o (U - rowsum(P o U)), in double, stored in REAL */
+                /* T = s P o (u - rowsum(P o u)), u = U + v_b, in double,
+                 * stored in place of U */
+                double gb[SMX_HESSP_KSTACK];
+                const int stack = K <= SMX_HESSP_KSTACK;
+                if (stack)
+                    for (smx_int k = 0; k < K; k++)
+                        gb[k] = 0.0;
                 for (smx_int i = 0; i < rows; i++) {
                     const REAL *Pi = P + (i0 + i) * K;
-                    const REAL *Ui = U + i * K;
+                    REAL *Ui = U + i * K;
                     const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
                     double dot = 0.0;
+                    for (smx_int k = 0; k < K; k++)
+                        dot += (double)Pi[k] * ((double)Ui[k] + (double)vb[k]);
                     for (smx_int k = 0; k < K; k++) {
-                        double u = (double)Ui[k] + (fit_intercept ? (double)V[k * p + d] : 0.0);
-                        dot += (double)Pi[k] * u;
-                    }
-                    for (smx_int k = 0; k < K; k++) {
-                        double u = (double)Ui[k] + (fit_intercept ? (double)V[k * p + d] : 0.0);
-                        double tk = s * (double)Pi[k] * (u - dot);
-                        T[i * K + k] = (REAL)tk;
-                        if (fit_intercept)
-                            G[k * p + d] += tk;
+                        const double u = (double)Ui[k] + (double)vb[k];
+                        const double tk = s * (double)Pi[k] * (u - dot);
+                        Ui[k] = (REAL)tk;
+                        if (fit_intercept) {
+                            if (stack)
+                                gb[k] += tk;
+                            else
+                                G[k * p + d] += tk;
+                        }
                     }
                 }
+                if (fit_intercept && stack)
+                    for (smx_int k = 0; k < K; k++)
+                        G[k * p + d] += gb[k];
                 /* G_w += T^T X_b: column-major G_w^T (d x K, ld p) += X_b^T T */
                 if (d > 0) {
                     char ta = 'N', tb = 'T';
 #if SMX_DOUBLE
                     REAL beta = 1;
-                    SMX_GEMM(blas)(&ta, &tb, &di, &Ki, &ri, &one, (REAL *)Xb, &di, T, &Ki,
+                    int pi = (int)p;
+                    SMX_GEMM(blas)(&ta, &tb, &di, &Ki, &ri, &one, (REAL *)Xb, &di, U, &Ki,
                                    &beta, G, &pi);
 #else
-                    SMX_GEMM(blas)(&ta, &tb, &di, &Ki, &ri, &one, (REAL *)Xb, &di, T, &Ki,
+                    SMX_GEMM(blas)(&ta, &tb, &di, &Ki, &ri, &one, (REAL *)Xb, &di, U, &Ki,
                                    &zero, tmp, &di);
                     for (smx_int k = 0; k < K; k++)
                         for (smx_int j = 0; j < d; j++)
@@ -335,13 +360,13 @@ int SMX_FN(smx_hessp_dense)(const REAL *X, smx_int n, smx_int d, const REAL *sw,
             }
         }
         free(U);
-        free(T);
         free(tmp);
     }
     for (smx_int g = 0; g < ng; g++)   /* group order: independent of threads */
         for (smx_int j = 0; j < m; j++)
             out[j] += acc[g * m + j];
     free(acc);
+    free(Vt);
     return status;
 }
 

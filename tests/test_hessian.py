@@ -320,3 +320,29 @@ def test_non_canonical_csr_is_refused(rng):
     obj.X = sp.csr_matrix((Xc.data[order], Xc.indices[order], Xc.indptr), shape=Xc.shape)
     with pytest.raises(ValueError, match="canonical"):
         hs.hessian(obj, coef)
+
+
+@DT
+@pytest.mark.parametrize("fit_intercept", [False, True], ids=["noint", "int"])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_hessp_dense_many_blocks_and_groups(dtype, fit_intercept, n_threads, rng):
+    # Dense products run on row blocks of ~256 KB of X (d=40: 819 float64 or
+    # 1638 float32 rows) over at most 32 row groups; n = 7000 gives several
+    # blocks, a short last block, and groups of uneven block counts (the
+    # transposed V, the in-place T and the intercept sums across blocks).
+    n, d, K = 7000, 40, 3
+    X = rng.normal(size=(n, d)).astype(dtype)
+    y = rng.integers(0, K, size=n)
+    sw = rng.uniform(0.5, 2.0, size=n)
+    obj = MultinomialLoss(X, y, sample_weight=sw, l2=0.05, fit_intercept=fit_intercept,
+                          n_threads=n_threads)
+    coef = (0.2 * rng.normal(size=obj.coef_shape)).astype(dtype)
+    V = rng.normal(size=obj.coef_shape).astype(dtype)
+    HV = obj.hessp(coef)(V)
+    HV_ref = ref.multinomial_hessp(X, y, coef, V, sw, 0.05, fit_intercept)
+    # float64: n = 7000 rows, still far inside 1000 eps; float32 as tol()
+    assert_close_rel(HV, HV_ref, tol(dtype))
+    # bitwise independent of the thread count (fixed groups, summed in order)
+    other = MultinomialLoss(X, y, sample_weight=sw, l2=0.05, fit_intercept=fit_intercept,
+                            n_threads=3 - n_threads)
+    assert_array_equal(other.hessp(coef)(V), HV)

@@ -425,3 +425,26 @@ def test_auto_choice_follows_shape():
     wide = MultinomialLoss(X, y, l2=1e-2, n_threads=1)  # m = 1005
     assert _choose(wide, 1e-6) == "lbfgs"
     assert solve(wide, tol=1e-6).solver == "lbfgs"
+
+
+def test_auto_takes_newton_cg_for_mid_size_dense():
+    from softmax_ext.solvers import CROSSOVER_M, _choose
+
+    # m = 5 * 31 = 155 > both crossovers, n = 400 >= m: newton-cg, which
+    # converges to newton-cholesky's optimum
+    X, y = make_data(n=400, d=30, K=5)
+    obj = MultinomialLoss(X, y, l2=1e-2, n_threads=1)
+    m = obj.coef_shape[0] * obj.coef_shape[1]
+    assert m > max(CROSSOVER_M.values()) and obj.n_samples >= m
+    assert _choose(obj, 1e-6) == "newton-cg"
+    assert _choose(obj, 1e-4) == "newton-cg"
+    res = solve(obj, tol=1e-8)
+    assert res.solver == "newton-cg" and res.converged and res.grad_max <= 1e-8
+    exact = solve(obj, solver="newton-cholesky", tol=1e-10)
+    assert abs(res.loss - exact.loss) <= 1e-12 * abs(exact.loss)
+    # loose tol: the crossover is lower (m = 3 * 31 = 93 between the two)
+    X, y = make_data(n=400, d=30, K=3)
+    mid = MultinomialLoss(X, y, l2=1e-2, n_threads=1)
+    assert CROSSOVER_M["loose"] < 93 <= CROSSOVER_M["tight"]
+    assert _choose(mid, 1e-6) == "newton-cholesky"
+    assert _choose(mid, 1e-4) == "newton-cg"

@@ -36,46 +36,63 @@ def _blas_context(objective):
     return single_threaded_blas() if n_mult < SMALL_PROBLEM else contextlib.nullcontext()
 
 
-# solver="auto": newton-cholesky when the Hessian is small, lbfgs otherwise.
+# solver="auto": newton-cholesky when the Hessian is small, newton-cg when
+# there are at least as many rows as coefficients, lbfgs otherwise (wide
+# problems, where the penalty dominates and a product costs as much as a
+# gradient).
 #
-# Measured on this machine (2 cores, shared, loaded; objective on its NumPy
-# products, n_threads=1, BLAS 1 thread; make_classification, l2 = 1/n;
-# seconds of one fit, "N/L" = newton-cholesky time / lbfgs time):
+# Measured with the C kernels (2 cores, shared with other helpers, so +-30%;
+# make_classification(n_informative=d/2, n_clusters_per_class=1), l2 = 1/n,
+# float64, median of 3 fits in seconds; script in the ncg report):
 #
-#     n       K  d   m=K(d+1)   N/L at tol=1e-4   N/L at tol=1e-6
-#     2,000   3  5     18          0.85              0.51
-#     2,000   3  20    63          1.07              0.50
-#     2,000   3  40   123          1.17              0.87
-#     2,000   3  80   243          2.06              1.43
-#     20,000  3  5     18          0.95              0.93
-#     20,000  3  20    63          2.30              0.90
-#     20,000  3  40   123          3.06              1.60
-#     20,000 10  5     60          1.14              0.89
-#     20,000 10  10   110          3.36              2.19
-#     20,000 10  40   410         11.8               6.35
-#     100,000 3  5     18          0.93              0.66
-#     100,000 3  10    33          1.33              0.90
-#     100,000 3  20    63          2.00              1.31
-#     100,000 3  40   123          1.68              1.76
+#     tol    n       K  d    m=K(d+1)  chol    ncg     lbfgs   best
+#     1e-4   2,000   3  5      18     0.012   0.008   0.009   ncg ~ lbfgs
+#     1e-4   2,000   3  80    243     0.030   0.016   0.020   ncg
+#     1e-4   2,000  10  20    210     0.026   0.013   0.023   ncg
+#     1e-4   20,000  3  20     63     0.048   0.053   0.061   chol ~ ncg
+#     1e-4   20,000  3  40    123     0.342   0.084   0.288   ncg
+#     1e-4   20,000 10  10    110     0.165   0.060   0.348   ncg
+#     1e-4   20,000 10  40    410     1.05    0.447   0.511   ncg
+#     1e-4   20,000 10 100   1010     3.28    0.827   0.932   ncg
+#     1e-4  100,000  3  20     63     0.368   0.648   0.627   chol
+#     1e-4  100,000  3  40    123     0.828   1.09    1.35    chol
+#     1e-4  100,000 10  10    110     0.643   0.669   1.01    chol ~ ncg
+#     1e-4  100,000 10  40    410     2.50    1.03    1.47    ncg
+#     1e-4  100,000 10 100   1010      -      1.88    2.65    ncg
+#     1e-6   2,000   3  20     63     0.005   0.006   0.012   chol ~ ncg
+#     1e-6   2,000   3  80    243     0.040   0.023   0.047   ncg
+#     1e-6   20,000  3  20     63     0.031   0.033   0.054   chol ~ ncg
+#     1e-6   20,000  3  40    123     0.446   0.361   1.58    ncg
+#     1e-6   20,000 10  10    110     0.400   0.896   1.63    chol
+#     1e-6   20,000 10 100   1010     0.976   0.952   2.12    ncg
+#     1e-6  100,000  3  20     63     0.432   0.856   0.936   chol
+#     1e-6  100,000  3  40    123     0.842   1.17    1.41    chol
+#     1e-6  100,000 10  10    110     0.568   0.818   1.62    chol
+#     1e-6  100,000 10  40    410     2.75    1.37    2.88    ncg
+#     1e-6  100,000 10 100   1010      -      4.16    5.55    ncg
 #
-# Newton needs 5-8 iterations whatever the shape, lbfgs 15-120 (more at tight
-# tol and large d).  Each Newton iteration costs ~n m^2 for the Hessian
-# (today K^2 NumPy GEMMs with n x p temporaries, memory-bound) against ~4 n m
-# per lbfgs iteration, so the crossover is in m and barely in n; it moves down
-# with n because the NumPy Hessian's temporaries leave the cache.  The C
-# Hessian kernel (one triangle, BLAS-3 on row blocks, no temporaries) will
-# move it up: re-measure then (the script is in the solvers report).
-CROSSOVER_M = {"tight": (120, 45), "loose": (30, 18)}  # (n <= 5000, n > 5000)
+# The last shape with the machine nearly quiet (n_informative=50, the
+# bench/test_bench_fit.py case): newton-cg 0.89 s, lbfgs 3.1 s; scikit-learn
+# newton-cg 3.4-4.5 s, lbfgs 7.6 s.
+#
+# Newton-CG needs 5-8 Newton iterations and ~15 products per iteration at
+# tol=1e-6 (a product costs one pass over X, as much as a loss+gradient),
+# lbfgs 100-200 iterations; the Hessian costs ~n m^2 per Newton iteration, so
+# newton-cholesky wins only for m up to ~120 (tight tol, where its quadratic
+# convergence pays) or ~60 (loose tol).  lbfgs was never clearly best for
+# n >= m on these shapes.
+CROSSOVER_M = {"tight": 128, "loose": 64}  # newton-cholesky up to this m
 HESSIAN_BYTES_MAX = 256 * 2**20  # never assemble a Hessian larger than this
 
 
 def _choose(objective, tol=1e-4):
     """The solver ``solver="auto"`` picks for this objective's shape and tol."""
     m = int(np.prod(objective.coef_shape))
-    small_n, large_n = CROSSOVER_M["tight" if tol <= 1e-5 else "loose"]
-    limit = small_n if objective.n_samples <= 5000 else large_n
+    limit = CROSSOVER_M["tight" if tol <= 1e-5 else "loose"]
     if m <= limit and 8 * m * m <= HESSIAN_BYTES_MAX:
         return "newton-cholesky"
+    if objective.n_samples >= m:
+        return "newton-cg"
     return "lbfgs"
 
 
@@ -91,8 +108,8 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         Warm start; zeros when None.
     solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd"}, default "auto"
         "auto" takes newton-cholesky when ``m = coef.size`` is below the
-        crossover measured on this machine (see ``CROSSOVER_M``), lbfgs
-        otherwise.
+        crossover measured on this machine (see ``CROSSOVER_M``), newton-cg
+        when there are at least ``m`` samples, lbfgs otherwise.
     tol : float, default 1e-4
         Stop when ``max |gradient| <= tol`` (the objective is normalised by the
         sum of sample weights, as in scikit-learn, so ``tol`` means what it

@@ -75,6 +75,23 @@ def score_hessp(obj, Z):
     return product
 
 
+# Measured alternatives (100k x 100, K=10, tol=1e-6; products per Newton
+# iteration; relative objective error against a tol=1e-11 fit):
+#   min(0.5, sqrt||g||_2) (this)      3,3,5,22,26,32  = 91   1e-12
+#   min(0.5, sqrt||g||_1) (scikit-learn's eta)  3,3,3,11,11,14,24,26 = 95   6e-12
+#   min(0.5, ||g||) (quadratic)       3,5,25,33,32    = 98   2e-13
+#   + diagonal preconditioner (exact, or mean p(1-p) times sum x_j^2):
+#     sqrt forcing                    2,2,3,4,6,38    = 55   1.0-1.2e-10
+#     0.3 sqrt forcing                2,3,5,7,69      = 86   4e-12
+# The preconditioner cuts the early iterations but not the last one, and at
+# the same forcing ends ~1e-10 from the optimum (the max|grad| test alone
+# does not bound that): not adopted until a stop rule keeps the objective
+# within 1e-10 with fewer products than plain CG.
+def forcing(g, gnorm, tol):
+    """Relative CG residual for the Newton system at gradient g."""
+    return min(0.5, np.sqrt(gnorm))
+
+
 def conjugate_gradient(hessp, g, rtol, max_cg):
     """Approximately solve ``H D = -g`` by CG from D = 0.
 
@@ -129,7 +146,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
 
         gnorm = float(np.sqrt(np.dot(g, g)))
         with mon.stage("cg"):
-            D, n_prod, why = conjugate_gradient(hessp, g, min(0.5, np.sqrt(gnorm)), max_cg)
+            D, n_prod, why = conjugate_gradient(hessp, g, forcing(g, gnorm, tol), max_cg)
         D = in_dtype(obj, D)
         d0 = float(np.dot(g, D))
         if not d0 < 0:
