@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np

@@ -6,7 +6,6 @@ iterations and run their line searches in score space (O(n K) per trial,
 no pass over X); see ``_linesearch.py``.
 """
 
-import contextlib
 
 import numpy as np
 
@@ -24,16 +23,15 @@ __all__ = ["solve", "SolverResult", "IterationState", "SOLVERS"]
 SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
 
 
-# Below this many multiply-adds per pass over X (n * m), BLAS threads cost more
-# than they give: waking them for every small product, and their spinning next
-# to the OpenMP kernels' threads on the same cores, made a digits fit 4x slower
-# (0.72 s vs 0.17 s).  Above it the products over X are worth threading.
-SMALL_PROBLEM = 5_000_000
-
-
+# BLAS threads during a solve: none.  The products over X run in the C kernels,
+# which call BLAS single-threaded inside their own OpenMP threads; what is left
+# here is vector algebra on m-vectors (L-BFGS two-loop, CG), where threaded
+# BLAS costs more than it gives and its workers, spinning after each call,
+# compete with the next kernel's OpenMP threads for the cores (a digits fit
+# was 4x slower).  Newton-Cholesky re-enables threads around a large
+# factorisation (newton_cholesky.py).
 def _blas_context(objective):
-    n_mult = objective.n_samples * objective.coef_shape[0] * objective.coef_shape[1]
-    return single_threaded_blas() if n_mult < SMALL_PROBLEM else contextlib.nullcontext()
+    return single_threaded_blas()
 
 
 # solver="auto": newton-cholesky when the Hessian is small, newton-cg when

@@ -292,3 +292,16 @@ def center(objective, flat):
     M = flat.reshape(objective.coef_shape).copy()
     M[:, cols] -= M[:, cols].mean(axis=0)
     return M.ravel()
+
+
+def finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message):
+    """End of every solver's run: the separability check, the
+    ConvergenceWarning when neither converged nor stopped by the callback,
+    and the SolverResult."""
+    if stop and not converged:
+        message = "stopped by callback"
+    check_separable(obj, Z, x)
+    if not converged and not stop:
+        reason = None if message == "max_iter reached" else message
+        warn_not_converged(name, it, gmax, tol, reason)
+    return mon.result(x, it, converged, f, gmax, message)

@@ -20,8 +20,7 @@ import math
 
 import numpy as np
 
-from ._base import (Monitor, check_separable, in_dtype, loss_grad_at, max_abs, scores64, start,
-                    warn_not_converged)
+from ._base import Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start
 from ._linesearch import ScoreLine
 
 
@@ -96,10 +95,4 @@ def gd(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=Non
             f, g_x = loss_grad_at(obj, Z, x)
             gmax = max_abs(g_x)
             converged = gmax <= tol
-    if stop and not converged:
-        message = "stopped by callback"
-    check_separable(obj, Z, x)
-    if not converged and not stop:
-        reason = None if message == "max_iter reached" else message
-        warn_not_converged(name, it, gmax, tol, reason)
-    return mon.result(x, it, converged, f, gmax, message)
+    return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)

@@ -20,8 +20,7 @@ from collections import deque
 
 import numpy as np
 
-from ._base import (Monitor, check_separable, in_dtype, loss_grad_at, max_abs, scores64, start,
-                    warn_not_converged)
+from ._base import Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start
 from ._linesearch import ScoreLine
 
 
@@ -100,10 +99,4 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals)
         if gmax <= tol:
             converged, message = True, "max|grad| <= tol"
-    if stop and not converged:
-        message = "stopped by callback"
-    check_separable(obj, Z, x)
-    if not converged and not stop:
-        reason = None if message == "max_iter reached" else message
-        warn_not_converged(name, it, gmax, tol, reason)
-    return mon.result(x, it, converged, f, gmax, message)
+    return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)

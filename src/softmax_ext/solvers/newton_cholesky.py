@@ -27,12 +27,28 @@ Stopping as scikit-learn's ``newton-cholesky``: ``max|grad| <= tol`` and
 half the Newton decrement of the last step, ``0.5 * D^T H D``, <= tol.
 """
 
+import contextlib
+
 import numpy as np
 import scipy.linalg
+from threadpoolctl import threadpool_limits
 
-from ._base import (Monitor, check_separable, in_dtype, loss_grad_at, max_abs,
-                    null_columns, scores64, start, warn_not_converged)
+from .._threads import effective_n_threads
+
+from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, null_columns, scores64,
+                    start)
 from ._linesearch import ScoreLine
+
+# Order of the Hessian from which a threaded LAPACK factorisation (m^3 / 3
+# flops) pays for waking BLAS threads; solve() runs everything else with one.
+THREADED_FACTOR_M = 512
+
+
+def _factor_threads(m):
+    """BLAS threads for the Cholesky factorisation of an m x m Hessian."""
+    if m < THREADED_FACTOR_M:
+        return contextlib.nullcontext()   # stays at solve()'s single thread
+    return threadpool_limits(limits=effective_n_threads(), user_api="blas")
 
 
 def newton_direction(H, g, null_cols=(), coef_shape=None):
@@ -71,8 +87,10 @@ def newton_direction(H, g, null_cols=(), coef_shape=None):
     for attempt in range(12):
         try:
             Hd = H if tau == 0.0 else H + tau * np.eye(m)
-            factor = scipy.linalg.cho_factor(Hd, lower=False, overwrite_a=False, check_finite=True)
-            D = -scipy.linalg.cho_solve(factor, g, check_finite=False)
+            with _factor_threads(m):
+                factor = scipy.linalg.cho_factor(Hd, lower=False, overwrite_a=False,
+                                                 check_finite=True)
+                D = -scipy.linalg.cho_solve(factor, g, check_finite=False)
             if np.all(np.isfinite(D)):
                 dec = float(-np.dot(g, D))
                 if dec > 0 or not np.any(g):
@@ -134,10 +152,4 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
         stop = mon.record(it, x, f, g, gmax, t, **extra)
         if gmax <= tol and 0.5 * dec <= tol:
             converged, message = True, "max|grad| <= tol and Newton decrement <= tol"
-    if stop and not converged:
-        message = "stopped by callback"
-    check_separable(obj, Z, x)
-    if not converged and not stop:
-        reason = None if message == "max_iter reached" else message
-        warn_not_converged(name, it, gmax, tol, reason)
-    return mon.result(x, it, converged, f, gmax, message)
+    return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)
