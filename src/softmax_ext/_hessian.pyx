@@ -9,17 +9,13 @@ OpenMP threads: call them inside ``_threads.single_threaded_blas()``.
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
 
+from softmax_ext._status cimport SMX_OK, raise_status
+
 from softmax_ext._blas cimport fill_blas, smx_blas
 
 ctypedef fused index_t:
     int32_t
     int64_t
-
-cdef extern from "smx_config.h" nogil:
-    enum:
-        SMX_OK
-        SMX_ENOMEM
-        SMX_EINVAL
 
 cdef extern from "smx_hessian.h" nogil:
     int smx_probs_dense_f32(const float *X, int64_t n, int64_t d, const float *coef, int64_t K,
@@ -90,15 +86,6 @@ cdef smx_blas _blas
 fill_blas(&_blas)
 
 
-cdef inline void _raise_status(int status) except *:
-    if status == SMX_ENOMEM:
-        raise MemoryError("softmax-ext Hessian kernel could not allocate its buffers")
-    if status == SMX_EINVAL:
-        raise ValueError("problem too large for the BLAS int sizes of the Hessian kernel")
-    if status != SMX_OK:
-        raise RuntimeError(f"softmax-ext Hessian kernel failed with status {status}")
-
-
 cdef int64_t _n_params(int64_t d, bint fit_intercept):
     return d + (1 if fit_intercept else 0)
 
@@ -143,7 +130,7 @@ def probs_dense(const floating[:, ::1] X,      # IN  (n, d)
             status = smx_probs_dense_f64(&X[0, 0] if d > 0 else NULL, n, d,
                                          &coef[0, 0] if coef.shape[1] > 0 else NULL, K,
                                          fit_intercept, &P[0, 0], &_blas, n_threads)
-    _raise_status(status)
+    raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")
 
 
 def hessian_dense(const floating[:, ::1] X,     # IN  (n, d)
@@ -174,7 +161,7 @@ def hessian_dense(const floating[:, ::1] X,     # IN  (n, d)
             status = smx_hessian_dense_f64(&X[0, 0] if n > 0 and d > 0 else NULL, n, d, sw_ptr,
                                            &coef[0, 0], K, fit_intercept, &H[0, 0], &_blas,
                                            n_threads)
-    _raise_status(status)
+    raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")
 
 
 def hessp_dense(const floating[:, ::1] X,     # IN  (n, d)
@@ -207,7 +194,7 @@ def hessp_dense(const floating[:, ::1] X,     # IN  (n, d)
             status = smx_hessp_dense_f64(&X[0, 0] if n > 0 and d > 0 else NULL, n, d, sw_ptr,
                                          &P[0, 0] if n > 0 else NULL, K, fit_intercept,
                                          &V[0, 0], &out[0, 0], &_blas, n_threads)
-    _raise_status(status)
+    raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")
 
 
 # ------------------------------------------------------------------ CSR
@@ -246,7 +233,7 @@ def probs_csr(const floating[::1] data,      # IN  (nnz,)
             else:
                 status = smx_probs_csr_f64_i64(dp, ip, &indptr[0], n, d, cp, K, fit_intercept,
                                                &P[0, 0], n_threads)
-    _raise_status(status)
+    raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")
 
 
 def hessian_csr(const floating[::1] data,      # IN  (nnz,)
@@ -289,7 +276,7 @@ def hessian_csr(const floating[::1] data,      # IN  (nnz,)
             else:
                 status = smx_hessian_csr_f64_i64(dp, ip, &indptr[0], n, d, sw_ptr, &coef[0, 0],
                                                  K, fit_intercept, &H[0, 0], n_threads)
-    _raise_status(status)
+    raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")
 
 
 def hessp_csr(const floating[::1] data,      # IN  (nnz,)
@@ -335,4 +322,4 @@ def hessp_csr(const floating[::1] data,      # IN  (nnz,)
             else:
                 status = smx_hessp_csr_f64_i64(dp, ip, &indptr[0], n, d, sw_ptr, Pp, K,
                                                fit_intercept, &V[0, 0], &out[0, 0], n_threads)
-    _raise_status(status)
+    raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")

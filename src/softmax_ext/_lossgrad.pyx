@@ -15,17 +15,13 @@ with ``coef`` (scores only).
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
 
+from softmax_ext._status cimport SMX_OK, raise_status
+
 from softmax_ext._blas cimport fill_blas, smx_blas
 
 ctypedef fused index_t:
     int32_t
     int64_t
-
-cdef extern from "smx_config.h" nogil:
-    enum:
-        SMX_OK
-        SMX_ENOMEM
-        SMX_EINVAL
 
 cdef extern from "smx_lossgrad.h" nogil:
     int smx_lossgrad_dense_f32(const float *X, int64_t n, int64_t d, int64_t K,
@@ -63,15 +59,6 @@ cdef smx_blas _blas_table
 fill_blas(&_blas_table)
 
 cdef int64_t _INT_MAX = 2147483647
-
-
-cdef inline void _raise_status(int status) except *:
-    if status == SMX_ENOMEM:
-        raise MemoryError("softmax-ext loss/gradient kernel could not allocate its buffers")
-    if status == SMX_EINVAL:
-        raise ValueError("n_features or n_classes is too large for the BLAS (32-bit) interface")
-    if status != SMX_OK:
-        raise RuntimeError(f"softmax-ext kernel failed with status {status}")
 
 
 def n_groups(int64_t n_blocks, int64_t buffer_doubles):
@@ -150,7 +137,7 @@ def dense(const floating[:, ::1] X,        # IN  (n, d)
         else:
             status = smx_lossgrad_dense_f64(X_p, n, d, K, &y[0], sw_p, coef_p, fit_intercept,
                                             zin_p, zout_p, &loss, G_p, n_threads, &_blas_table)
-    _raise_status(status)
+    raise_status(status, "loss/gradient", "n_features or n_classes is too large for the BLAS (32-bit) interface")
     return loss
 
 
@@ -224,5 +211,5 @@ def csr(const floating[::1] data,         # IN  (nnz,)
                 status = smx_lossgrad_csr_f64_i64(data_p, indices_p, &indptr[0], n, d, K, &y[0],
                                                   sw_p, coef_p, fit_intercept, zin_p, zout_p,
                                                   &loss, G_p, n_threads)
-    _raise_status(status)
+    raise_status(status, "loss/gradient", "n_features or n_classes is too large for the BLAS (32-bit) interface")
     return loss

@@ -8,6 +8,8 @@ and release the GIL around each C call.
 from cython cimport floating
 from libc.stdint cimport int64_t
 
+from softmax_ext._status cimport SMX_OK, raise_status
+
 cdef extern from "smx_softmax.h" nogil:
     int smx_openmp_enabled()
     int smx_omp_max_threads()
@@ -27,19 +29,6 @@ cdef extern from "smx_softmax.h" nogil:
                           int n_threads)
     int smx_cross_entropy_f64(const double *Z, int64_t n, int64_t K, const int64_t *y,
                               const double *sw, double *R, double *loss, int n_threads)
-
-cdef extern from "smx_config.h" nogil:
-    enum:
-        SMX_OK
-        SMX_ENOMEM
-
-
-cdef inline void _raise_status(int status) except *:
-    if status == SMX_ENOMEM:
-        raise MemoryError("softmax-ext kernel could not allocate its scratch buffers")
-    if status != SMX_OK:
-        raise RuntimeError(f"softmax-ext kernel failed with status {status}")
-
 
 def openmp_enabled():
     """True when the kernels were compiled with OpenMP."""
@@ -72,7 +61,7 @@ def logsumexp_rows(const floating[:, ::1] Z,   # IN  (n, K)
             status = smx_logsumexp_f32(&Z[0, 0] if K > 0 else NULL, n, K, &out[0], n_threads)
         else:
             status = smx_logsumexp_f64(&Z[0, 0] if K > 0 else NULL, n, K, &out[0], n_threads)
-    _raise_status(status)
+    raise_status(status, "row-wise")
 
 
 def softmax_rows(const floating[:, ::1] Z,   # IN  (n, K)
@@ -89,7 +78,7 @@ def softmax_rows(const floating[:, ::1] Z,   # IN  (n, K)
             status = smx_softmax_f32(&Z[0, 0], n, K, &out[0, 0], n_threads)
         else:
             status = smx_softmax_f64(&Z[0, 0], n, K, &out[0, 0], n_threads)
-    _raise_status(status)
+    raise_status(status, "row-wise")
 
 
 def log_softmax_rows(const floating[:, ::1] Z,   # IN  (n, K)
@@ -106,7 +95,7 @@ def log_softmax_rows(const floating[:, ::1] Z,   # IN  (n, K)
             status = smx_log_softmax_f32(&Z[0, 0], n, K, &out[0, 0], n_threads)
         else:
             status = smx_log_softmax_f64(&Z[0, 0], n, K, &out[0, 0], n_threads)
-    _raise_status(status)
+    raise_status(status, "row-wise")
 
 
 def cross_entropy_rows(const floating[:, ::1] Z,        # IN  (n, K)
@@ -139,7 +128,7 @@ def cross_entropy_rows(const floating[:, ::1] Z,        # IN  (n, K)
             status = smx_cross_entropy_f32(&Z[0, 0], n, K, &y[0], sw_ptr, R_ptr, &loss, n_threads)
         else:
             status = smx_cross_entropy_f64(&Z[0, 0], n, K, &y[0], sw_ptr, R_ptr, &loss, n_threads)
-    _raise_status(status)
+    raise_status(status, "row-wise")
     return loss
 
 
@@ -172,5 +161,5 @@ def line_eval_rows(const floating[:, ::1] Z,      # IN  (n, K) scores at t = 0
         else:
             status = smx_line_eval_f64(&Z[0, 0], &XD[0, 0], t, n, K, &y[0], sw_ptr,
                                        &loss, &slope, n_threads)
-    _raise_status(status)
+    raise_status(status, "row-wise")
     return loss, slope
