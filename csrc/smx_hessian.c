@@ -52,12 +52,6 @@ static smx_int smx_rows_for(smx_int K)
     return rows > 0 ? rows : 1;
 }
 
-/* First block of row group r out of R groups over nb blocks. */
-static smx_int smx_group_start(smx_int r, smx_int R, smx_int nb)
-{
-    return (r * nb) / R;
-}
-
 static int smx_fits_int(smx_int v) { return v >= 0 && v <= INT_MAX; }
 
 /* ---- the Gram-product plan of the dense Hessian ------------------------

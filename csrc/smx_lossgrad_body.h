@@ -170,7 +170,7 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
             for (smx_int g = 0; g < ng; g++) {
                 if (!ok)
                     continue;
-                const smx_int b0 = g * nb / ng, b1 = (g + 1) * nb / ng;
+                const smx_int b0 = smx_group_start(g, ng, nb), b1 = smx_group_start(g + 1, ng, nb);
                 double *Ag = acc != NULL ? acc + g * gsize : NULL;
                 double lg = 0.0;
                 for (smx_int b = b0; b < b1; b++) {
@@ -382,7 +382,7 @@ int SMX_CSR_FN(smx_lossgrad_csr)(const REAL *data, const IDX *indices, const IDX
             for (smx_int g = 0; g < ng; g++) {
                 if (!ok)
                     continue;
-                const smx_int b0 = g * nb / ng, b1 = (g + 1) * nb / ng;
+                const smx_int b0 = smx_group_start(g, ng, nb), b1 = smx_group_start(g + 1, ng, nb);
                 double *Ag = acc != NULL ? acc + g * gsize : NULL;
                 double lg = 0.0;
                 for (smx_int b = b0; b < b1; b++) {

@@ -14,4 +14,12 @@ static inline int smx_clamp_threads(int n_threads, smx_int n_blocks)
     return n_threads;
 }
 
+/* First block of row group r out of R groups over nb blocks: the groups
+ * depend only on the problem size, never on the thread count, so sums over
+ * groups in group order do not either. */
+static inline smx_int smx_group_start(smx_int r, smx_int R, smx_int nb)
+{
+    return (r * nb) / R;
+}
+
 #endif
