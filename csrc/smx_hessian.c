@@ -23,29 +23,6 @@
  * with few chunks the rows are split too, into this many units at least, so that two
  * or more threads have work.  Fixed, so results do not depend on threads. */
 #define SMX_HESS_MIN_UNITS 8
-/* Hessian-vector products sum over row groups: at most this many groups,
- * each with its own (K, p) accumulator, summed in group order. */
-#define SMX_HESSP_GROUPS 32
-
-/* Rows per block of a dense Hessian-vector product: about this many bytes
- * of X (fits L2 with the block's scores), as in the loss+gradient kernel.
- * Measured (100k x 100, K=10, 2 threads, median of 31 products): 64, 128
- * and 256 KB within noise (8.3-8.7 ms float64, 4.7-5.5 ms float32); 512 KB
- * 14 ms for both. */
-#define SMX_HESSP_XBLOCK_BYTES (256 * 1024)
-/* Up to this many classes the block's intercept sums stay on the stack. */
-#define SMX_HESSP_KSTACK 64
-
-static smx_int smx_hessp_dense_rows(smx_int d, smx_int elem)
-{
-    smx_int rows = SMX_HESSP_XBLOCK_BYTES / ((d > 0 ? d : 1) * elem);
-    if (rows < 16)
-        rows = 16;
-    if (rows > 4096)
-        rows = 4096;
-    return rows;
-}
-
 static smx_int smx_rows_for(smx_int K)
 {
     smx_int rows = SMX_BLOCK_ELEMS / (K > 0 ? K : 1);

@@ -1,5 +1,5 @@
-/* Second-order kernels of the multinomial objective: probabilities, the
- * full data Hessian, and Hessian-vector products, for dense C-contiguous X
+/* Second-order kernels of the multinomial objective: probabilities and the
+ * full data Hessian, for dense C-contiguous X
  * (float or double) and CSR X (float or double data, int32 or int64 column
  * indices, int64 row pointers).
  *
@@ -11,7 +11,9 @@
  *   P[i, k] = softmax(W x_i + b)_k                       (n, K), dtype of X
  *   H       = sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T
  *                                                        (m, m), double, m = K p
- *   out     = H vec(V)  as (K, p), double
+ *
+ * Hessian-vector products H vec(V) are the "hessp" mode of the loss/gradient
+ * drivers (smx_lossgrad.h): one pass over X with the same blocks.
  *
  * Unnormalised data terms: the objective divides by sum(s) and adds l2.
  * sw NULL means s_i = 1.  Every function returns SMX_OK, SMX_ENOMEM or
@@ -41,13 +43,6 @@ int smx_hessian_dense_f64(const double *X, smx_int n, smx_int d, const double *s
                           const double *coef, smx_int K, int fit_intercept, double *H,
                           const smx_blas *blas, int n_threads);
 
-int smx_hessp_dense_f32(const float *X, smx_int n, smx_int d, const float *sw, const float *P,
-                        smx_int K, int fit_intercept, const float *V, double *out,
-                        const smx_blas *blas, int n_threads);
-int smx_hessp_dense_f64(const double *X, smx_int n, smx_int d, const double *sw,
-                        const double *P, smx_int K, int fit_intercept, const double *V,
-                        double *out, const smx_blas *blas, int n_threads);
-
 /* ---- CSR X: data, indices (nnz), indptr (n + 1); no duplicate entries -- */
 #define SMX_HESSIAN_CSR_DECL(R, SR, I, SI)                                                  \
     int smx_probs_csr_##SR##_##SI(const R *data, const I *indices, const int64_t *indptr,  \
@@ -55,10 +50,7 @@ int smx_hessp_dense_f64(const double *X, smx_int n, smx_int d, const double *sw,
                                   int fit_intercept, R *P, int n_threads);                 \
     int smx_hessian_csr_##SR##_##SI(const R *data, const I *indices, const int64_t *indptr, \
                                     smx_int n, smx_int d, const R *sw, const R *coef,      \
-                                    smx_int K, int fit_intercept, double *H, int n_threads); \
-    int smx_hessp_csr_##SR##_##SI(const R *data, const I *indices, const int64_t *indptr,  \
-                                  smx_int n, smx_int d, const R *sw, const R *P, smx_int K, \
-                                  int fit_intercept, const R *V, double *out, int n_threads);
+                                    smx_int K, int fit_intercept, double *H, int n_threads);
 
 SMX_HESSIAN_CSR_DECL(float, f32, int32_t, i32)
 SMX_HESSIAN_CSR_DECL(float, f32, int64_t, i64)

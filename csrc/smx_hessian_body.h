@@ -56,15 +56,8 @@
  * added entry pair by entry pair (see smx_hessian_csr below), without
  * densifying X.
  *
- * Hessian-vector product
- * ----------------------
- * (H V)_k = sum_i s_i p_ik (u_ik - sum_l p_il u_il) x~_i with u_i = V x~_i:
- * per row block, U = X~_b V^T (GEMM), T = s P o (U - rowsum(P o U)), and
- * X~_b^T T accumulated (GEMM) into the (K, p) double buffer of the block's
- * row group (at most SMX_HESSP_GROUPS groups, fixed by n alone), summed in
- * group order: independent of the thread count.  P comes from
- * smx_probs_* (computed once per coef by the caller), so a product is one
- * pass over X and two skinny GEMMs.
+ * Hessian-vector products are not here: they share the loss/gradient
+ * drivers (smx_lossgrad.h, "hessp" mode), with this file's probabilities.
  */
 
 #ifndef SMX_CSR_INDEX
@@ -242,134 +235,6 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
     return status;
 }
 
-int SMX_FN(smx_hessp_dense)(const REAL *X, smx_int n, smx_int d, const REAL *sw, const REAL *P,
-                            smx_int K, int fit_intercept, const REAL *V, double *out,
-                            const smx_blas *blas, int n_threads)
-{
-    const smx_int p = d + (fit_intercept ? 1 : 0);
-    const smx_int m = K * p;
-    if (m <= 0)
-        return SMX_OK;
-    memset(out, 0, (size_t)m * sizeof(double));
-    if (n <= 0)
-        return SMX_OK;
-    const smx_int bs = smx_hessp_dense_rows(d, (smx_int)sizeof(REAL));
-    if (!smx_fits_int(p) || !smx_fits_int(K * bs))
-        return SMX_EINVAL;
-    const smx_int nb = (n + bs - 1) / bs;
-    const smx_int ng = nb < SMX_HESSP_GROUPS ? nb : SMX_HESSP_GROUPS;
-    const int nt = smx_clamp_threads(n_threads, ng);
-    double *acc = calloc((size_t)ng * m, sizeof(double));
-    /* V_w^T (d, K) in C order and the intercept part v_b (K): the forward
-     * GEMM is then "NN" with beta = 0, which OpenBLAS runs by its
-     * small-matrix kernel straight from X_b; "TN" on V in place repacked
-     * every block of X first (as in smx_lg_dense_scores). */
-    REAL *Vt = malloc(((size_t)d * K + K) * sizeof(REAL));
-    if (acc == NULL || Vt == NULL) {
-        free(acc);
-        free(Vt);
-        return SMX_ENOMEM;
-    }
-    REAL *vb = Vt + d * K;
-    for (smx_int k = 0; k < K; k++) {
-        for (smx_int j = 0; j < d; j++)
-            Vt[j * K + k] = V[k * p + j];
-        vb[k] = fit_intercept ? V[k * p + d] : (REAL)0;
-    }
-    int status = SMX_OK;
-
-#pragma omp parallel num_threads(nt)
-    {
-        REAL *U = malloc((size_t)bs * K * sizeof(REAL));
-#if SMX_DOUBLE
-        REAL *tmp = NULL;
-        const int ok = U != NULL;
-#else
-        REAL *tmp = malloc((size_t)(d > 0 ? d : 1) * K * sizeof(REAL));
-        const int ok = U != NULL && tmp != NULL;
-#endif
-        if (!ok) {
-#pragma omp atomic write
-            status = SMX_ENOMEM;
-        }
-#pragma omp for schedule(dynamic, 1)
-        for (smx_int g = 0; g < ng; g++) {
-            if (!ok)
-                continue;
-            double *G = acc + g * m;
-            const smx_int b1 = smx_group_start(g + 1, ng, nb);
-            for (smx_int b = smx_group_start(g, ng, nb); b < b1; b++) {
-                const smx_int i0 = b * bs;
-                const smx_int rows = n - i0 < bs ? n - i0 : bs;
-                const REAL *Xb = X + i0 * d;
-                int Ki = (int)K, ri = (int)rows, di = (int)d;
-                REAL one = 1, zero = 0;
-                /* U = X_b V_w^T: column-major U^T (K, rows) = Vt^T X_b^T, "NN" */
-                if (d > 0) {
-                    char ta = 'N', tb = 'N';
-                    SMX_GEMM(blas)(&ta, &tb, &Ki, &ri, &di, &one, Vt, &Ki, (REAL *)Xb,
-                                   &di, &zero, U, &Ki);
-                } else {
-                    memset(U, 0, (size_t)rows * K * sizeof(REAL));
-                }
-                /* T = s P o (u - rowsum(P o u)), u = U + v_b, in double,
-                 * stored in place of U */
-                double gb[SMX_HESSP_KSTACK];
-                const int stack = K <= SMX_HESSP_KSTACK;
-                if (stack)
-                    for (smx_int k = 0; k < K; k++)
-                        gb[k] = 0.0;
-                for (smx_int i = 0; i < rows; i++) {
-                    const REAL *Pi = P + (i0 + i) * K;
-                    REAL *Ui = U + i * K;
-                    const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
-                    double dot = 0.0;
-                    for (smx_int k = 0; k < K; k++)
-                        dot += (double)Pi[k] * ((double)Ui[k] + (double)vb[k]);
-                    for (smx_int k = 0; k < K; k++) {
-                        const double u = (double)Ui[k] + (double)vb[k];
-                        const double tk = s * (double)Pi[k] * (u - dot);
-                        Ui[k] = (REAL)tk;
-                        if (fit_intercept) {
-                            if (stack)
-                                gb[k] += tk;
-                            else
-                                G[k * p + d] += tk;
-                        }
-                    }
-                }
-                if (fit_intercept && stack)
-                    for (smx_int k = 0; k < K; k++)
-                        G[k * p + d] += gb[k];
-                /* G_w += T^T X_b: column-major G_w^T (d x K, ld p) += X_b^T T */
-                if (d > 0) {
-                    char ta = 'N', tb = 'T';
-#if SMX_DOUBLE
-                    REAL beta = 1;
-                    int pi = (int)p;
-                    SMX_GEMM(blas)(&ta, &tb, &di, &Ki, &ri, &one, (REAL *)Xb, &di, U, &Ki,
-                                   &beta, G, &pi);
-#else
-                    SMX_GEMM(blas)(&ta, &tb, &di, &Ki, &ri, &one, (REAL *)Xb, &di, U, &Ki,
-                                   &zero, tmp, &di);
-                    for (smx_int k = 0; k < K; k++)
-                        for (smx_int j = 0; j < d; j++)
-                            G[k * p + j] += (double)tmp[k * d + j];
-#endif
-                }
-            }
-        }
-        free(U);
-        free(tmp);
-    }
-    for (smx_int g = 0; g < ng; g++)   /* group order: independent of threads */
-        for (smx_int j = 0; j < m; j++)
-            out[j] += acc[g * m + j];
-    free(acc);
-    free(Vt);
-    return status;
-}
-
 #else /* SMX_CSR_INDEX */
 
 /* ======================== CSR X ======================================= */
@@ -541,73 +406,6 @@ int SMX_CFN(smx_hessian_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
     free(P);
     free(part);
     smx_gram_plan_free(&plan);
-    return status;
-}
-
-int SMX_CFN(smx_hessp_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
-                           const int64_t *indptr, smx_int n, smx_int d, const REAL *sw,
-                           const REAL *P, smx_int K, int fit_intercept, const REAL *V,
-                           double *out, int n_threads)
-{
-    const smx_int p = d + (fit_intercept ? 1 : 0);
-    const smx_int m = K * p;
-    if (m <= 0)
-        return SMX_OK;
-    memset(out, 0, (size_t)m * sizeof(double));
-    if (n <= 0)
-        return SMX_OK;
-    const smx_int bs = smx_rows_for(K);
-    const smx_int nb = (n + bs - 1) / bs;
-    const smx_int ng = nb < SMX_HESSP_GROUPS ? nb : SMX_HESSP_GROUPS;
-    const int nt = smx_clamp_threads(n_threads, ng);
-    double *acc = calloc((size_t)ng * m, sizeof(double));
-    if (acc == NULL)
-        return SMX_ENOMEM;
-    int status = SMX_OK;
-
-#pragma omp parallel num_threads(nt)
-    {
-        double *ut = malloc(2 * (size_t)K * sizeof(double));
-        if (ut == NULL) {
-#pragma omp atomic write
-            status = SMX_ENOMEM;
-        }
-#pragma omp for schedule(dynamic, 1)
-        for (smx_int g = 0; g < ng; g++) {
-            if (ut == NULL)
-                continue;
-            double *G = acc + g * m;
-            const smx_int i1 = smx_group_start(g + 1, ng, nb) * bs;
-            const smx_int iend = i1 < n ? i1 : n;
-            for (smx_int i = smx_group_start(g, ng, nb) * bs; i < iend; i++) {
-                const int64_t a0 = indptr[i], a1 = indptr[i + 1];
-                const REAL *Pi = P + i * K;
-                const double s = sw != NULL ? (double)sw[i] : 1.0;
-                double dot = 0.0;
-                for (smx_int k = 0; k < K; k++) {
-                    const REAL *v = V + k * p;
-                    double u = fit_intercept ? (double)v[d] : 0.0;
-                    for (int64_t a = a0; a < a1; a++)
-                        u += (double)data[a] * (double)v[indices[a]];
-                    ut[k] = u;
-                    dot += (double)Pi[k] * u;
-                }
-                for (smx_int k = 0; k < K; k++) {
-                    const double tk = s * (double)Pi[k] * (ut[k] - dot);
-                    double *Gk = G + k * p;
-                    for (int64_t a = a0; a < a1; a++)
-                        Gk[indices[a]] += tk * (double)data[a];
-                    if (fit_intercept)
-                        Gk[d] += tk;
-                }
-            }
-        }
-        free(ut);
-    }
-    for (smx_int g = 0; g < ng; g++)
-        for (smx_int j = 0; j < m; j++)
-            out[j] += acc[g * m + j];
-    free(acc);
     return status;
 }
 

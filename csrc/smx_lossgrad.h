@@ -22,6 +22,11 @@
  *   - lossgrad:   coef given; loss and (G != NULL) the gradient.
  *   - from scores: Zin given (n, K), coef unused (NULL); loss and gradient.
  *   - scores:     Zout given (n, K); Z = X W^T + b only.
+ *   - hessp:      P given (n, K), the probabilities at the expansion point,
+ *                 coef = V: G = H_data V = sum_i s_i t_i [x_i, 1]^T with
+ *                 t_i = p_i o (u_i - p_i . u_i), u_i = V [x_i, 1] (the
+ *                 unnormalised data part of a Hessian-vector product; y and
+ *                 loss unused).  Same blocks, groups and determinism.
  * All return SMX_OK, SMX_ENOMEM or SMX_EINVAL (a size too large for BLAS).
  */
 #ifndef SMX_LOSSGRAD_H
@@ -34,15 +39,16 @@
     int smx_lossgrad_dense_##SFX(const R *X, smx_int n, smx_int d, smx_int K,       \
                                  const int64_t *y, const R *sw, const R *coef,      \
                                  int fit_intercept, const R *Zin, R *Zout,          \
-                                 double *loss, double *G, int n_threads,            \
+                                 const R *P, double *loss, double *G,               \
+                                 int n_threads,                                     \
                                  const smx_blas *blas);
 
 #define SMX_LG_CSR_DECL(R, I, SFX)                                                  \
     int smx_lossgrad_csr_##SFX(const R *data, const I *indices, const I *indptr,    \
                                smx_int n, smx_int d, smx_int K, const int64_t *y,   \
                                const R *sw, const R *coef, int fit_intercept,       \
-                               const R *Zin, R *Zout, double *loss, double *G,      \
-                               int n_threads);
+                               const R *Zin, R *Zout, const R *P, double *loss,     \
+                               double *G, int n_threads);
 
 SMX_LG_DENSE_DECL(float, f32)
 SMX_LG_DENSE_DECL(double, f64)

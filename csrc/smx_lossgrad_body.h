@@ -40,6 +40,24 @@ static SMX_CLONES double SMX_FN(smx_lg_block_loss)(
     return loss;
 }
 
+/* Hessian-vector product step of a block, in place: with U_b = X~_b V^T
+ * in Ub (rows, K) and the probabilities Pb at the expansion point,
+ * Ub[i, k] <- s_i P_ik (U_ik - sum_l P_il U_il), in double. */
+static SMX_CLONES void SMX_FN(smx_hp_block_transform)(
+    REAL *Ub, smx_int rows, smx_int K, const REAL *Pb, const REAL *sw)
+{
+    for (smx_int i = 0; i < rows; i++) {
+        const REAL *restrict pi = Pb + i * K;
+        REAL *restrict u = Ub + i * K;
+        const double s = sw != NULL ? (double)sw[i] : 1.0;
+        double dot = 0.0;
+        for (smx_int k = 0; k < K; k++)
+            dot += (double)pi[k] * (double)u[k];
+        for (smx_int k = 0; k < K; k++)
+            u[k] = (REAL)(s * (double)pi[k] * ((double)u[k] - dot));
+    }
+}
+
 /* Rows per dense block: about SMX_LG_XBLOCK_BYTES of X. */
 static smx_int SMX_FN(smx_lg_dense_rows)(smx_int d)
 {
@@ -104,7 +122,7 @@ static REAL *SMX_FN(smx_lg_transpose_coef)(const REAL *coef, smx_int d, smx_int 
 int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
                                const int64_t *y, const REAL *sw, const REAL *coef,
                                int fit_intercept, const REAL *Zin, REAL *Zout,
-                               double *loss, double *G, int n_threads,
+                               const REAL *P, double *loss, double *G, int n_threads,
                                const smx_blas *blas)
 {
     const smx_int p = d + (fit_intercept ? 1 : 0);
@@ -181,9 +199,13 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
                         memcpy(Zb, Zin + i0 * K, (size_t)rows * K * sizeof(REAL));
                     else
                         SMX_FN(smx_lg_dense_scores)(Xb, rows, d, K, Wt, bias, Zb, blas);
-                    lg += SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0,
-                                                    sw != NULL ? sw + i0 : NULL,
-                                                    G != NULL, scratch);
+                    if (P != NULL)
+                        SMX_FN(smx_hp_block_transform)(Zb, rows, K, P + i0 * K,
+                                                       sw != NULL ? sw + i0 : NULL);
+                    else
+                        lg += SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0,
+                                                        sw != NULL ? sw + i0 : NULL,
+                                                        G != NULL, scratch);
                     if (G == NULL)
                         continue;
                     if (fit_intercept) {
@@ -326,8 +348,8 @@ static void SMX_CSR_FN(smx_lg_csr_backward)(
 int SMX_CSR_FN(smx_lossgrad_csr)(const REAL *data, const IDX *indices, const IDX *indptr,
                                  smx_int n, smx_int d, smx_int K, const int64_t *y,
                                  const REAL *sw, const REAL *coef, int fit_intercept,
-                                 const REAL *Zin, REAL *Zout, double *loss, double *G,
-                                 int n_threads)
+                                 const REAL *Zin, REAL *Zout, const REAL *P, double *loss,
+                                 double *G, int n_threads)
 {
     const smx_int p = d + (fit_intercept ? 1 : 0);
     if (loss != NULL)
@@ -393,9 +415,13 @@ int SMX_CSR_FN(smx_lossgrad_csr)(const REAL *data, const IDX *indices, const IDX
                     else
                         SMX_CSR_FN(smx_lg_csr_scores)(data, indices, indptr, i0, rows, K,
                                                       Wt, bias, Zb);
-                    lg += SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0,
-                                                    sw != NULL ? sw + i0 : NULL,
-                                                    G != NULL, scratch);
+                    if (P != NULL)
+                        SMX_FN(smx_hp_block_transform)(Zb, rows, K, P + i0 * K,
+                                                       sw != NULL ? sw + i0 : NULL);
+                    else
+                        lg += SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0,
+                                                        sw != NULL ? sw + i0 : NULL,
+                                                        G != NULL, scratch);
                     if (G != NULL)
                         SMX_CSR_FN(smx_lg_csr_backward)(data, indices, indptr, i0, rows, d,
                                                         K, fit_intercept, Zb, Ag);

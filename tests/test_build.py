@@ -86,3 +86,36 @@ def test_small_work_runs_on_one_thread_unless_asked():
     assert softmax_ext.effective_n_threads(None, work=10, min_work_per_thread=100) == 1
     assert softmax_ext.effective_n_threads(None, work=10**9, min_work_per_thread=100) == n_all
     assert softmax_ext.effective_n_threads(2, work=10, min_work_per_thread=100) == (2 if n_all > 1 else 1)
+
+
+def test_single_threaded_blas_nests_and_restores():
+    """The BLAS limit is set by the outermost entry and restored by the last exit,
+    also when the two are in different Python threads."""
+    import threading
+
+    import scipy.linalg  # noqa: F401  (loads scipy's BLAS)
+    from threadpoolctl import threadpool_info
+
+    from softmax_ext._threads import single_threaded_blas
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with single_threaded_blas():
+        assert set(blas_threads()) == {1}
+        with single_threaded_blas():
+            assert set(blas_threads()) == {1}
+        assert set(blas_threads()) == {1}  # the inner exit keeps the limit
+        seen = []
+        worker = threading.Thread(target=lambda: seen.append(_enter_exit(single_threaded_blas)))
+        worker.start()
+        worker.join()
+        assert seen == [True] and set(blas_threads()) == {1}
+    assert blas_threads() == before
+
+
+def _enter_exit(ctx):
+    with ctx():
+        pass
+    return True

@@ -326,8 +326,8 @@ def test_non_canonical_csr_is_refused(rng):
 @pytest.mark.parametrize("fit_intercept", [False, True], ids=["noint", "int"])
 @pytest.mark.parametrize("n_threads", [1, 2])
 def test_hessp_dense_many_blocks_and_groups(dtype, fit_intercept, n_threads, rng):
-    # Dense products run on row blocks of ~256 KB of X (d=40: 819 float64 or
-    # 1638 float32 rows) over at most 32 row groups; n = 7000 gives several
+    # Dense products run on the loss/gradient row blocks of ~256 KB of X
+    # (d=40: 819 float64 or 1638 float32 rows) over up to 32 row groups; n = 7000 gives several
     # blocks, a short last block, and groups of uneven block counts (the
     # transposed V, the in-place T and the intercept sums across blocks).
     n, d, K = 7000, 40, 3

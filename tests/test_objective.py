@@ -346,7 +346,15 @@ def test_binding_rejects_bad_shapes(rng):
         _lossgrad.dense(X, y, None, coef[:0], True, 0, None, None, None, 1)
     with pytest.raises(ValueError, match="Buffer dtype mismatch"):
         _lossgrad.dense(X, y, None, coef.astype(np.float32), True, K, None, None, G, 1)
+    P = np.full((n, K), 1.0 / K)
+    with pytest.raises(ValueError, match="P has shape"):
+        _lossgrad.dense(X, y, None, coef, True, K, None, None, G, 1, P[:-1])
+    with pytest.raises(ValueError, match="needs coef"):
+        _lossgrad.dense(X, y, None, coef, True, K, None, None, None, 1, P)
     Xs = sp.csr_matrix(X)
+    with pytest.raises(ValueError, match="P has shape"):
+        _lossgrad.csr(Xs.data, Xs.indices, Xs.indptr, d, y, None, coef, True, K,
+                      None, None, G, 1, np.full((n, K - 1), 1.0 / K))
     with pytest.raises(ValueError, match="indptr"):
         _lossgrad.csr(Xs.data, Xs.indices, Xs.indptr + 1, d, y, None, coef, True, K,
                       None, None, G, 1)

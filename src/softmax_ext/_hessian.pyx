@@ -29,12 +29,6 @@ cdef extern from "smx_hessian.h" nogil:
     int smx_hessian_dense_f64(const double *X, int64_t n, int64_t d, const double *sw,
                               const double *coef, int64_t K, int fit_intercept, double *H,
                               const smx_blas *blas, int n_threads)
-    int smx_hessp_dense_f32(const float *X, int64_t n, int64_t d, const float *sw,
-                            const float *P, int64_t K, int fit_intercept, const float *V,
-                            double *out, const smx_blas *blas, int n_threads)
-    int smx_hessp_dense_f64(const double *X, int64_t n, int64_t d, const double *sw,
-                            const double *P, int64_t K, int fit_intercept, const double *V,
-                            double *out, const smx_blas *blas, int n_threads)
 
     int smx_probs_csr_f32_i32(const float *data, const int32_t *indices, const int64_t *indptr,
                               int64_t n, int64_t d, const float *coef, int64_t K,
@@ -66,20 +60,6 @@ cdef extern from "smx_hessian.h" nogil:
                                 const double *coef, int64_t K, int fit_intercept, double *H,
                                 int n_threads)
 
-    int smx_hessp_csr_f32_i32(const float *data, const int32_t *indices, const int64_t *indptr,
-                              int64_t n, int64_t d, const float *sw, const float *P, int64_t K,
-                              int fit_intercept, const float *V, double *out, int n_threads)
-    int smx_hessp_csr_f32_i64(const float *data, const int64_t *indices, const int64_t *indptr,
-                              int64_t n, int64_t d, const float *sw, const float *P, int64_t K,
-                              int fit_intercept, const float *V, double *out, int n_threads)
-    int smx_hessp_csr_f64_i32(const double *data, const int32_t *indices,
-                              const int64_t *indptr, int64_t n, int64_t d, const double *sw,
-                              const double *P, int64_t K, int fit_intercept, const double *V,
-                              double *out, int n_threads)
-    int smx_hessp_csr_f64_i64(const double *data, const int64_t *indices,
-                              const int64_t *indptr, int64_t n, int64_t d, const double *sw,
-                              const double *P, int64_t K, int fit_intercept, const double *V,
-                              double *out, int n_threads)
 
 
 cdef smx_blas _blas
@@ -164,41 +144,6 @@ def hessian_dense(const floating[:, ::1] X,     # IN  (n, d)
     raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")
 
 
-def hessp_dense(const floating[:, ::1] X,     # IN  (n, d)
-                const floating[::1] sw,       # IN  (n,) or None
-                const floating[:, ::1] P,     # IN  (n, K) probabilities
-                bint fit_intercept,
-                const floating[:, ::1] V,     # IN  (K, p)
-                double[:, ::1] out,           # OUT (K, p)
-                int n_threads):
-    """out = H V (unnormalised data Hessian times V)."""
-    cdef int status = SMX_OK
-    cdef int64_t n = X.shape[0], d = X.shape[1], K = V.shape[0]
-    cdef int64_t p = _n_params(d, fit_intercept)
-    cdef const floating *sw_ptr = NULL
-    _check_coef_shape("V", V.shape, K, p)
-    _check_coef_shape("out", out.shape, K, p)
-    _check_coef_shape("P", P.shape, n, K)
-    if sw is not None:
-        _check_rows("sample_weight", sw.shape[0], n)
-        if n > 0:
-            sw_ptr = &sw[0]
-    if K * p == 0:
-        return
-    with nogil:
-        if floating is float:
-            status = smx_hessp_dense_f32(&X[0, 0] if n > 0 and d > 0 else NULL, n, d, sw_ptr,
-                                         &P[0, 0] if n > 0 else NULL, K, fit_intercept,
-                                         &V[0, 0], &out[0, 0], &_blas, n_threads)
-        else:
-            status = smx_hessp_dense_f64(&X[0, 0] if n > 0 and d > 0 else NULL, n, d, sw_ptr,
-                                         &P[0, 0] if n > 0 else NULL, K, fit_intercept,
-                                         &V[0, 0], &out[0, 0], &_blas, n_threads)
-    raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")
-
-
-# ------------------------------------------------------------------ CSR
-
 def probs_csr(const floating[::1] data,      # IN  (nnz,)
               const index_t[::1] indices,    # IN  (nnz,) column indices in [0, d)
               const int64_t[::1] indptr,     # IN  (n + 1,)
@@ -276,50 +221,4 @@ def hessian_csr(const floating[::1] data,      # IN  (nnz,)
             else:
                 status = smx_hessian_csr_f64_i64(dp, ip, &indptr[0], n, d, sw_ptr, &coef[0, 0],
                                                  K, fit_intercept, &H[0, 0], n_threads)
-    raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")
-
-
-def hessp_csr(const floating[::1] data,      # IN  (nnz,)
-              const index_t[::1] indices,    # IN  (nnz,)
-              const int64_t[::1] indptr,     # IN  (n + 1,)
-              int64_t d,
-              const floating[::1] sw,        # IN  (n,) or None
-              const floating[:, ::1] P,      # IN  (n, K) probabilities
-              bint fit_intercept,
-              const floating[:, ::1] V,      # IN  (K, p)
-              double[:, ::1] out,            # OUT (K, p)
-              int n_threads):
-    """out = H V for CSR X."""
-    cdef int status = SMX_OK
-    cdef int64_t n = indptr.shape[0] - 1, K = V.shape[0]
-    cdef int64_t p = _n_params(d, fit_intercept)
-    cdef const floating *sw_ptr = NULL
-    _check_csr(data.shape[0], indices.shape[0], indptr.shape[0], n)
-    _check_coef_shape("V", V.shape, K, p)
-    _check_coef_shape("out", out.shape, K, p)
-    _check_coef_shape("P", P.shape, n, K)
-    if sw is not None:
-        _check_rows("sample_weight", sw.shape[0], n)
-        if n > 0:
-            sw_ptr = &sw[0]
-    if K * p == 0:
-        return
-    cdef const floating *dp = &data[0] if data.shape[0] > 0 else NULL
-    cdef const index_t *ip = &indices[0] if indices.shape[0] > 0 else NULL
-    cdef const floating *Pp = &P[0, 0] if n > 0 else NULL
-    with nogil:
-        if floating is float:
-            if index_t is int32_t:
-                status = smx_hessp_csr_f32_i32(dp, ip, &indptr[0], n, d, sw_ptr, Pp, K,
-                                               fit_intercept, &V[0, 0], &out[0, 0], n_threads)
-            else:
-                status = smx_hessp_csr_f32_i64(dp, ip, &indptr[0], n, d, sw_ptr, Pp, K,
-                                               fit_intercept, &V[0, 0], &out[0, 0], n_threads)
-        else:
-            if index_t is int32_t:
-                status = smx_hessp_csr_f64_i32(dp, ip, &indptr[0], n, d, sw_ptr, Pp, K,
-                                               fit_intercept, &V[0, 0], &out[0, 0], n_threads)
-            else:
-                status = smx_hessp_csr_f64_i64(dp, ip, &indptr[0], n, d, sw_ptr, Pp, K,
-                                               fit_intercept, &V[0, 0], &out[0, 0], n_threads)
     raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")

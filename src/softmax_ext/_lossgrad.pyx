@@ -8,8 +8,10 @@ and turn a status code into an exception.  The dense kernels call BLAS from
 OpenMP threads: call them inside ``_threads.single_threaded_blas()``.
 
 Modes (exactly one): ``coef`` given (loss, and gradient when ``G`` is given),
-``Zin`` given (loss and gradient from precomputed scores), or ``Zout`` given
-with ``coef`` (scores only).
+``Zin`` given (loss and gradient from precomputed scores), ``Zout`` given
+with ``coef`` (scores only), or ``P`` given with ``coef`` = V and ``G``
+(the data part of a Hessian-vector product, ``G = H_data V``, at the point
+whose probabilities are P; y is not read and the loss returned is 0).
 """
 
 from cython cimport floating
@@ -27,31 +29,31 @@ cdef extern from "smx_lossgrad.h" nogil:
     int smx_lossgrad_dense_f32(const float *X, int64_t n, int64_t d, int64_t K,
                                const int64_t *y, const float *sw, const float *coef,
                                int fit_intercept, const float *Zin, float *Zout,
-                               double *loss, double *G, int n_threads, const smx_blas *blas)
+                               const float *P, double *loss, double *G, int n_threads, const smx_blas *blas)
     int smx_lossgrad_dense_f64(const double *X, int64_t n, int64_t d, int64_t K,
                                const int64_t *y, const double *sw, const double *coef,
                                int fit_intercept, const double *Zin, double *Zout,
-                               double *loss, double *G, int n_threads, const smx_blas *blas)
+                               const double *P, double *loss, double *G, int n_threads, const smx_blas *blas)
     int smx_lossgrad_csr_f32_i32(const float *data, const int32_t *indices,
                                  const int32_t *indptr, int64_t n, int64_t d, int64_t K,
                                  const int64_t *y, const float *sw, const float *coef,
                                  int fit_intercept, const float *Zin, float *Zout,
-                                 double *loss, double *G, int n_threads)
+                                 const float *P, double *loss, double *G, int n_threads)
     int smx_lossgrad_csr_f32_i64(const float *data, const int64_t *indices,
                                  const int64_t *indptr, int64_t n, int64_t d, int64_t K,
                                  const int64_t *y, const float *sw, const float *coef,
                                  int fit_intercept, const float *Zin, float *Zout,
-                                 double *loss, double *G, int n_threads)
+                                 const float *P, double *loss, double *G, int n_threads)
     int smx_lossgrad_csr_f64_i32(const double *data, const int32_t *indices,
                                  const int32_t *indptr, int64_t n, int64_t d, int64_t K,
                                  const int64_t *y, const double *sw, const double *coef,
                                  int fit_intercept, const double *Zin, double *Zout,
-                                 double *loss, double *G, int n_threads)
+                                 const double *P, double *loss, double *G, int n_threads)
     int smx_lossgrad_csr_f64_i64(const double *data, const int64_t *indices,
                                  const int64_t *indptr, int64_t n, int64_t d, int64_t K,
                                  const int64_t *y, const double *sw, const double *coef,
                                  int fit_intercept, const double *Zin, double *Zout,
-                                 double *loss, double *G, int n_threads)
+                                 const double *P, double *loss, double *G, int n_threads)
     int64_t smx_lossgrad_n_groups(int64_t n_blocks, int64_t buffer_doubles)
 
 
@@ -67,7 +69,7 @@ def n_groups(int64_t n_blocks, int64_t buffer_doubles):
 
 
 def _check_modes(int64_t n, int64_t d, int64_t K, bint fit_intercept, y, sw, coef, Zin,
-                 Zout, G):
+                 Zout, P, G):
     """Shapes and the choice of mode; raises ValueError naming the problem."""
     cdef int64_t p = d + (1 if fit_intercept else 0)
     if K < 1:
@@ -89,6 +91,12 @@ def _check_modes(int64_t n, int64_t d, int64_t K, bint fit_intercept, y, sw, coe
         raise ValueError(f"G has shape {tuple(G.shape[:2])}, expected ({K}, {p})")
     if G is not None and Zout is not None:
         raise ValueError("scores (Zout) compute no gradient: G must be None")
+    if P is not None:
+        if coef is None or G is None or Zin is not None or Zout is not None:
+            raise ValueError("a Hessian-vector product (P) needs coef (= V) and G, "
+                             "and no Zin or Zout")
+        if P.shape[0] != n or P.shape[1] != K:
+            raise ValueError(f"P has shape {tuple(P.shape[:2])}, expected ({n}, {K})")
     if p > _INT_MAX or K > _INT_MAX:
         raise ValueError("n_features or n_classes is too large for the BLAS (32-bit) interface")
 
@@ -102,7 +110,8 @@ def dense(const floating[:, ::1] X,        # IN  (n, d)
           const floating[:, ::1] Zin,      # IN  (n, K) or None
           floating[:, ::1] Zout,           # OUT (n, K) or None
           double[:, ::1] G,                # OUT (K, p) or None
-          int n_threads):
+          int n_threads,
+          const floating[:, ::1] P=None):  # IN  (n, K): Hessian-vector product mode
     """Fused loss (returned, double) and gradient into G for dense X; see module doc."""
     cdef int64_t n = X.shape[0], d = X.shape[1], K = n_classes
     cdef int status = SMX_OK
@@ -111,9 +120,10 @@ def dense(const floating[:, ::1] X,        # IN  (n, d)
     cdef const floating *coef_p = NULL
     cdef const floating *zin_p = NULL
     cdef floating *zout_p = NULL
+    cdef const floating *P_p = NULL
     cdef double *G_p = NULL
     cdef const floating *X_p = NULL
-    _check_modes(n, d, K, fit_intercept, y, sw, coef, Zin, Zout, G)
+    _check_modes(n, d, K, fit_intercept, y, sw, coef, Zin, Zout, P, G)
     if G is not None and G.shape[0] * G.shape[1] > 0:
         G_p = &G[0, 0]
     if n == 0:
@@ -130,13 +140,15 @@ def dense(const floating[:, ::1] X,        # IN  (n, d)
         zin_p = &Zin[0, 0]
     if Zout is not None:
         zout_p = &Zout[0, 0]
+    if P is not None:
+        P_p = &P[0, 0]
     with nogil:
         if floating is float:
             status = smx_lossgrad_dense_f32(X_p, n, d, K, &y[0], sw_p, coef_p, fit_intercept,
-                                            zin_p, zout_p, &loss, G_p, n_threads, &_blas_table)
+                                            zin_p, zout_p, P_p, &loss, G_p, n_threads, &_blas_table)
         else:
             status = smx_lossgrad_dense_f64(X_p, n, d, K, &y[0], sw_p, coef_p, fit_intercept,
-                                            zin_p, zout_p, &loss, G_p, n_threads, &_blas_table)
+                                            zin_p, zout_p, P_p, &loss, G_p, n_threads, &_blas_table)
     raise_status(status, "loss/gradient", "n_features or n_classes is too large for the BLAS (32-bit) interface")
     return loss
 
@@ -153,7 +165,8 @@ def csr(const floating[::1] data,         # IN  (nnz,)
         const floating[:, ::1] Zin,       # IN  (n, K) or None
         floating[:, ::1] Zout,            # OUT (n, K) or None
         double[:, ::1] G,                 # OUT (K, p) or None
-        int n_threads):
+        int n_threads,
+        const floating[:, ::1] P=None):   # IN  (n, K): Hessian-vector product mode
     """Fused loss (returned, double) and gradient into G for CSR X; see module doc."""
     cdef int64_t n = indptr.shape[0] - 1, d = n_features, K = n_classes
     cdef int status = SMX_OK
@@ -162,6 +175,7 @@ def csr(const floating[::1] data,         # IN  (nnz,)
     cdef const floating *coef_p = NULL
     cdef const floating *zin_p = NULL
     cdef floating *zout_p = NULL
+    cdef const floating *P_p = NULL
     cdef double *G_p = NULL
     cdef const floating *data_p = NULL
     cdef const index_t *indices_p = NULL
@@ -174,7 +188,7 @@ def csr(const floating[::1] data,         # IN  (nnz,)
     if indptr[0] != 0 or indptr[n] > data.shape[0] or indptr[n] < 0:
         raise ValueError(f"indptr must run from 0 to at most nnz={data.shape[0]}, "
                          f"got {indptr[0]} .. {indptr[n]}")
-    _check_modes(n, d, K, fit_intercept, y, sw, coef, Zin, Zout, G)
+    _check_modes(n, d, K, fit_intercept, y, sw, coef, Zin, Zout, P, G)
     if G is not None and G.shape[0] * G.shape[1] > 0:
         G_p = &G[0, 0]
     if n == 0:
@@ -192,24 +206,26 @@ def csr(const floating[::1] data,         # IN  (nnz,)
         zin_p = &Zin[0, 0]
     if Zout is not None:
         zout_p = &Zout[0, 0]
+    if P is not None:
+        P_p = &P[0, 0]
     with nogil:
         if floating is float:
             if index_t is int32_t:
                 status = smx_lossgrad_csr_f32_i32(data_p, indices_p, &indptr[0], n, d, K, &y[0],
-                                                  sw_p, coef_p, fit_intercept, zin_p, zout_p,
+                                                  sw_p, coef_p, fit_intercept, zin_p, zout_p, P_p,
                                                   &loss, G_p, n_threads)
             else:
                 status = smx_lossgrad_csr_f32_i64(data_p, indices_p, &indptr[0], n, d, K, &y[0],
-                                                  sw_p, coef_p, fit_intercept, zin_p, zout_p,
+                                                  sw_p, coef_p, fit_intercept, zin_p, zout_p, P_p,
                                                   &loss, G_p, n_threads)
         else:
             if index_t is int32_t:
                 status = smx_lossgrad_csr_f64_i32(data_p, indices_p, &indptr[0], n, d, K, &y[0],
-                                                  sw_p, coef_p, fit_intercept, zin_p, zout_p,
+                                                  sw_p, coef_p, fit_intercept, zin_p, zout_p, P_p,
                                                   &loss, G_p, n_threads)
             else:
                 status = smx_lossgrad_csr_f64_i64(data_p, indices_p, &indptr[0], n, d, K, &y[0],
-                                                  sw_p, coef_p, fit_intercept, zin_p, zout_p,
+                                                  sw_p, coef_p, fit_intercept, zin_p, zout_p, P_p,
                                                   &loss, G_p, n_threads)
     raise_status(status, "loss/gradient", "n_features or n_classes is too large for the BLAS (32-bit) interface")
     return loss

@@ -8,6 +8,7 @@ that (-1: all, -2: all but one), as scikit-learn's ``n_jobs`` does.
 
 import numbers
 import os
+import threading
 
 from ._softmax import omp_max_threads, openmp_enabled
 
@@ -67,20 +68,52 @@ def effective_n_threads(n_threads=None, work=None, min_work_per_thread=1):
 MIN_MULADDS_PER_THREAD = 1 << 20   # objective kernels: multiply-adds per pass over X
 MIN_ELEMENTS_PER_THREAD = 1 << 16  # row-wise softmax kernels: elements of Z
 
-_controller = None
+class _SingleThreadedBlas:
+    """One process-wide, reference-counted "BLAS on one thread" limit.
+
+    threadpoolctl limits are process-wide, and setting and restoring them
+    costs ~30 us (it walks every loaded library).  A solver holds the limit for
+    its whole run and calls kernels that ask for it again hundreds of times:
+    only the outermost entry (from any Python thread) sets the limit and only
+    the last exit restores it, so nested entries cost a lock, not a walk.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._limit = None
+        self._controller = None
+
+    def __enter__(self):
+        with self._lock:
+            if self._depth == 0:
+                if self._controller is None:
+                    # built on first use, after the kernel modules have
+                    # loaded scipy's BLAS
+                    from threadpoolctl import ThreadpoolController
+
+                    self._controller = ThreadpoolController()
+                self._limit = self._controller.limit(limits=1, user_api="blas")
+            self._depth += 1
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                limit, self._limit = self._limit, None
+                limit.restore_original_limits()
+        return False
+
+
+_single_threaded_blas = _SingleThreadedBlas()
 
 
 def single_threaded_blas():
     """Context manager limiting every loaded BLAS to one thread.
 
     Kernels that call BLAS from OpenMP threads run inside it, so that BLAS
-    threads never run inside OpenMP threads (oversubscription).  The
-    threadpoolctl controller is built once, on first use, after scipy's BLAS
-    has been loaded by the kernel modules.
+    threads never run inside OpenMP threads (oversubscription).  Re-entrant
+    and cheap when already inside (see ``_SingleThreadedBlas``).
     """
-    global _controller
-    if _controller is None:
-        from threadpoolctl import ThreadpoolController
-
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
+    return _single_threaded_blas

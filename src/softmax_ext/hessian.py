@@ -17,6 +17,7 @@ of ``csrc/smx_hessian_body.h``).  X is never copied: float32 stays float32
 import numpy as np
 
 from . import _hessian
+from . import lossgrad as _lossgrad
 from ._threads import single_threaded_blas
 
 __all__ = ["hessian", "hessp_setup", "hessp_apply"]
@@ -133,14 +134,4 @@ def hessp_apply(obj, state, V):
             f"state must be the probabilities from hessp_setup, shape "
             f"{(obj.n_samples, obj.n_classes)} and dtype {np.dtype(obj.dtype).name}; "
             f"got shape {P.shape} and dtype {P.dtype}.")
-    P = np.ascontiguousarray(P)
-    out = np.empty(obj.coef_shape, dtype=np.float64)
-    sw = _sample_weight(obj)
-    if obj.is_sparse:
-        data, indices, indptr = _csr_parts(obj)
-        _hessian.hessp_csr(data, indices, indptr, obj.n_features, sw, P, obj.fit_intercept, V,
-                           out, obj.n_threads)
-    else:
-        with single_threaded_blas():
-            _hessian.hessp_dense(obj.X, sw, P, obj.fit_intercept, V, out, obj.n_threads)
-    return out
+    return _lossgrad.hessp(obj, P, V)

@@ -18,7 +18,8 @@ import numpy as np
 from . import _lossgrad, _softmax
 from ._threads import single_threaded_blas
 
-__all__ = ["scores", "loss_from_scores", "loss_gradient_from_scores", "loss_gradient"]
+__all__ = ["scores", "loss_from_scores", "loss_gradient_from_scores", "loss_gradient",
+           "hessp"]
 
 
 def _as_dtype(obj, arr):
@@ -31,7 +32,7 @@ def _sample_weight(obj):
     return None if sw is None else _as_dtype(obj, sw)
 
 
-def _call(obj, coef=None, Zin=None, Zout=None, G=None):
+def _call(obj, coef=None, Zin=None, Zout=None, G=None, P=None):
     """Run the dense or CSR kernel in one of its modes; return the data loss."""
     X = obj.X
     sw = _sample_weight(obj)
@@ -41,12 +42,12 @@ def _call(obj, coef=None, Zin=None, Zout=None, G=None):
             indices = indices.astype(np.int64)
             indptr = indptr.astype(np.int64)
         return _lossgrad.csr(X.data, indices, indptr, obj.n_features, obj.y, sw, coef,
-                             obj.fit_intercept, obj.n_classes, Zin, Zout, G, obj.n_threads)
+                             obj.fit_intercept, obj.n_classes, Zin, Zout, G, obj.n_threads, P)
     # The dense kernels call gemm from OpenMP threads: BLAS must not start
     # threads of its own there.
     with single_threaded_blas():
         return _lossgrad.dense(X, obj.y, sw, coef, obj.fit_intercept, obj.n_classes,
-                               Zin, Zout, G, obj.n_threads)
+                               Zin, Zout, G, obj.n_threads, P)
 
 
 def scores(obj, coef):
@@ -114,3 +115,28 @@ def loss_gradient(obj, coef, want_grad=True):
     G = np.empty(obj.coef_shape, dtype=np.float64) if want_grad else None
     loss = _call(obj, coef=coef, G=G)
     return loss, G
+
+
+def hessp(obj, P, V):
+    """Data part of a Hessian-vector product, one pass over X.
+
+    The same drivers as the loss and gradient (row blocks, groups,
+    determinism), with the block step ``T = s P o (U - rowsum(P o U))`` in
+    place of the residual: ``U = X~ V^T`` forward, ``X~^T T`` backward.
+
+    Parameters
+    ----------
+    obj : MultinomialLoss
+    P : ndarray of shape (n_samples, n_classes)
+        Probabilities at the expansion point, X's dtype, C order.
+    V : ndarray of shape ``obj.coef_shape``
+        The vector, X's dtype, C order.
+
+    Returns
+    -------
+    HV : ndarray of shape ``obj.coef_shape``, float64
+        ``sum_i s_i ((diag(p_i) - p_i p_i^T) kron x~_i x~_i^T) vec(V)``.
+    """
+    G = np.empty(obj.coef_shape, dtype=np.float64)
+    _call(obj, coef=_as_dtype(obj, V), G=G, P=_as_dtype(obj, P))
+    return G

@@ -30,6 +30,7 @@ from ._linesearch import ScoreLine
 # product, C kernel).  False: ``score_hessp`` below, on the public API (two
 # passes per product), kept as an independent check in the tests.
 HESSP_FROM_OBJECTIVE = True
+FINAL_MARGIN = 0.3
 
 
 def score_hessp(obj, Z):
@@ -87,8 +88,18 @@ def score_hessp(obj, Z):
 # does not bound that): not adopted until a stop rule keeps the objective
 # within 1e-10 with fewer products than plain CG.
 def forcing(g, gnorm, tol):
-    """Relative CG residual for the Newton system at gradient g."""
-    return min(0.5, np.sqrt(gnorm))
+    """Relative CG residual for the Newton system at gradient g.
+
+    Eisenstat-Walker ``min(0.5, sqrt(||g||))``; when that already predicts a
+    next gradient at or below ``tol`` (the last Newton step), solve to
+    ``FINAL_MARGIN * tol / max|g|`` instead, so that the fit ends well inside
+    tol rather than just under it.
+    """
+    eta = min(0.5, float(np.sqrt(gnorm)))
+    gmax = float(np.max(np.abs(g)))
+    if eta * gmax <= tol:
+        eta = min(eta, FINAL_MARGIN * tol / gmax)
+    return eta
 
 
 def conjugate_gradient(hessp, g, rtol, max_cg):
