@@ -425,6 +425,9 @@ def test_auto_choice_follows_shape():
     wide = MultinomialLoss(X, y, l2=1e-2, n_threads=1)  # m = 1005
     assert _choose(wide, 1e-6) == "lbfgs"
     assert solve(wide, tol=1e-6).solver == "lbfgs"
+    # the same wide shape in CSR: newton-cg (a sparse product costs a gradient)
+    wide_csr = MultinomialLoss(sp.csr_matrix(X), y, l2=1e-2, n_threads=1)
+    assert _choose(wide_csr, 1e-6) == "newton-cg"
 
 
 def test_auto_takes_newton_cg_for_mid_size_dense():
