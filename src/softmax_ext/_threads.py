@@ -63,10 +63,16 @@ def effective_n_threads(n_threads=None, work=None, min_work_per_thread=1):
     return int(n_threads)
 
 
-# Below these sizes a kernel call runs on one thread unless asked otherwise:
-# about 0.3 ms of single-threaded work.
-MIN_MULADDS_PER_THREAD = 1 << 20   # objective kernels: multiply-adds per pass over X
+# Below these sizes a kernel call runs on one thread unless asked otherwise.
+# Objective kernels: 2^19 multiply-adds per pass (~0.1 ms of one core).
+# Standardized digits (1797 x 64, K=10: 1.2M per pass) fit by newton-cg,
+# median of 15: 1 thread 25 ms, 2 threads 17 ms on a quiet machine; with the
+# other core busy 27 ms and 39 ms (the price of a second thread on a loaded
+# machine).  Smaller problems stay on one thread: the wake-up and barrier of
+# a second one are a larger share of a shorter call.
+MIN_MULADDS_PER_THREAD = 1 << 19   # objective kernels: multiply-adds per pass over X
 MIN_ELEMENTS_PER_THREAD = 1 << 16  # row-wise softmax kernels: elements of Z
+
 
 class _SingleThreadedBlas:
     """One process-wide, reference-counted "BLAS on one thread" limit.
