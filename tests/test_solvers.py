@@ -451,3 +451,25 @@ def test_auto_takes_newton_cg_for_mid_size_dense():
     assert CROSSOVER_M["loose"] < 93 <= CROSSOVER_M["tight"]
     assert _choose(mid, 1e-6) == "newton-cholesky"
     assert _choose(mid, 1e-4) == "newton-cg"
+
+
+def test_newton_direction_damps_an_indefinite_hessian_from_the_original_matrix(rng):
+    """The first factorisation works in place; when it fails the damped retries
+    must start again from the original H (rebuilt from its untouched lower
+    triangle), not from the partial factor LAPACK left behind."""
+    from softmax_ext.solvers.newton_cholesky import newton_direction
+
+    m = 30
+    A = rng.normal(size=(m, m))
+    H0 = A @ A.T / m
+    H0[5, 5] = -1e-9  # not positive definite: the first Cholesky fails
+    g = rng.normal(size=m)
+    D, dec, how = newton_direction(np.asfortranarray(H0.copy()), g)
+    assert how.startswith("damped tau=")
+    # tau = 1e-10 max|diag H| 100^k, printed to two digits: recover it exactly
+    base = 1e-10 * np.max(np.abs(np.diag(H0)))
+    k = round(np.log(float(how.split("=")[1]) / base) / np.log(100.0))
+    tau = base * 100.0 ** k
+    expected = -np.linalg.solve(H0 + tau * np.eye(m), g)
+    np.testing.assert_allclose(D, expected, rtol=1e-8, atol=1e-10)
+    assert dec == pytest.approx(-g @ D)

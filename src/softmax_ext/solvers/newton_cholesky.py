@@ -41,7 +41,10 @@ from ._linesearch import ScoreLine
 
 # Order of the Hessian from which a threaded LAPACK factorisation (m^3 / 3
 # flops) pays for waking BLAS threads; solve() runs everything else with one.
-THREADED_FACTOR_M = 512
+# At 512 the digits fit (m = 650) with 2 OpenMP threads took 319 ms instead
+# of 174 ms at one: BLAS workers left spinning after each factorisation
+# slowed the next kernels, and the factorisation itself (~3 ms) gained little.
+THREADED_FACTOR_M = 2048
 
 
 def _factor_threads(m):
@@ -56,8 +59,8 @@ def newton_direction(H, g, null_cols=(), coef_shape=None):
 
     Parameters
     ----------
-    H : ndarray (m, m), float64
-        Overwritten.
+    H : ndarray (m, m), float64, symmetric, Fortran order
+        Overwritten (its upper triangle holds the factor on return).
     g : ndarray (m,), float64
     null_cols : array of int
         Columns of the invariant directions (see module docstring).
@@ -84,11 +87,20 @@ def newton_direction(H, g, null_cols=(), coef_shape=None):
             H[np.ix_(idx, idx)] += c / K
     how = "cholesky"
     tau = 0.0
+    # The first attempt factors H in place.  LAPACK writes only the upper
+    # triangle (Fortran order), so after a failure H is rebuilt from its
+    # strict lower triangle and the saved diagonal, plus tau on the diagonal.
+    diag_reg = np.diag(H).copy()
     for attempt in range(12):
         try:
-            Hd = H if tau == 0.0 else H + tau * np.eye(m)
+            if tau == 0.0:
+                Hd = H
+            else:
+                Hd = np.tril(H, -1)
+                Hd += Hd.T
+                Hd[np.diag_indices(m)] = diag_reg + tau
             with _factor_threads(m):
-                factor = scipy.linalg.cho_factor(Hd, lower=False, overwrite_a=False,
+                factor = scipy.linalg.cho_factor(Hd, lower=False, overwrite_a=True,
                                                  check_finite=True)
                 D = -scipy.linalg.cho_solve(factor, g, check_finite=False)
             if np.all(np.isfinite(D)):
@@ -116,8 +128,9 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
     message = "max|grad| <= tol at the start" if converged else "max_iter reached"
     while not converged and not stop and it < max_iter:
         with mon.stage("hessian"):
-            H = np.asarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64)
-            H = np.array(H, dtype=np.float64, order="F", copy=True)
+            # symmetric: its transpose is the same matrix in Fortran order,
+            # which LAPACK factors in place (no copy of an m x m array)
+            H = np.asarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64).T
         with mon.stage("cholesky"):
             D, dec, how = newton_direction(H, g, null_cols, obj.coef_shape)
         del H
