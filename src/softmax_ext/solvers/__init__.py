@@ -80,6 +80,15 @@ def _blas_context(objective):
 # convergence pays) or ~60 (loose tol).  lbfgs was never clearly best for
 # n >= m on these shapes.
 #
+# Re-measured 2026-11-27 after Newton-Cholesky factored in place and the
+# threaded factorisation moved to m >= 2048 (make_classification with
+# n_redundant=0, one cluster per class, 2 threads, medians of 3, seconds,
+# chol | ncg): tol 1e-6, n=100k: m=63 0.088|0.091, m=110 0.113|0.137,
+# m=123 0.203|0.210, m=205 0.315|0.340, m=210 0.224|0.182, m=410
+# 0.558|0.305; n=20k: newton-cg ahead or tied from m=63.  tol 1e-4, n=100k:
+# m=110 0.098|0.098, m=123 0.182|0.196, m=210 0.308|0.174.  The crossovers
+# below stand (within noise up to m ~ 200 at n=100k, ~60 at n=20k).
+#
 # Wide problems (n < m), seconds, best of 2, lbfgs | newton-cg (2026-11-27,
 # after the CSR product was fixed):
 #
