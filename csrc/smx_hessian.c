@@ -77,6 +77,21 @@ static int smx_gram_plan_make(smx_gram_plan *plan, smx_int p, smx_int n, smx_int
     return SMX_OK;
 }
 
+double smx_hessian_x_reads(smx_int d, int fit_intercept)
+{
+    const smx_int p = d + (fit_intercept ? 1 : 0);
+    smx_gram_plan plan;
+    if (d <= 0 || smx_gram_plan_make(&plan, p, 1, 1) != SMX_OK)
+        return 1.0;
+    double reads = 1.0;   /* the probabilities: one forward pass */
+    for (smx_int ch = 0; ch < plan.nchunks; ch++) {
+        const smx_int a1 = plan.rows[ch + 1];
+        reads += (double)(a1 < d ? a1 : d) / (double)d;
+    }
+    smx_gram_plan_free(&plan);
+    return reads;
+}
+
 /* Write the H entries of chunk [a0, a1) from C, entry (t, q) at
  * C[t * ts + q * qs] (dense: column-major c x nq, ts = 1, qs = c; CSR:
  * row-major, ts = nq, qs = 1): every entry of H is written by one chunk. */

@@ -43,6 +43,11 @@ int smx_hessian_dense_f64(const double *X, smx_int n, smx_int d, const double *s
                           const double *coef, smx_int K, int fit_intercept, double *H,
                           const smx_blas *blas, int n_threads);
 
+/* How much of X one Hessian assembly reads, in units of X: one pass for
+ * the probabilities, then per chunk of feature pairs the prefix of every row
+ * up to the chunk's last feature (CSR rows are scanned to the same point). */
+double smx_hessian_x_reads(smx_int d, int fit_intercept);
+
 /* ---- CSR X: data, indices (nnz), indptr (n + 1); no duplicate entries -- */
 #define SMX_HESSIAN_CSR_DECL(R, SR, I, SI)                                                  \
     int smx_probs_csr_##SR##_##SI(const R *data, const I *indices, const int64_t *indptr,  \

@@ -346,3 +346,25 @@ def test_hessp_dense_many_blocks_and_groups(dtype, fit_intercept, n_threads, rng
     other = MultinomialLoss(X, y, sample_weight=sw, l2=0.05, fit_intercept=fit_intercept,
                             n_threads=3 - n_threads)
     assert_array_equal(other.hessp(coef)(V), HV)
+
+
+def test_hessian_pass_count_follows_the_chunk_plan():
+    """One pass for the probabilities, then one prefix of X per chunk of about
+    512 feature pairs (whole triangle rows), ending at the chunk's last
+    feature; recomputed here from that description."""
+    from softmax_ext import _hessian as kernels
+
+    for d, fit_intercept in [(1, True), (6, True), (64, False), (100, True), (500, True)]:
+        p = d + fit_intercept
+        reads, count = 1.0, 0
+        for a in range(p):
+            count += a + 1
+            if count >= 512 or a == p - 1:
+                reads += min(a + 1, d) / d
+                count = 0
+        assert kernels.x_reads(d, fit_intercept) == pytest.approx(reads, rel=1e-12)
+        X = np.zeros((3, d))
+        obj = MultinomialLoss(X, [0, 1, 2], fit_intercept=fit_intercept)
+        before = obj.n_passes_over_X
+        obj.hessian(obj.init_coef())
+        assert obj.n_passes_over_X - before == max(1, round(reads))

@@ -18,6 +18,7 @@ ctypedef fused index_t:
     int64_t
 
 cdef extern from "smx_hessian.h" nogil:
+    double smx_hessian_x_reads(int64_t d, int fit_intercept)
     int smx_probs_dense_f32(const float *X, int64_t n, int64_t d, const float *coef, int64_t K,
                             int fit_intercept, float *P, const smx_blas *blas, int n_threads)
     int smx_probs_dense_f64(const double *X, int64_t n, int64_t d, const double *coef,
@@ -68,6 +69,11 @@ fill_blas(&_blas)
 
 cdef int64_t _n_params(int64_t d, bint fit_intercept):
     return d + (1 if fit_intercept else 0)
+
+
+def x_reads(int64_t n_features, bint fit_intercept):
+    """Passes over X one Hessian assembly makes (fractional: prefixes of rows)."""
+    return smx_hessian_x_reads(n_features, fit_intercept)
 
 
 def _check_coef_shape(name, shape, int64_t K, int64_t p):

@@ -264,7 +264,7 @@ class MultinomialLoss:
         """Full Hessian (m, m), m = coef.size, in the order of ``coef.ravel()``; float64."""
         coef = self._check_coef(coef)
         H = _hessian.hessian(self, coef)
-        self.n_passes_over_X += 1
+        self.n_passes_over_X += _hessian.passes_over_X(self)
         H /= self.weight_sum
         if self.l2 != 0.0:
             idx = np.arange(H.shape[0]).reshape(self.coef_shape)
