@@ -1,6 +1,7 @@
 """Input checks shared by the public functions: done once, at the boundary."""
 
 import numpy as np
+import scipy.sparse
 
 
 def as_float_array(Z, name="Z"):
@@ -10,6 +11,11 @@ def as_float_array(Z, name="Z"):
     other real floats become float64.  Complex, object, string and other
     non-numeric arrays raise a TypeError that names the dtype.
     """
+    if scipy.sparse.issparse(Z):
+        raise TypeError(
+            f"{name} must be a dense array; got a scipy sparse {type(Z).__name__} "
+            "(convert it with .toarray())."
+        )
     arr = np.asarray(Z)
     kind = arr.dtype.kind
     if kind == "c":
@@ -57,6 +63,20 @@ def check_out(out, shape, dtype, name="out"):
     if not out.flags.writeable:
         raise ValueError(f"{name} is read-only.")
     return out
+
+
+def separate_from_out(Z2, out):
+    """``Z2``, or a copy of it when it overlaps ``out`` other than exactly.
+
+    The row kernels may write a row in place (``out is Z``, same memory and
+    strides): each row is read before it is written.  Any other overlap (say
+    ``out = Z[1:]`` for ``Z[:-1]``) would overwrite rows not yet read.
+    """
+    if out is None or not np.may_share_memory(Z2, out):
+        return Z2
+    same = (Z2.__array_interface__["data"][0] == out.__array_interface__["data"][0]
+            and Z2.strides == out.strides and Z2.shape == out.shape)
+    return Z2 if same else Z2.copy()
 
 
 def check_labels(y, n_samples, n_classes, name="y"):
