@@ -80,7 +80,10 @@ def separate_from_out(Z2, out):
 
 
 def check_labels(y, n_samples, n_classes, name="y"):
-    """Return integer labels in [0, n_classes) as a C-contiguous int64 array."""
+    """Return integer labels in [0, n_classes) as a C-contiguous int64 array.
+
+    ``n_classes=None`` checks only that the labels are integers >= 0.
+    """
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}.")
@@ -93,7 +96,10 @@ def check_labels(y, n_samples, n_classes, name="y"):
     elif arr.dtype.kind not in "iub":
         raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}.")
     labels = np.ascontiguousarray(arr, dtype=np.int64)
-    if labels.size:
+    if labels.size and n_classes is None:  # no upper bound (yet): only >= 0
+        if labels.min() < 0:
+            raise ValueError(f"{name} holds label {labels.min()}; labels must be >= 0.")
+    elif labels.size:
         lo, hi = labels.min(), labels.max()
         if lo < 0 or hi >= n_classes:
             bad = lo if lo < 0 else hi
