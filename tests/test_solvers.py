@@ -227,8 +227,10 @@ def test_warm_start(solver):
 @pytest.mark.parametrize("solver", SOLVER_NAMES)
 def test_convergence_warning(solver):
     obj = make_problem(l2=1e-6, seed=2)
-    with pytest.warns(ConvergenceWarning, match=r"after 1 iterations.*max_iter.*Increase max_iter"
-                                                r".*scale"):
+    # scikit-learn's wording where it has one ("lbfgs failed to converge after
+    # N iteration(s) ... Increase the number of iterations"), then ours
+    with pytest.warns(ConvergenceWarning, match=r"failed to converge after 1 iterations.*max_iter"
+                                                r".*Increase the number of iterations.*scale"):
         res = solve(obj, solver=solver, tol=1e-14, max_iter=1)
     assert not res.converged and res.n_iter == 1
     assert np.all(np.isfinite(res.coef))
