@@ -218,6 +218,29 @@ def test_parity_no_penalty_multiclass(name, solver):
     assert_allclose(est.coef_, centred, rtol=1e-4, atol=1e-4 * np.abs(centred).max())
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_no_penalty_rank_deficient_X_gives_the_gradient_methods_solution(solver, n_classes):
+    """C=inf with collinear columns (make_classification's redundant features):
+    the optimum is a set (any move along the null space of X keeps every
+    probability).  scikit-learn's solvers, started at zero, stay in the row
+    space of X and end at the one optimum there; every solver of ours must too
+    (newton-cholesky amplified gradient rounding along the null space and
+    ended 50% away, with the same probabilities)."""
+    X, y = make_classification(1500, 30, n_informative=15, n_redundant=2,
+                               n_classes=n_classes, flip_y=0.1, random_state=n_classes)
+    assert np.linalg.matrix_rank(X) == 28
+    ref = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000, solver="newton-cg")
+    ref.fit(X, y)
+    est = SoftmaxRegression(C=np.inf, tol=OUR_TOL, max_iter=OUR_MAX_ITER, solver=solver,
+                            n_threads=OUR_N_THREADS).fit(X, y)
+    assert_allclose(est.predict_proba(X), ref.predict_proba(X), atol=PROBA_ATOL)
+    assert_allclose(est.coef_, ref.coef_, rtol=COEF_RTOL,
+                    atol=COEF_RTOL * np.abs(ref.coef_).max())
+    assert_allclose(est.intercept_, ref.intercept_, rtol=COEF_RTOL,
+                    atol=COEF_RTOL * np.abs(ref.intercept_).max())
+
+
 def test_no_penalty_multiclass_against_statsmodels():
     """An independent oracle: statsmodels' MNLogit (maximum likelihood, reference-class
     parametrisation) gives the same probabilities as the unpenalised fit."""
