@@ -575,6 +575,27 @@ def test_pickle_roundtrip():
     assert clone.get_params() == est.get_params()
 
 
+@pytest.mark.parametrize("name", ["dense_binary", "dense_multi", "sparse_multi"])
+def test_sparsify_densify_like_logistic_regression(name):
+    # LogisticRegression's SparseCoefMixin: coef_ to CSR and back, predictions
+    # unchanged; a sparsified model still warm-starts and gives inference
+    X, y = dataset(name)
+    est = SoftmaxRegression(C=10.0, tol=1e-8, warm_start=True).fit(X, y)
+    proba, scores, labels = est.predict_proba(X), est.decision_function(X), est.predict(X)
+    dense = est.coef_.copy()
+    assert est.sparsify() is est and sp.issparse(est.coef_)
+    assert_allclose(est.predict_proba(X), proba, rtol=1e-12, atol=1e-15)
+    assert_allclose(est.decision_function(X), scores, rtol=1e-12, atol=1e-12)
+    assert_array_equal(est.predict(X), labels)
+    res = est.inference(X, y)
+    assert np.all(np.isfinite(res.params))
+    est.fit(X, y)  # warm start from the sparse coef_
+    assert not sp.issparse(est.coef_) and est.n_iter_[0] <= 1
+    est.sparsify()
+    assert est.densify() is est and isinstance(est.coef_, np.ndarray)
+    assert_allclose(est.coef_, dense, rtol=1e-6, atol=1e-8)
+
+
 def test_pipeline_gridsearch_cross_val_score_match_sklearn():
     X, y = load_wine(return_X_y=True)
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
