@@ -86,6 +86,10 @@ def test_bad_labels_without_n_classes(rng):
             MultinomialLoss(X, yb)
     with pytest.raises(ValueError, match="n_classes"):
         MultinomialLoss(X, y, n_classes=True)
+    with pytest.raises(ValueError, match="integer class labels"):
+        MultinomialLoss(X, np.array(["a", "b"])[y % 2])
+    with pytest.raises(ValueError, match="integer class labels"):
+        MultinomialLoss(X, np.array(["a", "b"])[y % 2], n_classes=2)
     Xc = sp.csr_matrix(X).astype(complex)
     with pytest.raises(TypeError, match="complex"):
         MultinomialLoss(Xc, y)

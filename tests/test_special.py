@@ -285,6 +285,13 @@ def test_cross_entropy_bad_labels_and_weights():
         se.cross_entropy(Z, [0, -1, 1])
     with pytest.raises(ValueError, match="integer"):
         se.cross_entropy(Z, [0, 1.5, 1])
+    # non-integer labels of any type are a ValueError naming the value (issue 2/3)
+    with pytest.raises(ValueError, match="'a'"):
+        se.cross_entropy(Z, ["a", "b", "c"])
+    with pytest.raises(ValueError, match="1e\\+20"):
+        se.cross_entropy(Z, [0.0, 1e20, 1.0])
+    _, R = se.cross_entropy(Z, np.array([0, 3, 1], dtype=object))
+    assert_array_equal(R, se.cross_entropy(Z, [0, 3, 1])[1])
     with pytest.raises(ValueError, match="y has 2 rows but Z has 3"):
         se.cross_entropy(Z, [0, 1])
     with pytest.raises(ValueError, match="sample_weight"):

@@ -89,12 +89,21 @@ def check_labels(y, n_samples, n_classes, name="y"):
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}.")
     if arr.shape[0] != n_samples:
         raise ValueError(f"{name} has {arr.shape[0]} rows but Z has {n_samples}.")
+    if arr.dtype.kind == "O":  # e.g. a list mixing ints and None, or boxed ints
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            bad = next((v for v in arr if not isinstance(v, (int, float, np.number))), arr[0])
+            raise ValueError(f"{name} must hold integer class labels, got {bad!r}.") from None
     if arr.dtype.kind == "f":
-        if arr.size and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
-            bad = arr[~(np.isfinite(arr) & (arr == np.round(arr)))][0]
-            raise ValueError(f"{name} must hold integer class labels, got {bad!r}.")
+        ok = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < 2.0**62)
+        if arr.size and not np.all(ok):
+            raise ValueError(f"{name} must hold integer class labels, got {arr[~ok][0]!r}.")
     elif arr.dtype.kind not in "iub":
-        raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}.")
+        # non-integer labels are a ValueError (issue 3), whatever their type
+        shown = repr(arr[0]) + ", ..." if arr.size else "nothing"
+        raise ValueError(
+            f"{name} must hold integer class labels, got {shown} (dtype {arr.dtype}).")
     labels = np.ascontiguousarray(arr, dtype=np.int64)
     if labels.size and n_classes is None:  # no upper bound (yet): only >= 0
         if labels.min() < 0:

@@ -125,8 +125,6 @@ class MultinomialLoss:
         if n_classes is None:
             if n == 0:
                 raise ValueError("n_classes is required when y is empty.")
-            if y_arr.dtype.kind not in "iubf":
-                raise TypeError(f"y must hold integer labels, got dtype {y_arr.dtype}.")
             # labels checked (integer-valued, >= 0) before max(y) sizes anything
             n_classes = int(check_labels(y_arr, n, None).max()) + 1
         if (isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral)
