@@ -229,7 +229,8 @@ def test_no_penalty_rank_deficient_X_gives_the_gradient_methods_solution(solver,
     ended 50% away, with the same probabilities)."""
     X, y = make_classification(1500, 30, n_informative=15, n_redundant=2,
                                n_classes=n_classes, flip_y=0.1, random_state=n_classes)
-    assert np.linalg.matrix_rank(X) == 28
+    X = np.c_[X, np.full(len(y), 3.0)]  # and a constant column, collinear with the intercept
+    assert np.linalg.matrix_rank(X) == 29
     ref = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000, solver="newton-cg")
     ref.fit(X, y)
     est = SoftmaxRegression(C=np.inf, tol=OUR_TOL, max_iter=OUR_MAX_ITER, solver=solver,

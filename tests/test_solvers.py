@@ -495,3 +495,24 @@ def test_newton_cg_float32_below_float32_resolution_keeps_its_best_point():
     # newton-cholesky end at 2e-9 to 6e-9)
     assert np.max(np.abs(grad)) < 1e-7
     assert res.grad_max < 1e-7
+
+
+@pytest.mark.parametrize("K", [2, 3])
+def test_newton_cholesky_singular_unpenalised_stays_in_the_row_space(K):
+    # l2 = 0 with a constant column (collinear with the intercept) and a
+    # difference of two columns: the optimum is a set; from zero the gradient
+    # methods stay in the row space of X and end at its one point there.
+    # Newton-Cholesky must too: its ridge-damped steps amplified gradient
+    # rounding along the null space by 1/tau (intercepts 1e-5 off, coef 2e-7),
+    # the plain Cholesky solve on a factorisable-but-singular H by far more.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 4))
+    X = np.c_[X, np.full(400, 3.0), X[:, 0] - X[:, 1]]
+    y = np.argmax(X[:, :4] @ rng.normal(size=(4, K)) + 2 * rng.gumbel(size=(400, K)), axis=1)
+    obj = MultinomialLoss(X, y, n_threads=1)
+    if K == 2:
+        obj = FixedClassLoss(obj)
+    ref = solve(obj, solver="newton-cg", tol=1e-12, max_iter=200)
+    res = solve(obj, solver="newton-cholesky", tol=1e-12, max_iter=200)
+    assert res.converged and ref.converged
+    assert np.abs(res.coef - ref.coef).max() < 1e-8 * np.abs(ref.coef).max()

@@ -18,7 +18,7 @@ reference-class trick (``FixedClassLoss``) without a change of variables, and
 the final coefficients are centred over classes, as scikit-learn returns
 them for the unpenalised multinomial.  With l2 == 0 and collinear features the
 Hessian stays singular (to rounding) after that; the step is then taken with
-its pseudo-inverse (``SINGULAR_RCOND``), so that the iterate stays in the row
+its pseudo-inverse (``SINGULAR_RCOND``, or when the factorisation fails), so that the iterate stays in the row
 space of X and ends at the optimum the gradient methods (and scikit-learn)
 reach.  When the factorisation still fails
 (collinear or constant features with l2 == 0, separable data), a ridge
@@ -138,7 +138,13 @@ def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
                 if dec > 0 or not np.any(g):
                     return D, dec, how
         except (np.linalg.LinAlgError, ValueError):
-            pass
+            # unpenalised: H is positive semi-definite, so a failed
+            # factorisation means singular to rounding; a ridge tau would
+            # amplify gradient rounding along the null space by 1/tau
+            if singular_pinv and tau == 0.0 and m and np.all(np.isfinite(diag_reg)):
+                D, dec, how_p = _pinv_direction(H, diag_reg, g)
+                if np.all(np.isfinite(D)) and (dec > 0 or not np.any(g)):
+                    return D, dec, how_p
         tau = 1e-10 * scale if tau == 0.0 else tau * 100.0
         how = f"damped tau={tau:.1e}"
     return -g, float(np.dot(g, g)), "steepest descent"
