@@ -699,6 +699,20 @@ def test_values_too_large_for_the_objective_warn_and_stay_finite(solver):
     assert np.all(np.isfinite(est.predict_proba(X_OK)))
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_values_too_large_give_one_clear_warning(solver):
+    """X of order 1e200: the solvers' vector algebra overflows; the fit must
+    say so once (a ConvergenceWarning suggesting to scale), not print numpy's
+    overflow notice at every operation (hundreds of RuntimeWarnings)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = SoftmaxRegression(max_iter=20, solver=solver).fit(X_OK * 1e200, Y_OK)
+    kinds = {w.category for w in caught}
+    assert kinds == {ConvergenceWarning}, [str(w.message)[:80] for w in caught]
+    assert any("scale" in str(w.message) for w in caught)
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
+
+
 def test_predict_errors():
     est = SoftmaxRegression()
     for method in ("predict", "predict_proba", "predict_log_proba", "decision_function"):
