@@ -18,9 +18,9 @@ reference-class trick (``FixedClassLoss``) without a change of variables, and
 the final coefficients are centred over classes, as scikit-learn returns
 them for the unpenalised multinomial.  With l2 == 0 and collinear features the
 Hessian stays singular (to rounding) after that; the step is then taken with
-its pseudo-inverse (``SINGULAR_RCOND``, or when the factorisation fails), so that the iterate stays in the row
-space of X and ends at the optimum the gradient methods (and scikit-learn)
-reach.  When the factorisation still fails
+its pseudo-inverse (``SINGULAR_RCOND``, or when the factorisation fails), so
+that the iterate stays in the row space of X and ends at the optimum the
+gradient methods (and scikit-learn) reach.  When the factorisation still fails
 (collinear or constant features with l2 == 0, separable data), a ridge
 ``tau I`` is added with tau growing from 1e-10 * max(diag H) (a damped,
 Levenberg-Marquardt step, still a descent direction); when the line search
