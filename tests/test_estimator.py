@@ -218,6 +218,30 @@ def test_parity_no_penalty_multiclass(name, solver):
     assert_allclose(est.coef_, centred, rtol=1e-4, atol=1e-4 * np.abs(centred).max())
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_no_penalty_rank_deficient_X_gives_the_gradient_methods_solution(solver, n_classes):
+    """C=inf with collinear columns (make_classification's redundant features):
+    the optimum is a set (any move along the null space of X keeps every
+    probability).  scikit-learn's solvers, started at zero, stay in the row
+    space of X and end at the one optimum there; every solver of ours must too
+    (newton-cholesky amplified gradient rounding along the null space and
+    ended 50% away, with the same probabilities)."""
+    X, y = make_classification(1500, 30, n_informative=15, n_redundant=2,
+                               n_classes=n_classes, flip_y=0.1, random_state=n_classes)
+    X = np.c_[X, np.full(len(y), 3.0)]  # and a constant column, collinear with the intercept
+    assert np.linalg.matrix_rank(X) == 29
+    ref = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000, solver="newton-cg")
+    ref.fit(X, y)
+    est = SoftmaxRegression(C=np.inf, tol=OUR_TOL, max_iter=OUR_MAX_ITER, solver=solver,
+                            n_threads=OUR_N_THREADS).fit(X, y)
+    assert_allclose(est.predict_proba(X), ref.predict_proba(X), atol=PROBA_ATOL)
+    assert_allclose(est.coef_, ref.coef_, rtol=COEF_RTOL,
+                    atol=COEF_RTOL * np.abs(ref.coef_).max())
+    assert_allclose(est.intercept_, ref.intercept_, rtol=COEF_RTOL,
+                    atol=COEF_RTOL * np.abs(ref.intercept_).max())
+
+
 def test_no_penalty_multiclass_against_statsmodels():
     """An independent oracle: statsmodels' MNLogit (maximum likelihood, reference-class
     parametrisation) gives the same probabilities as the unpenalised fit."""
@@ -552,6 +576,27 @@ def test_pickle_roundtrip():
     assert clone.get_params() == est.get_params()
 
 
+@pytest.mark.parametrize("name", ["dense_binary", "dense_multi", "sparse_multi"])
+def test_sparsify_densify_like_logistic_regression(name):
+    # LogisticRegression's SparseCoefMixin: coef_ to CSR and back, predictions
+    # unchanged; a sparsified model still warm-starts and gives inference
+    X, y = dataset(name)
+    est = SoftmaxRegression(C=10.0, tol=1e-8, warm_start=True).fit(X, y)
+    proba, scores, labels = est.predict_proba(X), est.decision_function(X), est.predict(X)
+    dense = est.coef_.copy()
+    assert est.sparsify() is est and sp.issparse(est.coef_)
+    assert_allclose(est.predict_proba(X), proba, rtol=1e-12, atol=1e-15)
+    assert_allclose(est.decision_function(X), scores, rtol=1e-12, atol=1e-12)
+    assert_array_equal(est.predict(X), labels)
+    res = est.inference(X, y)
+    assert np.all(np.isfinite(res.params))
+    est.fit(X, y)  # warm start from the sparse coef_
+    assert not sp.issparse(est.coef_) and est.n_iter_[0] <= 1
+    est.sparsify()
+    assert est.densify() is est and isinstance(est.coef_, np.ndarray)
+    assert_allclose(est.coef_, dense, rtol=1e-6, atol=1e-8)
+
+
 def test_pipeline_gridsearch_cross_val_score_match_sklearn():
     X, y = load_wine(return_X_y=True)
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
@@ -652,6 +697,20 @@ def test_values_too_large_for_the_objective_warn_and_stay_finite(solver):
             est = SoftmaxRegression(max_iter=20, solver=solver).fit(X, Y_OK)
     assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
     assert np.all(np.isfinite(est.predict_proba(X_OK)))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_values_too_large_give_one_clear_warning(solver):
+    """X of order 1e200: the solvers' vector algebra overflows; the fit must
+    say so once (a ConvergenceWarning suggesting to scale), not print numpy's
+    overflow notice at every operation (hundreds of RuntimeWarnings)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = SoftmaxRegression(max_iter=20, solver=solver).fit(X_OK * 1e200, Y_OK)
+    kinds = {w.category for w in caught}
+    assert kinds == {ConvergenceWarning}, [str(w.message)[:80] for w in caught]
+    assert any("scale" in str(w.message) for w in caught)
+    assert np.all(np.isfinite(est.coef_)) and np.all(np.isfinite(est.intercept_))
 
 
 def test_predict_errors():

@@ -141,6 +141,10 @@ def test_hc0_against_statsmodels():
     smr = sm_fit(X, y, reference=2, cov_type="HC0")
     assert res.cov_type == "HC0"
     assert_matches_statsmodels(res, smr)
+    # statsmodels reads cov_type case-insensitively ("hc0")
+    lower = multinomial_inference(X, y, coef, intercept, cov_type="hc0", reference=2)
+    assert lower.cov_type == "HC0"
+    assert_allclose(lower.bse, res.bse, rtol=1e-14)
     # the sandwich differs from the model-based covariance (a failing HC0 would not)
     nonrobust = multinomial_inference(X, y, coef, intercept, reference=2)
     assert np.abs(res.bse / nonrobust.bse - 1).max() > 1e-3
@@ -191,6 +195,9 @@ def test_raw_labels_with_classes_and_tables():
     assert by_label.reference_class == "banana"
     text = by_label.summary()
     assert "class=apple" in text and "class=cherry" in text and "banana" in text
+    # statsmodels' Summary methods, for code written against MNLogit
+    assert text.as_text() == str(text) == str(by_label)
+    assert "class=apple" in text.as_html() and text.as_html().startswith("<")
     assert f"{by_label.llf:.6g}" in text
     frame = by_label.to_frame()
     assert list(frame.index.get_level_values(0).unique()) == ["apple", "cherry"]

@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose
 from sklearn._loss.loss import HalfMultinomialLoss
 from sklearn.linear_model._linear_loss import LinearModelLoss
 
-from softmax_ext import MultinomialLoss
+from softmax_ext import FixedClassLoss, MultinomialLoss
 
 
 def problem(rng, n=300, d=7, K=4, sparse=False, dtype=np.float64, weighted=True):
@@ -73,6 +73,57 @@ def test_bad_labels_and_shapes(rng):
     obj = MultinomialLoss(X, y, n_classes=4)
     with pytest.raises(ValueError, match="coef has shape"):
         obj.loss(np.zeros((3, 3)))
+
+
+def test_bad_labels_without_n_classes(rng):
+    # n_classes is inferred from max(y): bad labels must be caught first, as a
+    # ValueError naming the value (inf gave an OverflowError)
+    X, y, _ = problem(rng, n=10)
+    for bad, shown in [(np.inf, "inf"), (np.nan, "nan"), (-1, "-1"), (2.5, "2.5")]:
+        yb = y.astype(float)
+        yb[3] = bad
+        with pytest.raises(ValueError, match=shown):
+            MultinomialLoss(X, yb)
+    with pytest.raises(ValueError, match="n_classes"):
+        MultinomialLoss(X, y, n_classes=True)
+    with pytest.raises(ValueError, match="integer class labels"):
+        MultinomialLoss(X, np.array(["a", "b"])[y % 2])
+    with pytest.raises(ValueError, match="integer class labels"):
+        MultinomialLoss(X, np.array(["a", "b"])[y % 2], n_classes=2)
+    Xc = sp.csr_matrix(X).astype(complex)
+    with pytest.raises(TypeError, match="complex"):
+        MultinomialLoss(Xc, y)
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_gradient_and_hessp_have_shape_and_dtype_of_coef(fixed, rng):
+    # the API contract: "the gradient with the shape and dtype of coef"; a
+    # flat coef (as scipy.optimize passes it) gets a flat gradient
+    X, y, sw = problem(rng, n=50)
+    obj = MultinomialLoss(X, y, sample_weight=sw, l2=0.1)
+    if fixed:
+        obj = FixedClassLoss(obj)
+    coef = rng.normal(size=obj.coef_shape)
+    loss, grad = obj.loss_gradient(coef)
+    for given in [coef.ravel(), coef.astype(np.float32), coef.ravel().tolist()]:
+        loss_g, grad_g = obj.loss_gradient(given)
+        assert grad_g.shape == np.shape(given)
+        expected_dtype = np.float32 if np.asarray(given).dtype == np.float32 else np.float64
+        assert grad_g.dtype == expected_dtype
+        assert_allclose(grad_g.ravel(), grad.ravel(), rtol=1e-6, atol=1e-7)
+        assert obj.gradient(given).shape == np.shape(given)
+    product = obj.hessp(coef)
+    v = rng.normal(size=obj.coef_shape)
+    Hv = product(v)
+    assert Hv.shape == v.shape
+    Hv_flat = product(v.ravel())
+    assert Hv_flat.shape == (v.size,)
+    assert_allclose(Hv_flat, Hv.ravel(), rtol=1e-14)
+    assert product(v.astype(np.float32)).dtype == np.float32
+    # the float32 gradient of a float64 problem is the float64 one rounded
+    X32 = X.astype(np.float32)
+    obj32 = MultinomialLoss(X32, y, l2=0.1)
+    assert obj32.loss_gradient(obj32.init_coef())[1].dtype == np.float32
 
 
 def test_fixed_class_two_classes_is_binary_logistic(rng):

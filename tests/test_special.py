@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse
 import scipy.special
 from hypothesis import given
 from hypothesis import strategies as st
@@ -163,6 +164,34 @@ def test_out_argument(name, rng):
         ours(Z, out=np.empty((5, 20)).T)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_out_overlapping_input(name, rng):
+    # out may be Z itself (in place) or overlap it shifted by rows: the result
+    # must be that of a separate output either way
+    ours, _, theirs = FUNCS[name]
+    Z = scores(rng, 6, 4, np.float64)
+    expected = theirs(Z[:-1])
+    buf = Z.copy()
+    ours(buf[:-1], out=buf[1:])
+    assert_allclose(buf[1:], expected, rtol=1e-14, atol=1e-15)
+    buf = Z.copy()
+    ours(buf[1:], out=buf[:-1])
+    assert_allclose(buf[:-1], theirs(Z[1:]), rtol=1e-14, atol=1e-15)
+    buf = Z.copy()
+    ours(buf, out=buf)
+    assert_allclose(buf, theirs(Z), rtol=1e-14, atol=1e-15)
+
+
+def test_cross_entropy_out_overlapping_input(rng):
+    Z = scores(rng, 6, 4, np.float64)
+    y = np.array([0, 1, 2, 3, 0])
+    loss, R = se.cross_entropy(Z[:-1], y)
+    buf = Z.copy()
+    loss2, _ = se.cross_entropy(buf[:-1], y, out=buf[1:])
+    assert loss2 == pytest.approx(loss, rel=1e-14)
+    assert_allclose(buf[1:], R, rtol=1e-14, atol=1e-15)
+
+
 def test_one_dimensional_and_integer_input():
     v = np.array([1, 2, 3])
     assert se.softmax(v).shape == (3,)
@@ -198,6 +227,8 @@ def test_bad_input_raises_clear_errors(name):
         ours(np.ones((2, 2)), n_threads=0)
     with pytest.raises(TypeError, match="n_threads"):
         ours(np.ones((2, 2)), n_threads=1.5)
+    with pytest.raises(TypeError, match="sparse"):
+        ours(scipy.sparse.csr_matrix(np.ones((2, 2))))
 
 
 # ----- fused cross-entropy ---------------------------------------------------
@@ -254,6 +285,13 @@ def test_cross_entropy_bad_labels_and_weights():
         se.cross_entropy(Z, [0, -1, 1])
     with pytest.raises(ValueError, match="integer"):
         se.cross_entropy(Z, [0, 1.5, 1])
+    # non-integer labels of any type are a ValueError naming the value (issue 2/3)
+    with pytest.raises(ValueError, match="'a'"):
+        se.cross_entropy(Z, ["a", "b", "c"])
+    with pytest.raises(ValueError, match="1e\\+20"):
+        se.cross_entropy(Z, [0.0, 1e20, 1.0])
+    _, R = se.cross_entropy(Z, np.array([0, 3, 1], dtype=object))
+    assert_array_equal(R, se.cross_entropy(Z, [0, 3, 1])[1])
     with pytest.raises(ValueError, match="y has 2 rows but Z has 3"):
         se.cross_entropy(Z, [0, 1])
     with pytest.raises(ValueError, match="sample_weight"):

@@ -1,6 +1,7 @@
 """Input checks shared by the public functions: done once, at the boundary."""
 
 import numpy as np
+import scipy.sparse
 
 
 def as_float_array(Z, name="Z"):
@@ -10,6 +11,11 @@ def as_float_array(Z, name="Z"):
     other real floats become float64.  Complex, object, string and other
     non-numeric arrays raise a TypeError that names the dtype.
     """
+    if scipy.sparse.issparse(Z):
+        raise TypeError(
+            f"{name} must be a dense array; got a scipy sparse {type(Z).__name__} "
+            "(convert it with .toarray())."
+        )
     arr = np.asarray(Z)
     kind = arr.dtype.kind
     if kind == "c":
@@ -59,21 +65,50 @@ def check_out(out, shape, dtype, name="out"):
     return out
 
 
+def separate_from_out(Z2, out):
+    """``Z2``, or a copy of it when it overlaps ``out`` other than exactly.
+
+    The row kernels may write a row in place (``out is Z``, same memory and
+    strides): each row is read before it is written.  Any other overlap (say
+    ``out = Z[1:]`` for ``Z[:-1]``) would overwrite rows not yet read.
+    """
+    if out is None or not np.may_share_memory(Z2, out):
+        return Z2
+    same = (Z2.__array_interface__["data"][0] == out.__array_interface__["data"][0]
+            and Z2.strides == out.strides and Z2.shape == out.shape)
+    return Z2 if same else Z2.copy()
+
+
 def check_labels(y, n_samples, n_classes, name="y"):
-    """Return integer labels in [0, n_classes) as a C-contiguous int64 array."""
+    """Return integer labels in [0, n_classes) as a C-contiguous int64 array.
+
+    ``n_classes=None`` checks only that the labels are integers >= 0.
+    """
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}.")
     if arr.shape[0] != n_samples:
         raise ValueError(f"{name} has {arr.shape[0]} rows but Z has {n_samples}.")
+    if arr.dtype.kind == "O":  # e.g. a list mixing ints and None, or boxed ints
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            bad = next((v for v in arr if not isinstance(v, (int, float, np.number))), arr[0])
+            raise ValueError(f"{name} must hold integer class labels, got {bad!r}.") from None
     if arr.dtype.kind == "f":
-        if arr.size and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
-            bad = arr[~(np.isfinite(arr) & (arr == np.round(arr)))][0]
-            raise ValueError(f"{name} must hold integer class labels, got {bad!r}.")
+        ok = np.isfinite(arr) & (arr == np.round(arr)) & (np.abs(arr) < 2.0**62)
+        if arr.size and not np.all(ok):
+            raise ValueError(f"{name} must hold integer class labels, got {arr[~ok][0]!r}.")
     elif arr.dtype.kind not in "iub":
-        raise TypeError(f"{name} must hold integer class labels, got dtype {arr.dtype}.")
+        # non-integer labels are a ValueError (issue 3), whatever their type
+        shown = repr(arr[0]) + ", ..." if arr.size else "nothing"
+        raise ValueError(
+            f"{name} must hold integer class labels, got {shown} (dtype {arr.dtype}).")
     labels = np.ascontiguousarray(arr, dtype=np.int64)
-    if labels.size:
+    if labels.size and n_classes is None:  # no upper bound (yet): only >= 0
+        if labels.min() < 0:
+            raise ValueError(f"{name} holds label {labels.min()}; labels must be >= 0.")
+    elif labels.size:
         lo, hi = labels.min(), labels.max()
         if lo < 0 or hi >= n_classes:
             bad = lo if lo < 0 else hi

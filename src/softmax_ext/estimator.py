@@ -21,7 +21,9 @@ Two parametrisations, as in scikit-learn:
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -38,7 +40,7 @@ __all__ = ["SoftmaxRegression"]
 SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
 
 
-class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
     """Softmax (multinomial logistic) regression with an L2 penalty.
 
     A drop-in replacement for :class:`sklearn.linear_model.LogisticRegression`
@@ -94,6 +96,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features seen during fit, when X has string column names.
+
+    Methods ``sparsify()`` / ``densify()`` convert ``coef_`` to and from CSR
+    as in ``LogisticRegression``.
 
     See Also
     --------
@@ -277,6 +282,8 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         coef = getattr(self, "coef_", None)
         if coef is None:
             return None
+        if sp.issparse(coef):  # after sparsify()
+            coef = coef.toarray()
         if self.fit_intercept:
             coef = np.concatenate([coef, np.asarray(self.intercept_)[:, None]], axis=1)
         p = n_features + int(self.fit_intercept)
@@ -415,8 +422,9 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
                           reset=False)
+        coef = self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
         return multinomial_inference(
-            X, y, self.coef_, self.intercept_ if self.fit_intercept else None,
+            X, y, coef, self.intercept_ if self.fit_intercept else None,
             classes=self.classes_, sample_weight=sample_weight, C=self.C,
             fit_intercept=self.fit_intercept, reference=reference, cov_type=cov_type,
             n_threads=self.n_threads, feature_names=getattr(self, "feature_names_in_", None),

@@ -97,6 +97,19 @@ class InferenceWarning(UserWarning):
     """Something makes part of the inference undefined or unreliable."""
 
 
+class Summary(str):
+    """The text of :meth:`InferenceResult.summary`: a ``str`` that also answers
+    statsmodels' ``Summary`` methods ``as_text()`` and ``as_html()``."""
+
+    def as_text(self):
+        return str(self)
+
+    def as_html(self):
+        import html
+
+        return f"<pre>{html.escape(str(self))}</pre>"
+
+
 class InferenceResult:
     """Inference for a fitted softmax regression, in statsmodels' MNLogit layout.
 
@@ -241,7 +254,13 @@ class InferenceResult:
         }, index=index)
 
     def summary(self, alpha=0.05):
-        """A readable text table (str) of the fit and its coefficients."""
+        """A readable text table of the fit and its coefficients.
+
+        Returns
+        -------
+        Summary
+            A ``str`` with statsmodels' ``as_text()`` / ``as_html()`` methods.
+        """
         width = 78
         left = [
             ("Classes:", f"{self.n_classes}"),
@@ -284,10 +303,10 @@ class InferenceResult:
         if self.not_identified.any():
             lines.append(f"{int(self.not_identified.sum())} parameter(s) not identified "
                          "(singular information matrix): NaN standard errors.")
-        return "\n".join(lines)
+        return Summary("\n".join(lines))
 
     def __str__(self):
-        return self.summary()
+        return str(self.summary())
 
     def __repr__(self):
         return (f"<InferenceResult: {self.n_classes} classes, reference "
@@ -554,8 +573,11 @@ def multinomial_inference(X, y, coef, intercept=None, *, classes=None, sample_we
     >>> bool(res.pvalues[0, 0] < 1e-6)
     True
     """
-    if cov_type not in ("nonrobust", "HC0"):
+    # case as statsmodels reads it ("hc0" is "HC0")
+    names = {"nonrobust": "nonrobust", "hc0": "HC0"}
+    if not isinstance(cov_type, str) or cov_type.lower() not in names:
         raise ValueError(f"cov_type must be 'nonrobust' or 'HC0', got {cov_type!r}.")
+    cov_type = names[cov_type.lower()]
     if isinstance(C, bool) or not isinstance(C, numbers.Real) or not C > 0:
         raise ValueError(f"C must be a positive number (inf for no penalty), got {C!r}.")
     fit_intercept = bool(fit_intercept)

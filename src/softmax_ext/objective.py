@@ -42,6 +42,8 @@ __all__ = ["MultinomialLoss", "FixedClassLoss"]
 def _validate_X(X):
     """Return X as C-contiguous dense or CSR, float32 kept, others float64."""
     if sp.issparse(X):
+        if X.dtype.kind not in "biuf":
+            raise TypeError(f"X must be real and numeric, got sparse dtype {X.dtype}.")
         X = X.tocsr() if X.format != "csr" else X
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
@@ -61,6 +63,14 @@ def _validate_X(X):
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}.")
     dtype = np.float32 if arr.dtype in (np.float32, np.float16) else np.float64
     return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def _like(template, arr, default_dtype):
+    """``arr`` in the shape of ``template`` (a coef or v as the caller gave it),
+    in its dtype when that is float32/float64, else in ``default_dtype``."""
+    template = np.asarray(template)
+    dtype = template.dtype if template.dtype in (np.float32, np.float64) else default_dtype
+    return np.asarray(arr).astype(dtype, copy=False).reshape(template.shape)
 
 
 def _sumprod(A, B):
@@ -115,10 +125,10 @@ class MultinomialLoss:
         if n_classes is None:
             if n == 0:
                 raise ValueError("n_classes is required when y is empty.")
-            if y_arr.dtype.kind not in "iubf":
-                raise TypeError(f"y must hold integer labels, got dtype {y_arr.dtype}.")
-            n_classes = int(np.max(y_arr)) + 1
-        if not isinstance(n_classes, numbers.Integral) or n_classes < 1:
+            # labels checked (integer-valued, >= 0) before max(y) sizes anything
+            n_classes = int(check_labels(y_arr, n, None).max()) + 1
+        if (isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral)
+                or n_classes < 1):
             raise ValueError(f"n_classes must be a positive int, got {n_classes!r}.")
         self.y = check_labels(y_arr, n, int(n_classes))
         self.sample_weight = check_sample_weight(sample_weight, n, self.dtype)
@@ -180,13 +190,16 @@ class MultinomialLoss:
         -------
         loss : float
         grad : ndarray of the shape and dtype of coef
+            (``coef_shape`` or flat, as given; X's dtype when coef is not
+            float32/float64).
         """
+        given = coef
         coef = self._check_coef(coef)
         data, grad = _lossgrad.loss_gradient(self, coef, want_grad=True)
         self.n_passes_over_X += 1
         grad = np.asarray(grad, dtype=np.float64) / self.weight_sum
         self._add_penalty_gradient(coef, grad)
-        return data / self.weight_sum + self.penalty(coef), grad.astype(self.dtype, copy=False)
+        return data / self.weight_sum + self.penalty(coef), _like(given, grad, self.dtype)
 
     def gradient(self, coef):
         """Gradient at ``coef``, shape and dtype of coef."""
@@ -291,12 +304,13 @@ class MultinomialLoss:
                 dtype=self.dtype)
 
         def product(v):
+            given = v
             v = self._check_coef(v, name="v")
             Hv = np.asarray(_hessian.hessp_apply(self, state, v), dtype=np.float64)
             self.n_passes_over_X += 1
             Hv /= self.weight_sum
             self._add_penalty_gradient(v, Hv)
-            return Hv.astype(self.dtype, copy=False)
+            return _like(given, Hv, self.dtype)
 
         return product
 
@@ -372,7 +386,7 @@ class FixedClassLoss:
 
     def loss_gradient(self, coef):
         loss, grad = self.base.loss_gradient(self.full(coef))
-        return loss, grad[self.free]
+        return loss, _like(coef, grad[self.free], self.dtype)
 
     def gradient(self, coef):
         return self.loss_gradient(coef)[1]
@@ -396,4 +410,4 @@ class FixedClassLoss:
 
     def hessp(self, coef, scores=None):
         product = self.base.hessp(self.full(coef), scores=scores)
-        return lambda v: product(self.full(v))[self.free]
+        return lambda v: _like(v, product(self.full(v))[self.free], self.dtype)

@@ -10,7 +10,8 @@ import numpy as np
 
 from . import _softmax
 from ._threads import MIN_ELEMENTS_PER_THREAD, effective_n_threads
-from ._validation import as_rows, check_labels, check_out, check_sample_weight
+from ._validation import (as_rows, check_labels, check_out, check_sample_weight,
+                          separate_from_out)
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "cross_entropy"]
 
@@ -28,6 +29,7 @@ def _rowwise(kernel, Z, out, n_threads):
     else:
         check_out(out, Z2.shape[1:] if was_1d else Z2.shape, Z2.dtype)
         result = out.reshape(Z2.shape)  # a view: out is C-contiguous
+        Z2 = separate_from_out(Z2, result)
     kernel(Z2, result, threads)
     if out is not None:
         return out
@@ -152,5 +154,6 @@ def cross_entropy(Z, y, *, sample_weight=None, residual=True, out=None, n_thread
     R = None
     if residual:
         R = np.empty_like(Z2) if out is None else check_out(out, Z2.shape, Z2.dtype)
+        Z2 = separate_from_out(Z2, out)
     loss = _softmax.cross_entropy_rows(Z2, labels, sw, R, _threads_for(n_threads, Z2))
     return float(loss), R

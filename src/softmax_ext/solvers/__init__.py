@@ -168,5 +168,9 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     kwargs = dict(tol=float(tol), max_iter=int(max_iter), verbose=int(verbose), callback=callback)
     run = {"lbfgs": _lbfgs, "newton-cholesky": _newton_cholesky, "newton-cg": _newton_cg,
            "gd": _gd}[name]
-    with _blas_context(objective):
+    # Values too large for the objective (X near 1e200) overflow in the
+    # solvers' vector algebra; they check finiteness themselves and end with
+    # a ConvergenceWarning that says to scale X, so numpy's per-operation
+    # overflow notices (hundreds per fit) are not shown.
+    with _blas_context(objective), np.errstate(over="ignore", invalid="ignore"):
         return run(objective, coef0, **kwargs)

@@ -163,9 +163,10 @@ def warn_not_converged(name, n_iter, grad_max, tol, reason=None):
     """Emit the ConvergenceWarning of a run that stopped before ``max|grad| <= tol``."""
     why = reason or f"max_iter={n_iter} reached"
     warnings.warn(
-        f"The {name} solver did not converge after {n_iter} iterations ({why}; "
-        f"max|grad| = {grad_max:.3g} > tol = {tol:.3g}). Increase max_iter, or scale the "
-        "features (e.g. sklearn.preprocessing.StandardScaler), or loosen tol.",
+        f"The {name} solver failed to converge after {n_iter} iterations ({why}; "
+        f"max|grad| = {grad_max:.3g} > tol = {tol:.3g}). Increase the number of iterations "
+        "(max_iter), or scale the features (e.g. sklearn.preprocessing.StandardScaler), or "
+        "loosen tol.",
         ConvergenceWarning, stacklevel=4)
 
 

@@ -31,6 +31,13 @@ from ._linesearch import ScoreLine
 # passes per product), kept as an independent check in the tests.
 HESSP_FROM_OBJECTIVE = True
 FINAL_MARGIN = 0.3
+# Longest step tried along a Newton-CG direction (scipy's line_search_wolfe1,
+# which scikit-learn's newton-cg uses, stops at amax=50 too).  The natural
+# step is 1; far longer ones only happen on directions made of rounding noise
+# (float32 X, tol below what float32 scores resolve), where the score-space
+# model Z + t XD drifts from X (coef + t D): one float32 iris fit at tol=1e-10
+# took t = 1.7e5 and left max|grad| at 2.6e-4 after reaching 7e-9.
+T_MAX = 50.0
 
 
 def score_hessp(obj, Z):
@@ -144,6 +151,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     converged = gmax <= tol
     message = "max|grad| <= tol at the start" if converged else "max_iter reached"
     shape = obj.coef_shape
+    best = (gmax, x, Z, f, g)  # returned if a line search fails from a worse point
     while not converged and not stop and it < max_iter:
         if HESSP_FROM_OBJECTIVE:
             product = obj.hessp(x.reshape(shape), scores=Z)
@@ -166,16 +174,20 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
             XD = scores64(obj, D)
         line = ScoreLine(obj, x, D, Z, XD, f, d0)
         with mon.stage("line search"):
-            t, _ = line.wolfe(1.0)
+            t, _ = line.wolfe(1.0, t_max=T_MAX)
         if t is None:
             message = ("line search failed: the objective cannot be decreased further at "
                        f"{np.dtype(obj.dtype).name} precision")
+            if best[0] < gmax:  # rounding noise moved us away from a better point
+                gmax, x, Z, f, g = best
             break
         it += 1
         Z, x = line.point(t)
         with mon.stage("backward"):
             f, g = loss_grad_at(obj, Z, x)
         gmax = max_abs(g)
+        if gmax < best[0]:
+            best = (gmax, x, Z, f, g)
         stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod)
         if gmax <= tol:
             converged, message = True, "max|grad| <= tol"

@@ -16,7 +16,11 @@ the complement and makes the step orthogonal to the ``u_j``:
 ``u^T (H + c u u^T) D = -u^T g = 0`` gives ``u^T D = 0``.  This is the
 reference-class trick (``FixedClassLoss``) without a change of variables, and
 the final coefficients are centred over classes, as scikit-learn returns
-them for the unpenalised multinomial.  When the factorisation still fails
+them for the unpenalised multinomial.  With l2 == 0 and collinear features the
+Hessian stays singular (to rounding) after that; the step is then taken with
+its pseudo-inverse (``SINGULAR_RCOND``, or when the factorisation fails), so
+that the iterate stays in the row space of X and ends at the optimum the
+gradient methods (and scikit-learn) reach.  When the factorisation still fails
 (collinear or constant features with l2 == 0, separable data), a ridge
 ``tau I`` is added with tau growing from 1e-10 * max(diag H) (a damped,
 Levenberg-Marquardt step, still a descent direction); when the line search
@@ -46,6 +50,22 @@ from ._linesearch import ScoreLine
 # slowed the next kernels, and the factorisation itself (~3 ms) gained little.
 THREADED_FACTOR_M = 2048
 
+# With l2 == 0, a Hessian whose Cholesky factorisation succeeds but whose
+# reciprocal condition number, scaled to unit diagonal (so that badly scaled
+# features do not count), is below this is singular to rounding: collinear
+# features (a rank-deficient X), the coefficients not identified.  (With
+# l2 > 0 H is positive definite, and a tiny scaled eigenvalue -- a direction
+# identified only by the penalty next to a feature of scale 1e6 -- must be
+# solved, not dropped.)  Its Newton step is then taken with the
+# pseudo-inverse, which keeps the iterate in the row space of X like the
+# gradient methods do; the plain solve amplified the rounding noise of the
+# gradient along the null space into large, arbitrary coefficient moves (a
+# rank-28 X with 30 columns ended 50% away from scikit-learn's coefficients,
+# same probabilities).
+SINGULAR_RCOND = 1e-12
+# Eigenvalues below this fraction of the largest are dropped in that step.
+PINV_RTOL = 1e-10
+
 
 def _factor_threads(m):
     """BLAS threads for the Cholesky factorisation of an m x m Hessian."""
@@ -54,7 +74,7 @@ def _factor_threads(m):
     return threadpool_limits(limits=effective_n_threads(), user_api="blas")
 
 
-def newton_direction(H, g, null_cols=(), coef_shape=None):
+def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
     """Solve ``H D = -g`` by Cholesky; regularise singular directions, damp when needed.
 
     Parameters
@@ -65,6 +85,9 @@ def newton_direction(H, g, null_cols=(), coef_shape=None):
     null_cols : array of int
         Columns of the invariant directions (see module docstring).
     coef_shape : tuple (K, p)
+    singular_pinv : bool, default False
+        Take the pseudo-inverse step when H is singular to rounding (see
+        ``SINGULAR_RCOND``); for unpenalised objectives.
 
     Returns
     -------
@@ -91,6 +114,10 @@ def newton_direction(H, g, null_cols=(), coef_shape=None):
     # triangle (Fortran order), so after a failure H is rebuilt from its
     # strict lower triangle and the saved diagonal, plus tau on the diagonal.
     diag_reg = np.diag(H).copy()
+    # 1-norm of H scaled to unit diagonal, for the condition estimate below
+    if singular_pinv and m:
+        sc = 1.0 / np.sqrt(np.where(diag_reg > 0, diag_reg, 1.0))
+        scaled_norm = float(np.max(np.abs(H) @ sc * sc))
     for attempt in range(12):
         try:
             if tau == 0.0:
@@ -102,16 +129,50 @@ def newton_direction(H, g, null_cols=(), coef_shape=None):
             with _factor_threads(m):
                 factor = scipy.linalg.cho_factor(Hd, lower=False, overwrite_a=True,
                                                  check_finite=True)
+                if (singular_pinv and tau == 0.0 and m
+                        and _scaled_rcond(factor[0], sc, scaled_norm) < SINGULAR_RCOND):
+                    return _pinv_direction(H, diag_reg, g)
                 D = -scipy.linalg.cho_solve(factor, g, check_finite=False)
             if np.all(np.isfinite(D)):
                 dec = float(-np.dot(g, D))
                 if dec > 0 or not np.any(g):
                     return D, dec, how
         except (np.linalg.LinAlgError, ValueError):
-            pass
+            # unpenalised: H is positive semi-definite, so a failed
+            # factorisation means singular to rounding; a ridge tau would
+            # amplify gradient rounding along the null space by 1/tau
+            if singular_pinv and tau == 0.0 and m and np.all(np.isfinite(diag_reg)):
+                D, dec, how_p = _pinv_direction(H, diag_reg, g)
+                if np.all(np.isfinite(D)) and (dec > 0 or not np.any(g)):
+                    return D, dec, how_p
         tau = 1e-10 * scale if tau == 0.0 else tau * 100.0
         how = f"damped tau={tau:.1e}"
     return -g, float(np.dot(g, g)), "steepest descent"
+
+
+def _scaled_rcond(R, sc, scaled_norm):
+    """Reciprocal condition number (LAPACK pocon) of ``S H S`` from the upper
+    Cholesky factor R of H: the factor of ``S H S`` is ``R S``."""
+    Rs = np.triu(R) * sc[None, :]
+    rcond, info = scipy.linalg.lapack.dpocon(np.asfortranarray(Rs), scaled_norm)
+    return float(rcond) if info == 0 else 0.0
+
+
+def _pinv_direction(H, diag_reg, g):
+    """Newton step by the pseudo-inverse of a singular H (see SINGULAR_RCOND).
+
+    H's strict lower triangle is intact after the in-place factorisation; its
+    diagonal (with the invariant-direction terms) is ``diag_reg``.
+    """
+    m = H.shape[0]
+    Hd = np.tril(H, -1)
+    Hd += Hd.T
+    Hd[np.diag_indices(m)] = diag_reg
+    w, V = scipy.linalg.eigh(Hd, overwrite_a=True, check_finite=False)
+    keep = w > PINV_RTOL * max(float(w[-1]), 0.0)
+    Vk = V[:, keep]
+    D = -Vk @ ((Vk.T @ g) / w[keep])
+    return D, float(-np.dot(g, D)), "pseudo-inverse (singular Hessian)"
 
 
 def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
@@ -132,7 +193,8 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
             # which LAPACK factors in place (no copy of an m x m array)
             H = np.asarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64).T
         with mon.stage("cholesky"):
-            D, dec, how = newton_direction(H, g, null_cols, obj.coef_shape)
+            D, dec, how = newton_direction(H, g, null_cols, obj.coef_shape,
+                                           singular_pinv=obj.l2 == 0.0)
         del H
         D = in_dtype(obj, D)
         d0 = float(np.dot(g, D))
