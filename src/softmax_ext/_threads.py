@@ -64,13 +64,14 @@ def effective_n_threads(n_threads=None, work=None, min_work_per_thread=1):
 
 
 # Below these sizes a kernel call runs on one thread unless asked otherwise.
-# Objective kernels: 2^19 multiply-adds per pass (~0.1 ms of one core).
-# Standardized digits (1797 x 64, K=10: 1.2M per pass) fit by newton-cg,
-# median of 15: 1 thread 25 ms, 2 threads 17 ms on a quiet machine; with the
-# other core busy 27 ms and 39 ms (the price of a second thread on a loaded
-# machine).  Smaller problems stay on one thread: the wake-up and barrier of
-# a second one are a larger share of a shorter call.
-MIN_MULADDS_PER_THREAD = 1 << 19   # objective kernels: multiply-adds per pass over X
+# Objective kernels: 2^20 multiply-adds per pass (~0.3 ms of one core).
+# Standardized digits (1797 x 64, K=10: 1.2M per pass, so one thread) fit by
+# newton-cg, medians of 15: 1 thread 25 ms, 2 threads 17 ms on a quiet
+# machine; with the other core busy 27 and 39 ms, and with the load average
+# near 3 the 2-thread fits took 0.35-2.4 s (a descheduled thread holds every
+# barrier; OMP_WAIT_POLICY=passive brought them back to 24-37 ms).  So the
+# second thread starts where a call is long enough to absorb that.
+MIN_MULADDS_PER_THREAD = 1 << 20   # objective kernels: multiply-adds per pass over X
 MIN_ELEMENTS_PER_THREAD = 1 << 16  # row-wise softmax kernels: elements of Z
 
 
