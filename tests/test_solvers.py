@@ -519,3 +519,24 @@ def test_newton_cholesky_singular_unpenalised_stays_in_the_row_space(K):
     res = solve(obj, solver="newton-cholesky", tol=1e-12, max_iter=200)
     assert res.converged and ref.converged
     assert np.abs(res.coef - ref.coef).max() < 1e-8 * np.abs(ref.coef).max()
+
+
+def test_newton_cholesky_stops_at_the_float32_noise_floor():
+    """A tol below float32 resolution: Newton reaches the rounding noise of the
+    objective in a few steps and must then stop with a ConvergenceWarning
+    that says so, not run to max_iter (iris ran 2076 iterations, wine 5000)."""
+    from sklearn.datasets import load_wine
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X).astype(np.float32)
+    obj = MultinomialLoss(X, y, l2=1.0 / len(y), n_threads=1)
+    with pytest.warns(ConvergenceWarning, match="no progress"):
+        res = solve(obj, solver="newton-cholesky", tol=1e-10, max_iter=5000)
+    assert not res.converged and res.n_iter < 60
+    # it stopped at the best the float32 objective allows
+    ref = solve(MultinomialLoss(X.astype(np.float64), y, l2=1.0 / len(y)),
+                solver="newton-cholesky", tol=1e-10)
+    assert res.grad_max < 1e-7
+    assert abs(res.loss - ref.loss) <= 1e-6 * abs(ref.loss)
