@@ -24,13 +24,84 @@
 #define SMX_FUSED_MIN_K 64
 #endif
 
-/* Shared work of smx_block_exp (store = 1) and smx_block_sumexp (store = 0:
- * E is scratch and its content unspecified; for wide rows it is not even
- * written).  See smx_block_exp for the outputs. */
+/* Transposed sub-blocks of narrow rows: at most SMX_NARROW_ELEMS elements
+ * (on the stack), rows in multiples of SMX_NARROW_ALIGN (one 64-byte line
+ * of float). */
+#ifndef SMX_NARROW_ELEMS
+#define SMX_NARROW_ELEMS 4096
+#endif
+#ifndef SMX_NARROW_ROWS
+#define SMX_NARROW_ROWS 512
+#endif
+#define SMX_NARROW_ALIGN 16
+#if SMX_FUSED_MIN_K > SMX_NARROW_ELEMS / SMX_NARROW_ALIGN
+#error "narrow rows (K < SMX_FUSED_MIN_K) must fit SMX_NARROW_ALIGN at a time in SMX_NARROW_ELEMS"
+#endif
+
+/* Transposes of narrow rows: T[k * ld + i] = Zs[i * K + k] (load) and
+ * back (store), for i < nr, k < K.  Small K are compiled with K constant:
+ * the strided side then vectorises (or unrolls) instead of running one
+ * element at a time with a variable stride. */
+#define SMX_NARROW_CASES(X) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) \
+    X(11) X(12) X(13) X(14) X(15) X(16)
+
+SMX_INLINE void SMX_FN(smx_narrow_load_k)(REAL *restrict T, smx_int ld,
+                                          const REAL *restrict Zs, smx_int nr, smx_int K)
+{
+    for (smx_int k = 0; k < K; k++) {
+        REAL *restrict t = T + k * ld;
+#pragma omp simd
+        for (smx_int i = 0; i < nr; i++)
+            t[i] = Zs[i * K + k];
+    }
+}
+
+SMX_INLINE void SMX_FN(smx_narrow_store_k)(REAL *restrict Es, const REAL *restrict T,
+                                           smx_int ld, smx_int nr, smx_int K)
+{
+    for (smx_int i = 0; i < nr; i++)
+        for (smx_int k = 0; k < K; k++)
+            Es[i * K + k] = T[k * ld + i];
+}
+
+SMX_INLINE void SMX_FN(smx_narrow_load)(REAL *restrict T, smx_int ld,
+                                        const REAL *restrict Zs, smx_int nr, smx_int K)
+{
+#define SMX_CASE(c) case c: SMX_FN(smx_narrow_load_k)(T, ld, Zs, nr, c); return;
+    switch (K) {
+    SMX_NARROW_CASES(SMX_CASE)
+    default: SMX_FN(smx_narrow_load_k)(T, ld, Zs, nr, K);
+    }
+#undef SMX_CASE
+}
+
+SMX_INLINE void SMX_FN(smx_narrow_store)(REAL *restrict Es, const REAL *restrict T,
+                                         smx_int ld, smx_int nr, smx_int K)
+{
+#define SMX_CASE(c) case c: SMX_FN(smx_narrow_store_k)(Es, T, ld, nr, c); return;
+    switch (K) {
+    SMX_NARROW_CASES(SMX_CASE)
+    default: SMX_FN(smx_narrow_store_k)(Es, T, ld, nr, K);
+    }
+#undef SMX_CASE
+}
+
+/* Shared work of smx_block_exp (mode SMX_ROWS_EXP), smx_block_sumexp
+ * (SMX_ROWS_SUM: E is scratch and its content unspecified; for wide rows it
+ * is not even written) and smx_block_softmax (SMX_ROWS_SCALED: E holds the
+ * exponentials times (REAL)(w[i] / sum[i]), w = NULL meaning 1).  See
+ * smx_block_exp for the outputs.  SMX_ROWS_LOGSOFTMAX (narrow rows only):
+ * E[i, k] = (Z[i, k] - shift[i]) - (REAL)log(sum[i]). */
+#ifndef SMX_ROWS_MODES
+#define SMX_ROWS_MODES
+enum { SMX_ROWS_SUM = 0, SMX_ROWS_EXP = 1, SMX_ROWS_SCALED = 2, SMX_ROWS_LOGSOFTMAX = 3 };
+#endif
+
 SMX_INLINE void SMX_FN(smx_block_exp_impl)(
     const REAL *Z, smx_int rows, smx_int K, int finite_shift,
-    REAL *E, double *shift, double *sum, int store)
+    REAL *E, double *shift, double *sum, int mode, const REAL *w)
 {
+    const int store = mode == SMX_ROWS_EXP || mode == SMX_ROWS_SCALED;
     if (K >= SMX_FUSED_MIN_K) {
         for (smx_int i = 0; i < rows; i++) {
             const REAL *z = Z + i * K;
@@ -72,51 +143,129 @@ SMX_INLINE void SMX_FN(smx_block_exp_impl)(
                 }
             }
             sum[i] = s;
+            if (mode == SMX_ROWS_SCALED) {
+                const REAL c = (REAL)((w != NULL ? (double)w[i] : 1.0) / s);
+#pragma omp simd
+                for (smx_int k = 0; k < K; k++)
+                    e[k] *= c;
+            }
         }
         return;
     }
-    /* Narrow rows: loops across rows (each lane a row), then one flat exp
-     * loop over the whole block, long enough to vectorise well. */
-    int all_fast = 1;
-#pragma omp simd reduction(&:all_fast)
-    for (smx_int i = 0; i < rows; i++) {
-        const REAL *z = Z + i * K;
-        REAL mx = z[0], mn = z[0];
+    /* Narrow rows: a row's max, min, exponentials and sum are short
+     * dependency chains along k (scalar, as slow in float as in double), so
+     * the rows go through a transposed copy, T[k * ld + i] = z[i, k], in
+     * sub-blocks of at most SMX_NARROW_ELEMS elements: every loop then runs
+     * across rows, one row per vector lane, on contiguous data.  Operations
+     * and their order per row are those of the wide path (max and min
+     * scanned in k order, exp of the REAL difference, double sum in k
+     * order). */
+    smx_int sb = SMX_NARROW_ELEMS / K / SMX_NARROW_ALIGN * SMX_NARROW_ALIGN;
+    sb = sb < SMX_NARROW_ROWS ? sb : SMX_NARROW_ROWS;
+    REAL T[SMX_NARROW_ELEMS] __attribute__((aligned(64)));
+    REAL mx[SMX_NARROW_ROWS] __attribute__((aligned(64)));
+    REAL mn[SMX_NARROW_ROWS] __attribute__((aligned(64)));
+    for (smx_int r0 = 0; r0 < rows; r0 += sb) {
+        const smx_int nr = rows - r0 < sb ? rows - r0 : sb;
+        const smx_int ld = (nr + SMX_NARROW_ALIGN - 1) / SMX_NARROW_ALIGN * SMX_NARROW_ALIGN;
+        double *sh = shift + r0, *su = sum + r0;
+        SMX_FN(smx_narrow_load)(T, ld, Z + r0 * K, nr, K);
+#pragma omp simd
+        for (smx_int i = 0; i < nr; i++)
+            mx[i] = mn[i] = T[i];
         for (smx_int k = 1; k < K; k++) {
-            mx = z[k] > mx ? z[k] : mx;
-            mn = z[k] < mn ? z[k] : mn;
+            const REAL *t = T + k * ld;
+#pragma omp simd
+            for (smx_int i = 0; i < nr; i++) {
+                const REAL v = t[i];
+                mx[i] = v > mx[i] ? v : mx[i];
+                mn[i] = v < mn[i] ? v : mn[i];
+            }
         }
-        REAL m = mx;
-        if (finite_shift && !isfinite(m))
-            m = 0;
-        shift[i] = (double)m;
-        all_fast &= (double)mn - (double)m >= SMX_EXP_FAST_LO &&
-                    (double)mx - (double)m <= SMX_EXP_FAST_HI;
-    }
-    for (smx_int i = 0; i < rows; i++) {
-        const REAL *z = Z + i * K;
-        REAL *e = E + i * K;
-        const REAL m = (REAL)shift[i];
-        for (smx_int k = 0; k < K; k++)
-            e[k] = z[k] - m;
-    }
-    smx_int len = rows * K;
-    if (all_fast) {
+        /* Rows with a non-finite max get shift 0 under finite_shift (x - x
+         * == 0 is isfinite(x), in a form that vectorises).  Comparisons
+         * with NaN are false: a NaN max sends the block to the full path. */
+        int all_fast = 1;
+        if (finite_shift) {
+#pragma omp simd reduction(&:all_fast)
+            for (smx_int i = 0; i < nr; i++) {
+                const REAL m = mx[i] - mx[i] == 0 ? mx[i] : (REAL)0;
+                all_fast &= ((double)mn[i] - (double)m >= SMX_EXP_FAST_LO) &
+                            ((double)mx[i] - (double)m <= SMX_EXP_FAST_HI);
+                mx[i] = m;
+            }
+        } else {
+#pragma omp simd reduction(&:all_fast)
+            for (smx_int i = 0; i < nr; i++)
+                all_fast &= (double)mn[i] - (double)mx[i] >= SMX_EXP_FAST_LO;
+        }
 #pragma omp simd
-        for (smx_int j = 0; j < len; j++)
-            E[j] = SMX_EXP_FAST(E[j]);
-    } else {
+        for (smx_int i = 0; i < nr; i++) {
+            sh[i] = (double)mx[i];
+            su[i] = 0.0;
+        }
+        for (smx_int k = 0; k < K; k++) {
+            REAL *t = T + k * ld;
+            if (all_fast && store) {
 #pragma omp simd
-        for (smx_int j = 0; j < len; j++)
-            E[j] = SMX_EXP(E[j]);
-    }
+                for (smx_int i = 0; i < nr; i++) {
+                    const REAL v = SMX_EXP_FAST(t[i] - mx[i]);
+                    t[i] = v;
+                    su[i] += (double)v;
+                }
+            } else if (all_fast) {
 #pragma omp simd
-    for (smx_int i = 0; i < rows; i++) {
-        const REAL *e = E + i * K;
-        double s = 0.0;
-        for (smx_int k = 0; k < K; k++)
-            s += (double)e[k];
-        sum[i] = s;
+                for (smx_int i = 0; i < nr; i++)
+                    su[i] += (double)SMX_EXP_FAST(t[i] - mx[i]);
+            } else if (store) {
+#pragma omp simd
+                for (smx_int i = 0; i < nr; i++) {
+                    const REAL v = SMX_EXP(t[i] - mx[i]);
+                    t[i] = v;
+                    su[i] += (double)v;
+                }
+            } else {
+#pragma omp simd
+                for (smx_int i = 0; i < nr; i++)
+                    su[i] += (double)SMX_EXP(t[i] - mx[i]);
+            }
+        }
+        if (mode == SMX_ROWS_SCALED) {
+            /* the scale of each row, then the rows scaled across lanes */
+            REAL *c = mn;
+            if (w != NULL) {
+#pragma omp simd
+                for (smx_int i = 0; i < nr; i++)
+                    c[i] = (REAL)((double)w[r0 + i] / su[i]);
+            } else {
+#pragma omp simd
+                for (smx_int i = 0; i < nr; i++)
+                    c[i] = (REAL)(1.0 / su[i]);
+            }
+            for (smx_int k = 0; k < K; k++) {
+                REAL *t = T + k * ld;
+#pragma omp simd
+                for (smx_int i = 0; i < nr; i++)
+                    t[i] *= c[i];
+            }
+        }
+        if (mode == SMX_ROWS_LOGSOFTMAX) {
+            /* (z - shift) - log(sum), in REAL, as smx_block_log_softmax */
+            double ls[SMX_NARROW_ROWS];
+            REAL *c = mn;
+            smx_log_array(su, nr, ls);
+#pragma omp simd
+            for (smx_int i = 0; i < nr; i++)
+                c[i] = (REAL)ls[i];
+            for (smx_int k = 0; k < K; k++) {
+                REAL *t = T + k * ld;
+#pragma omp simd
+                for (smx_int i = 0; i < nr; i++)
+                    t[i] = (t[i] - mx[i]) - c[i];
+            }
+        }
+        if (mode != SMX_ROWS_SUM)
+            SMX_FN(smx_narrow_store)(E + r0 * K, T, ld, nr, K);
     }
 }
 
@@ -134,7 +283,7 @@ static SMX_CLONES void SMX_FN(smx_block_exp)(
     double *shift,      /* OUT (rows,) */
     double *sum)        /* OUT (rows,) */
 {
-    SMX_FN(smx_block_exp_impl)(Z, rows, K, finite_shift, E, shift, sum, 1);
+    SMX_FN(smx_block_exp_impl)(Z, rows, K, finite_shift, E, shift, sum, SMX_ROWS_EXP, NULL);
 }
 
 /* As smx_block_exp, for callers that need only shift and sum: E is scratch
@@ -145,7 +294,73 @@ static SMX_CLONES void SMX_FN(smx_block_sumexp)(
     double *shift,      /* OUT (rows,) */
     double *sum)        /* OUT (rows,) */
 {
-    SMX_FN(smx_block_exp_impl)(Z, rows, K, finite_shift, E, shift, sum, 0);
+    SMX_FN(smx_block_exp_impl)(Z, rows, K, finite_shift, E, shift, sum, SMX_ROWS_SUM, NULL);
+}
+
+/* As smx_block_exp, but E[i, k] = exp(Z[i, k] - shift[i]) * c_i with
+ * c_i = (REAL)(w[i] / sum[i]) (w = NULL: (REAL)(1 / sum[i])), rounded as
+ * smx_block_exp followed by a scaling: with w = NULL, the probabilities of
+ * smx_block_exp + smx_block_normalize, bit for bit. */
+static SMX_CLONES void SMX_FN(smx_block_softmax)(
+    const REAL *Z, smx_int rows, smx_int K, int finite_shift,
+    const REAL *w,      /* IN (rows,) row weights or NULL */
+    REAL *E,            /* OUT (rows, K) */
+    double *shift,      /* OUT (rows,) */
+    double *sum)        /* OUT (rows,) */
+{
+    SMX_FN(smx_block_exp_impl)(Z, rows, K, finite_shift, E, shift, sum, SMX_ROWS_SCALED, w);
+}
+
+/* Row-wise logsumexp of a block: out[i] = (REAL)(shift[i] + log(sum[i]))
+ * with shift and sum as smx_block_exp with finite_shift; on return sum[i]
+ * holds log(sum[i]).  E is scratch of (rows, K), not aliasing Z. */
+static SMX_CLONES void SMX_FN(smx_block_logsumexp)(
+    const REAL *Z, smx_int rows, smx_int K,
+    REAL *out,          /* OUT (rows,) */
+    REAL *E,            /* SCRATCH (rows, K) */
+    double *shift,      /* SCRATCH (rows,) */
+    double *sum)        /* SCRATCH (rows,) */
+{
+    SMX_FN(smx_block_exp_impl)(Z, rows, K, 1, E, shift, sum, SMX_ROWS_SUM, NULL);
+    smx_log_array(sum, rows, sum);
+#pragma omp simd
+    for (smx_int i = 0; i < rows; i++)
+        out[i] = (REAL)(shift[i] + sum[i]);
+}
+
+/* Row-wise log-softmax of a block: out[i, k] = (Z[i, k] - m_i) - l_i in
+ * REAL, with m_i = (REAL)shift[i] and l_i = (REAL)log(sum[i]) (shift and
+ * sum as smx_block_exp with finite_shift): z - m <= 0 <= l (or a term is
+ * infinite or NaN), so the subtraction never cancels and each rounding
+ * costs at most half an ulp of the result.  E is scratch of (rows, K), not
+ * aliasing Z; out may alias Z. */
+static SMX_CLONES void SMX_FN(smx_block_log_softmax)(
+    const REAL *Z, smx_int rows, smx_int K,
+    REAL *out,          /* OUT (rows, K) */
+    REAL *E,            /* SCRATCH (rows, K) */
+    double *shift,      /* OUT (rows,) */
+    double *sum)        /* OUT (rows,) */
+{
+    if (K < SMX_FUSED_MIN_K) {
+        SMX_FN(smx_block_exp_impl)(Z, rows, K, 1, out, shift, sum, SMX_ROWS_LOGSOFTMAX, NULL);
+        return;
+    }
+    SMX_FN(smx_block_exp_impl)(Z, rows, K, 1, E, shift, sum, SMX_ROWS_SUM, NULL);
+    for (smx_int i = 0; i < rows; i++) {
+        const REAL m = (REAL)shift[i];
+        const REAL ls = (REAL)log(sum[i]);
+        const REAL *z = Z + i * K;
+        REAL *o = out + i * K;
+#pragma omp simd
+        for (smx_int k = 0; k < K; k++)
+            o[k] = (z[k] - m) - ls;
+    }
+}
+
+/* sum[i] <- log(sum[i]) for i < rows, vectorised (smx_log_array). */
+static SMX_CLONES void SMX_FN(smx_block_log)(double *sum, smx_int rows)
+{
+    smx_log_array(sum, rows, sum);
 }
 
 /* Scale each row of E by 1 / sum[i] in place: exponentials -> probabilities. */
@@ -161,6 +376,7 @@ static SMX_CLONES void SMX_FN(smx_block_normalize)(
     }
 }
 
+#undef SMX_NARROW_CASES
 #undef SMX_EXP_FAST
 #undef SMX_EXP_FAST_LO
 #undef SMX_EXP_FAST_HI
