@@ -57,6 +57,13 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
             const smx_int rows = n - i0 < bs ? n - i0 : bs;
             const REAL *Zb = Z + i0 * K;
             double *sum = shift + bs;
+            if (b + 1 < nb && SMX_NARROW_TRANSPOSED(K, what == SMX_SOFTMAX)) {
+                /* the next block's scores, while this one is worked on
+                 * (measured: the transposed path gains 5-10% at 1M x 10,
+                 * the flat one loses as much) */
+                const smx_int rn = n - i0 - bs < bs ? n - i0 - bs : bs;
+                smx_prefetch(Zb + bs * K, (size_t)(rn * K) * sizeof(REAL), 0);
+            }
             if (what == SMX_SOFTMAX) {
                 REAL *Pb = out + i0 * K;
                 SMX_FN(smx_block_softmax)(Zb, rows, K, 0, NULL, Pb, shift, sum);
@@ -128,6 +135,10 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
             REAL *Eb = R != NULL ? R + i0 * K : E;
             double *sum = shift + bs;
             double block_loss = 0.0;
+            if (b + 1 < nb && SMX_NARROW_TRANSPOSED(K, R != NULL)) {
+                const smx_int rn = n - i0 - bs < bs ? n - i0 - bs : bs;
+                smx_prefetch(Zb + bs * K, (size_t)(rn * K) * sizeof(REAL), 0);
+            }
             if (R != NULL)   /* the residual's s_i softmax(z_i) part */
                 SMX_FN(smx_block_softmax)(Zb, rows, K, 1, sw != NULL ? sw + i0 : NULL,
                                           Eb, shift, sum);
