@@ -113,6 +113,18 @@ static inline void smx_prefetch(const void *p, size_t bytes, int write)
 }
 #endif
 
+/* E[i, k] *= (REAL)(1 / sum[i]) (smx_block_normalize). */
+SMX_INLINE void SMX_FN(smx_rows_scale)(REAL *E, smx_int rows, smx_int K, const double *sum)
+{
+    for (smx_int i = 0; i < rows; i++) {
+        REAL inv = (REAL)(1.0 / sum[i]);
+        REAL *e = E + i * K;
+#pragma omp simd
+        for (smx_int k = 0; k < K; k++)
+            e[k] *= inv;
+    }
+}
+
 /* The narrow-row path of smx_block_exp for double (see its use). */
 SMX_INLINE void SMX_FN(smx_narrow_flat)(
     const REAL *Z, smx_int rows, smx_int K, int finite_shift,
@@ -233,9 +245,11 @@ SMX_INLINE void SMX_FN(smx_block_exp_impl)(
          * softmax: 19 -> 22 ms); loops across rows, then one flat exp loop
          * over the whole block. */
         SMX_FN(smx_narrow_flat)(Z, rows, K, finite_shift, E, shift, sum);
-        if (mode == SMX_ROWS_SCALED) {
+        if (mode == SMX_ROWS_SCALED && w == NULL) {
+            SMX_FN(smx_rows_scale)(E, rows, K, sum);
+        } else if (mode == SMX_ROWS_SCALED) {
             for (smx_int i = 0; i < rows; i++) {
-                const REAL c = (REAL)((w != NULL ? (double)w[i] : 1.0) / sum[i]);
+                const REAL c = (REAL)((double)w[i] / sum[i]);
                 REAL *e = E + i * K;
 #pragma omp simd
                 for (smx_int k = 0; k < K; k++)
@@ -459,13 +473,7 @@ static SMX_CLONES void SMX_FN(smx_block_log)(double *sum, smx_int rows)
 static SMX_CLONES void SMX_FN(smx_block_normalize)(
     REAL *E, smx_int rows, smx_int K, const double *sum)
 {
-    for (smx_int i = 0; i < rows; i++) {
-        REAL inv = (REAL)(1.0 / sum[i]);
-        REAL *e = E + i * K;
-#pragma omp simd
-        for (smx_int k = 0; k < K; k++)
-            e[k] *= inv;
-    }
+    SMX_FN(smx_rows_scale)(E, rows, K, sum);
 }
 
 #undef SMX_NARROW_CASES
