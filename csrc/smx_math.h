@@ -1,4 +1,5 @@
-/* Branch-free exponentials that GCC vectorises.
+/* Branch-free exponentials (and the logarithm of the row sums) that GCC
+ * vectorises.
  *
  * libm's exp() is a scalar call, so a loop over it runs one element at a
  * time; these inline versions use Cody-Waite range reduction, a polynomial

@@ -10,8 +10,11 @@
  * (the usual case), the row takes the fast path, else the full-range one,
  * so special values (inf, NaN, underflow to subnormals) come out as from
  * exp().  Rows of at least SMX_FUSED_MIN_K columns fuse shift, exp, store
- * and sum in one loop while the row is in L1; narrower rows are done as one
- * flat exp loop over the whole block, which vectorises better.
+ * and sum in one loop while the row is in L1.  Narrower rows go through a
+ * transposed copy of the block (one row per vector lane: the per-row max,
+ * exp, double sum, scaling and log run across rows), except double rows
+ * whose exponentials are stored, which take one flat exp loop over the
+ * whole block (less memory traffic there).
  */
 
 /* Fast exp for REAL; sizeof is a constant, so one branch is compiled away. */
@@ -39,6 +42,11 @@
 #define SMX_NARROW_ROWS 512
 #endif
 #define SMX_NARROW_ALIGN 16
+#if defined(__GNUC__)
+#define SMX_ALIGN64 __attribute__((aligned(64)))
+#else
+#define SMX_ALIGN64
+#endif
 #if SMX_FUSED_MIN_K > SMX_NARROW_ELEMS / SMX_NARROW_ALIGN
 #error "narrow rows (K < SMX_FUSED_MIN_K) must fit SMX_NARROW_ALIGN at a time in SMX_NARROW_ELEMS"
 #endif
@@ -268,9 +276,9 @@ SMX_INLINE void SMX_FN(smx_block_exp_impl)(
      * order). */
     smx_int sb = SMX_NARROW_ELEMS / K / SMX_NARROW_ALIGN * SMX_NARROW_ALIGN;
     sb = sb < SMX_NARROW_ROWS ? sb : SMX_NARROW_ROWS;
-    REAL T[SMX_NARROW_ELEMS] __attribute__((aligned(64)));
-    REAL mx[SMX_NARROW_ROWS] __attribute__((aligned(64)));
-    REAL mn[SMX_NARROW_ROWS] __attribute__((aligned(64)));
+    REAL T[SMX_NARROW_ELEMS] SMX_ALIGN64;
+    REAL mx[SMX_NARROW_ROWS] SMX_ALIGN64;
+    REAL mn[SMX_NARROW_ROWS] SMX_ALIGN64;
     for (smx_int r0 = 0; r0 < rows; r0 += sb) {
         const smx_int nr = rows - r0 < sb ? rows - r0 : sb;
         const smx_int ld = (nr + SMX_NARROW_ALIGN - 1) / SMX_NARROW_ALIGN * SMX_NARROW_ALIGN;
