@@ -341,3 +341,66 @@ def test_property_float32_probabilities(Z):
     assert_allclose(P.sum(axis=-1), 1.0, rtol=tolerance(np.float32, 8))
     lse = se.logsumexp(Z)
     assert np.all(lse >= np.max(Z, axis=-1) - 1e-3 * np.maximum(1, np.abs(np.max(Z, axis=-1))))
+
+
+# ----- narrow rows: the transposed path, every width ---------------------------
+
+# Widths of the narrow-row path (K < 64 columns, compiled with K constant up
+# to 16) and the first wide ones; 1000 rows span several transposed
+# sub-blocks, the last one partial.
+NARROW_KS = list(range(1, 18)) + [31, 32, 33, 47, 63, 64, 65]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("K", NARROW_KS)
+def test_every_narrow_width_against_oracle(K, dtype, rng):
+    n = 1000
+    Z = scores(rng, n, K, dtype)
+    y = rng.integers(0, K, size=n)
+    sw = rng.uniform(0, 3, size=n).astype(dtype)
+    for name, (ours, oracle, _) in FUNCS.items():
+        result = ours(Z, n_threads=1)
+        scale = np.max(np.abs(Z)) if name != "softmax" else 1.0
+        assert_close(result, oracle(Z), dtype, scale=scale)
+        assert_array_equal(ours(Z, n_threads=2), result)
+    loss, R = se.cross_entropy(Z, y, sample_weight=sw, n_threads=1)
+    loss_ref, R_ref = ref.cross_entropy(Z, y, sw)
+    assert_allclose(loss, loss_ref, rtol=tolerance(dtype, 64))
+    assert_close(R, R_ref, dtype, scale=3.0)
+    loss2, R2 = se.cross_entropy(Z, y, sample_weight=sw, n_threads=2)
+    assert loss2 == loss
+    assert_array_equal(R2, R)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("K", [2, 10, 37])
+def test_special_rows_inside_large_narrow_blocks(K, dtype, rng):
+    # Special rows scattered through a large array: the sub-blocks holding
+    # them take the full-range path, their neighbours the fast one; every
+    # row must still match scipy, and the result must not depend on threads.
+    n = 5000
+    Z = scores(rng, n, K, dtype)
+    big = float(np.finfo(dtype).max)
+    specials = [[np.inf], [-np.inf] * K, [np.nan], [big, -big], [big, big],
+                [-big] * K, [-np.inf, 0.0], [-800.0, 0.0], [np.nan, np.inf]]
+    where = rng.choice(n, size=60, replace=False)
+    for j, i in enumerate(where):
+        row = specials[j % len(specials)]
+        Z[i, :min(len(row), K)] = row[:K]
+    Z64 = Z.astype(np.float64)
+    with np.errstate(all="ignore"):
+        for name, (ours, _, scipy_fn) in FUNCS.items():
+            result = ours(Z, n_threads=1)
+            # scipy in float64 on the same values, rounded to the dtype as
+            # the kernels' results are (overflow to inf included).
+            expected = scipy_fn(Z64).astype(dtype)
+            # Each special row with its own absolute floor (its largest
+            # finite magnitude), the ordinary rows with theirs.
+            for i in where:
+                finite = np.abs(Z64[i][np.isfinite(Z64[i])])
+                scale = 1.0 if name == "softmax" else max(1.0, float(np.max(finite, initial=1.0)))
+                assert_close(result[i], expected[i], dtype, scale=scale)
+            ordinary = np.setdiff1d(np.arange(n), where)
+            scale = 1.0 if name == "softmax" else float(np.max(np.abs(Z64[ordinary])))
+            assert_close(result[ordinary], expected[ordinary], dtype, scale=scale)
+            assert_array_equal(ours(Z, n_threads=2), result)
