@@ -21,12 +21,6 @@ static SMX_CLONES double SMX_FN(smx_lg_block_loss)(
     for (smx_int i = 0; i < rows; i++)
         zy[i] = (double)Zb[i * K + y[i]];
     SMX_FN(smx_block_exp)(Zb, rows, K, 1, Zb, shift, sum);
-    double loss = 0.0;
-    for (smx_int i = 0; i < rows; i++) {
-        const double s = sw != NULL ? (double)sw[i] : 1.0;
-        /* logsumexp(z) - z_y = (shift - z_y) + log(sum) */
-        loss += s * ((shift[i] - zy[i]) + log(sum[i]));
-    }
     if (want_res) {
         for (smx_int i = 0; i < rows; i++) {
             const REAL s = sw != NULL ? sw[i] : (REAL)1;
@@ -36,6 +30,14 @@ static SMX_CLONES double SMX_FN(smx_lg_block_loss)(
                 r[k] *= scale;
             r[y[i]] -= s;
         }
+    }
+    /* the row sums become their logs, vectorised (smx_math.h) */
+    smx_log_array(sum, rows, sum);
+    double loss = 0.0;
+    for (smx_int i = 0; i < rows; i++) {
+        const double s = sw != NULL ? (double)sw[i] : 1.0;
+        /* logsumexp(z) - z_y = (shift - z_y) + log(sum) */
+        loss += s * ((shift[i] - zy[i]) + sum[i]);
     }
     return loss;
 }
