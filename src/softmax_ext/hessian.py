@@ -8,10 +8,12 @@ order: index ``k * p + j``, ``p = coef.shape[1]``)::
 
 with ``x~_i = [x_i, 1]`` when the objective fits an intercept.
 
-The work is done by the C/OpenMP kernels of ``csrc/smx_hessian.c`` (blocked
-SYRKs for dense X, sparse row updates for CSR X; see the comment at the top
-of ``csrc/smx_hessian_body.h``).  X is never copied: float32 stays float32
-(products are accumulated in double), CSR stays CSR.
+The assembly is done by the C/OpenMP kernels of ``csrc/smx_hessian.c`` (one
+GEMM over Gram products per row block for dense X, sparse row updates for CSR
+X; see the comment at the top of ``csrc/smx_hessian_body.h``); products
+``H v`` by the loss/gradient drivers in their "hessp" mode
+(``lossgrad.hessp``: one pass over X).  X is never copied: float32 stays
+float32 (products are accumulated in double), CSR stays CSR.
 """
 
 import numpy as np
