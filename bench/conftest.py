@@ -15,6 +15,7 @@ def pytest_report_header(config):
 
     import softmax_ext
     from softmax_ext import _softmax
+    from softmax_ext.report import _cpu_model  # the report's reading of /proc/cpuinfo
 
     lines = [
         f"machine: {platform.machine()} {_cpu_model()}, {os.cpu_count()} CPUs, "
@@ -36,17 +37,6 @@ def pytest_report_header(config):
             f"{info.get('num_threads')} threads) {info.get('filepath')}"
         )
     return lines
-
-
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _numpy_simd(np):

@@ -225,6 +225,13 @@ def in_dtype(objective, v):
     return v.astype(objective.dtype).astype(np.float64)
 
 
+def steepest_descent(objective, g):
+    """The fallback direction ``-g`` scaled to length at most 1 (as scipy's
+    L-BFGS-B first step), in the objective's dtype, and its slope ``g . D``."""
+    D = in_dtype(objective, -g / max(float(np.sqrt(np.dot(g, g))), 1.0))
+    return D, float(np.dot(g, D))
+
+
 def scores64(objective, flat):
     """``objective.scores`` of a flat vector, as float64 (one pass over X)."""
     Z = objective.scores(flat.reshape(objective.coef_shape))

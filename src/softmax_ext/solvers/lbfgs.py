@@ -20,7 +20,8 @@ from collections import deque
 
 import numpy as np
 
-from ._base import Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start
+from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
+                    steepest_descent)
 from ._linesearch import ScoreLine
 
 
@@ -67,10 +68,7 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         d0 = float(np.dot(g, D)) if D is not None else 0.0
         if D is None or not d0 < 0:
             pairs.clear()
-            gn = np.sqrt(np.dot(g, g))
-            # first step: steepest descent scaled to length <= 1 (as scipy's L-BFGS-B)
-            D = in_dtype(obj, -g / max(gn, 1.0))
-            d0 = float(np.dot(g, D))
+            D, d0 = steepest_descent(obj, g)
         with mon.stage("forward"):
             XD = scores64(obj, D)
         line = ScoreLine(obj, x, D, Z, XD, f, d0)

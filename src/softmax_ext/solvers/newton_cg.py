@@ -21,7 +21,8 @@ Stopping as scikit-learn's ``newton-cg``: ``max|grad| <= tol``.
 import numpy as np
 
 from .. import special
-from ._base import Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start
+from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
+                    steepest_descent)
 from ._linesearch import ScoreLine
 
 
@@ -168,8 +169,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
         D = in_dtype(obj, D)
         d0 = float(np.dot(g, D))
         if not d0 < 0:
-            D = in_dtype(obj, -g / max(gnorm, 1.0))
-            d0 = float(np.dot(g, D))
+            D, d0 = steepest_descent(obj, g)
         with mon.stage("forward"):
             XD = scores64(obj, D)
         line = ScoreLine(obj, x, D, Z, XD, f, d0)

@@ -40,7 +40,7 @@ from threadpoolctl import threadpool_limits
 from .._threads import effective_n_threads
 
 from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, null_columns, scores64,
-                    start)
+                    start, steepest_descent)
 from ._linesearch import ScoreLine
 
 # Order of the Hessian from which a threaded LAPACK factorisation (m^3 / 3
@@ -219,8 +219,7 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
                 t, _ = line.armijo(1.0)
         if t is None:  # robust path: steepest descent with a strong Wolfe search
             how = "gradient step"
-            D = in_dtype(obj, -g / max(np.sqrt(np.dot(g, g)), 1.0))
-            d0 = float(np.dot(g, D))
+            D, d0 = steepest_descent(obj, g)
             XD = scores64(obj, D)
             line = ScoreLine(obj, x, D, Z, XD, f, d0)
             t, _ = line.wolfe(1.0)
