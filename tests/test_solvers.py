@@ -202,9 +202,11 @@ def test_line_search_trials_add_no_passes(solver, per_iter):
     trials = [h["trials"] for h in hist[1:]]
     assert max(trials) > 1, "the test needs iterations with several line-search trials"
     for a, b in zip(hist, hist[1:]):
-        if per_iter is None:  # setup + products + XD + gradient
-            # products from the held scores: no setup pass, one pass per product
+        if per_iter is None:  # preconditioner + products + XD + gradient
+            # products from the held scores: no setup pass, one pass per product;
+            # the preconditioner's Gram matrix of X: one pass, once
             expected = 2 + (b["cg"] if newton_cg.HESSP_FROM_OBJECTIVE else 2 * b["cg"])
+            expected += b.get("setup", 0)
         elif per_iter == "hessian":  # the assembly's reads of X + XD + gradient
             expected = passes_over_X(obj) + 2
         else:

@@ -24,6 +24,7 @@ from .. import special
 from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
                     steepest_descent)
 from ._linesearch import ScoreLine
+from ._precondition import KroneckerPreconditioner, worth_building
 
 
 # Where Hessian-vector products come from.  True: the objective's ``hessp``
@@ -110,18 +111,21 @@ def forcing(g, gnorm, tol):
     return eta
 
 
-def conjugate_gradient(hessp, g, rtol, max_cg):
-    """Approximately solve ``H D = -g`` by CG from D = 0.
+def conjugate_gradient(hessp, g, rtol, max_cg, precondition=None):
+    """Approximately solve ``H D = -g`` by (preconditioned) CG from D = 0.
 
-    Returns ``(D, n_products, reason)``.  Stops when ``||r|| <= rtol ||g||``,
-    after ``max_cg`` products, or at non-positive curvature (then the current
-    D, or -g if none yet, which is always a descent direction).
+    Returns ``(D, n_products, reason)``.  Stops when ``||r|| <= rtol ||g||``
+    (the true residual ``r = -g - H D``, whatever the preconditioner), after
+    ``max_cg`` products, or at non-positive curvature (then the current D, or
+    -g if none yet, which is always a descent direction).  ``precondition``,
+    if given, is ``r -> M^-1 r`` for a symmetric positive (semi-)definite M.
     """
     D = np.zeros_like(g)
     r = -g.copy()
-    p = r.copy()
-    rr = float(np.dot(r, r))
-    target = (rtol ** 2) * rr
+    z = r if precondition is None else precondition(r)
+    p = z.copy()
+    rz = float(np.dot(r, z))
+    target = (rtol ** 2) * float(np.dot(g, g))
     n_prod = 0
     for _ in range(max_cg):
         Hp = hessp(p)
@@ -129,23 +133,34 @@ def conjugate_gradient(hessp, g, rtol, max_cg):
         curv = float(np.dot(p, Hp))
         if not (curv > 0 and np.isfinite(curv)):
             return (D if n_prod > 1 else -g), n_prod, "negative curvature"
-        alpha = rr / curv
+        alpha = rz / curv
         D += alpha * p
         r -= alpha * Hp
-        rr_new = float(np.dot(r, r))
-        if rr_new <= target:
+        if float(np.dot(r, r)) <= target:
             return D, n_prod, "converged"
-        p = r + (rr_new / rr) * p
-        rr = rr_new
+        z = r if precondition is None else precondition(r)
+        rz_new = float(np.dot(r, z))
+        p = z + (rz_new / rz) * p
+        rz = rz_new
     return D, n_prod, "max_cg"
 
 
 def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
-              max_cg=200, name="newton-cg"):
-    """Minimise ``objective`` with truncated Newton-CG; see :func:`softmax_ext.solvers.solve`."""
+              max_cg=200, precondition="auto", name="newton-cg"):
+    """Minimise ``objective`` with truncated Newton-CG; see :func:`softmax_ext.solvers.solve`.
+
+    ``precondition``: "auto" (the Kronecker-factored preconditioner of
+    ``_precondition.py`` where it pays for itself: dense X of moderate width),
+    True (always, for dense X) or False.
+    """
+    if precondition not in ("auto", True, False):
+        raise ValueError(f'precondition must be "auto", True or False, got {precondition!r}.')
     obj = objective
     mon = Monitor(obj, name, verbose=verbose, callback=callback)
     x, Z, f, g = start(obj, coef0)
+    kron = None   # built at the first iteration (a fit starting at the optimum skips it)
+    use_kron = not obj.is_sparse and (precondition is True
+                                      or (precondition == "auto" and worth_building(obj)))
     gmax = max_abs(g)
     stop = mon.record(0, x, f, g, gmax, 0.0)
     it = 0
@@ -163,9 +178,18 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
         else:
             hessp = score_hessp(obj, Z)
 
+        precond, setup = None, 0
+        if use_kron:
+            with mon.stage("preconditioner"):
+                if kron is None:
+                    passes = obj.n_passes_over_X
+                    kron = KroneckerPreconditioner(obj)
+                    setup = obj.n_passes_over_X - passes
+                precond = kron.at(Z)
         gnorm = float(np.sqrt(np.dot(g, g)))
         with mon.stage("cg"):
-            D, n_prod, why = conjugate_gradient(hessp, g, forcing(g, gnorm, tol), max_cg)
+            D, n_prod, why = conjugate_gradient(hessp, g, forcing(g, gnorm, tol), max_cg,
+                                                precond)
         D = in_dtype(obj, D)
         d0 = float(np.dot(g, D))
         if not d0 < 0:
@@ -188,7 +212,8 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
         gmax = max_abs(g)
         if gmax < best[0]:
             best = (gmax, x, Z, f, g)
-        stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod)
+        stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod,
+                          **({"setup": setup} if setup else {}))
         if gmax <= tol:
             converged, message = True, "max|grad| <= tol"
     return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)
