@@ -36,4 +36,11 @@ enum { SMX_OK = 0, SMX_ENOMEM = 1, SMX_EINVAL = 2, SMX_EBLAS = 3 };
 #define SMX_BLOCK_ELEMS 4096
 #endif
 
+/* Class counts for which row loops are compiled with K constant (a switch
+ * over SMX_SMALL_K_CASES, other K take a generic loop): the narrow-row
+ * transposes of the softmax kernels and the CSR row loops. */
+#define SMX_SMALL_K_MAX 16
+#define SMX_SMALL_K_CASES(X) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) \
+    X(11) X(12) X(13) X(14) X(15) X(16)
+
 #endif

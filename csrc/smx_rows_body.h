@@ -55,8 +55,6 @@
  * back (store), for i < nr, k < K.  Small K are compiled with K constant:
  * the strided side then vectorises (or unrolls) instead of running one
  * element at a time with a variable stride. */
-#define SMX_NARROW_CASES(X) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) \
-    X(11) X(12) X(13) X(14) X(15) X(16)
 
 SMX_INLINE void SMX_FN(smx_narrow_load_k)(REAL *restrict T, smx_int ld,
                                           const REAL *restrict Zs, smx_int nr, smx_int K)
@@ -82,7 +80,7 @@ SMX_INLINE void SMX_FN(smx_narrow_load)(REAL *restrict T, smx_int ld,
 {
 #define SMX_CASE(c) case c: SMX_FN(smx_narrow_load_k)(T, ld, Zs, nr, c); return;
     switch (K) {
-    SMX_NARROW_CASES(SMX_CASE)
+    SMX_SMALL_K_CASES(SMX_CASE)
     default: SMX_FN(smx_narrow_load_k)(T, ld, Zs, nr, K);
     }
 #undef SMX_CASE
@@ -93,7 +91,7 @@ SMX_INLINE void SMX_FN(smx_narrow_store)(REAL *restrict Es, const REAL *restrict
 {
 #define SMX_CASE(c) case c: SMX_FN(smx_narrow_store_k)(Es, T, ld, nr, c); return;
     switch (K) {
-    SMX_NARROW_CASES(SMX_CASE)
+    SMX_SMALL_K_CASES(SMX_CASE)
     default: SMX_FN(smx_narrow_store_k)(Es, T, ld, nr, K);
     }
 #undef SMX_CASE
@@ -484,7 +482,6 @@ static SMX_CLONES void SMX_FN(smx_block_normalize)(
     SMX_FN(smx_rows_scale)(E, rows, K, sum);
 }
 
-#undef SMX_NARROW_CASES
 #undef SMX_EXP_FAST
 #undef SMX_EXP_FAST_LO
 #undef SMX_EXP_FAST_HI

@@ -478,3 +478,33 @@ def test_csr_rows_of_every_length_match_dense(index_dtype, rng):
     assert_allclose(data_s, data_d, rtol=rtol)
     # Gradient entries are sums of n terms of size ~1: atol scaled by n.
     assert_allclose(G_s, G_d, rtol=rtol, atol=atol * n)
+
+
+@pytest.mark.parametrize("K", [1, 2, 3, 10, 16, 17, 23])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_csr_rows_for_every_class_count(K, dtype, rng):
+    """CSR row loops compiled with K constant (2..16) and the generic one (K = 1, > 16).
+
+    Rows with an odd and an even number of nonzeros and empty rows (the
+    constant-K forward loop takes nonzeros two at a time); scores against
+    X @ W.T + b, the loss and gradient against the NumPy oracle.
+    """
+    n, d = 64, 40
+    X = rng.normal(size=(n, d))
+    X[rng.uniform(size=X.shape) < 0.8] = 0.0
+    X[5] = 0.0
+    X[7, :] = 0.0
+    X[7, 3] = 1.5   # one nonzero
+    X = sp.csr_matrix(X.astype(dtype))
+    assert len(set(np.diff(X.indptr) % 2)) == 2
+    y = rng.integers(0, K, size=n)
+    obj = MultinomialLoss(X, y, n_classes=K, n_threads=2)
+    coef = rng.normal(size=obj.coef_shape).astype(dtype)
+    rtol, atol = tols(dtype)
+    Z = obj.scores(coef)
+    assert_allclose(Z, X.toarray().astype(np.float64) @ coef[:, :d].T.astype(np.float64)
+                    + coef[:, d].astype(np.float64), rtol=rtol, atol=atol)
+    loss_ref, grad_ref = ref.multinomial_loss_gradient(X, y, coef, None, 0.0, True)
+    loss, grad = obj.loss_gradient(coef)
+    assert_allclose(loss, loss_ref, rtol=rtol, atol=atol)
+    assert_allclose(grad, grad_ref, rtol=rtol, atol=atol)
