@@ -14,7 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 from softmax_ext import FixedClassLoss, MultinomialLoss
-from softmax_ext.solvers import _precondition, newton_cg
+from softmax_ext.solvers import _precondition, lbfgs, newton_cg
 from softmax_ext.solvers._precondition import KroneckerPreconditioner, worth_building
 
 
@@ -88,34 +88,39 @@ def test_unpenalised_leaves_out_the_null_directions():
                                rtol=1e-7, atol=1e-9)
 
 
+SOLVERS = {"newton-cg": newton_cg.newton_cg, "lbfgs": lbfgs.lbfgs}
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("case", [dict(), dict(weights=True), dict(fit_intercept=False),
                                   dict(l2=0.0, seed=4, n=400, K=3),
                                   dict(dtype=np.float32)])
-def test_same_optimum_with_and_without(case):
+def test_same_optimum_with_and_without(solver, case):
     obj = make_objective(**case)
     tol = 1e-5 if case.get("dtype") == np.float32 else 1e-9
-    with_ = newton_cg.newton_cg(obj, tol=tol, max_iter=200, precondition=True)
-    without = newton_cg.newton_cg(obj, tol=tol, max_iter=200, precondition=False)
+    with_ = SOLVERS[solver](obj, tol=tol, max_iter=500, precondition=True)
+    without = SOLVERS[solver](obj, tol=tol, max_iter=500, precondition=False)
     assert with_.converged and without.converged
     assert with_.grad_max <= tol
     rel = 1e-6 if case.get("dtype") == np.float32 else 1e-10
     assert abs(with_.loss - without.loss) <= rel * abs(without.loss)
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_fewer_products_on_correlated_features(seed):
+def test_fewer_passes_on_correlated_features(solver, seed):
     # redundant (linearly dependent) and informative features mixed, as in
     # make_classification: A is ill-conditioned and kron(B, A) carries it.
-    # Measured: 41-45 passes with the preconditioner, 67-82 without.
+    # Measured (newton-cg): 41-45 passes with the preconditioner, 67-82 without.
     from sklearn.datasets import make_classification
 
     X, y = make_classification(n_samples=600, n_features=12, n_informative=6, n_redundant=4,
                                n_classes=4, random_state=seed)
     obj = MultinomialLoss(X, y, l2=1.0 / 600, n_threads=1)
-    with_ = newton_cg.newton_cg(obj, tol=1e-8, max_iter=200, precondition=True)
+    with_ = SOLVERS[solver](obj, tol=1e-8, max_iter=1000, precondition=True)
     passes_with = obj.n_passes_over_X
     obj.n_passes_over_X = 0
-    without = newton_cg.newton_cg(obj, tol=1e-8, max_iter=200, precondition=False)
+    without = SOLVERS[solver](obj, tol=1e-8, max_iter=1000, precondition=False)
     assert with_.converged and without.converged
     assert passes_with < 0.8 * without.n_passes_over_X
     assert abs(with_.loss - without.loss) <= 1e-10 * abs(without.loss)
@@ -144,6 +149,7 @@ def test_gram_counts_one_pass_and_blocks_agree(monkeypatch):
                                rtol=1e-12, atol=1e-12)
 
 
-def test_bad_option():
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_bad_option(solver):
     with pytest.raises(ValueError, match="precondition"):
-        newton_cg.newton_cg(make_objective(), precondition="yes")
+        SOLVERS[solver](make_objective(), precondition="yes")

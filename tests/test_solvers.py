@@ -206,12 +206,13 @@ def test_line_search_trials_add_no_passes(solver, per_iter):
             # products from the held scores: no setup pass, one pass per product;
             # the preconditioner's Gram matrix of X: one pass, once
             expected = 2 + (b["cg"] if newton_cg.HESSP_FROM_OBJECTIVE else 2 * b["cg"])
-            expected += b.get("setup", 0)
         elif per_iter == "hessian":  # the assembly's reads of X + XD + gradient
             expected = passes_over_X(obj) + 2
         else:
             expected = per_iter
         expected += 2 * b.get("restarts", 0)  # gd: a rejected step (XD) + gradient at x
+        # the preconditioner's Gram matrix of X (lbfgs, newton-cg): one pass, once
+        expected += b.get("setup", 0)
         assert b["passes"] - a["passes"] == expected
 
 

@@ -1,4 +1,4 @@
-"""Kronecker-factored preconditioner for Newton-CG on dense X.
+"""Kronecker-factored preconditioner for Newton-CG and L-BFGS on dense X.
 
 The Hessian of the multinomial objective is a sum over samples of Kronecker
 products, ``H = sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T / sum(s)
@@ -18,7 +18,8 @@ M is exact in the feature geometry (correlated, badly scaled or constant
 features: A carries all of it) and averages the class weights; on the bench
 problems it cut Newton-CG's Hessian-vector products 3x (dense 100,000 x 100,
 104 -> 32; 20,000 x 500, K=20, 169 -> 48) and 1.4x on standardized digits,
-where the class weights vary most between samples.  The same factorisation
+where the class weights vary most between samples.  As L-BFGS's initial
+inverse Hessian (``lbfgs.py``) it took 100,000 x 100 from 161 iterations to 17.  The same factorisation
 with A replaced by its diagonal (the only affordable one for wide sparse X)
 did not help on the CSR bench case (71 -> 81 products), so sparse X gets no
 preconditioner.  Nor does it help features on wildly different scales (1e-3
@@ -66,6 +67,25 @@ def worth_building(obj):
     setup = 0.5 * n * p * p + 10.0 * p ** 3 + 10.0 * K ** 3
     apply = 2.0 * (K * K * p + K * p * p)
     return setup <= SETUP_PRODUCTS * product and apply <= APPLY_FRACTION * product
+
+
+def uses_preconditioner(obj, precondition):
+    """Validate a solver's ``precondition`` option; whether to build the preconditioner.
+
+    "auto": where :func:`worth_building`; True: for any dense X; False: never.
+    """
+    if precondition not in ("auto", True, False):
+        raise ValueError(f'precondition must be "auto", True or False, got {precondition!r}.')
+    if obj.is_sparse:
+        return False
+    return precondition is True or (precondition == "auto" and worth_building(obj))
+
+
+def build_preconditioner(obj):
+    """``(KroneckerPreconditioner(obj), passes over X it took)``."""
+    passes = obj.n_passes_over_X
+    kron = KroneckerPreconditioner(obj)
+    return kron, obj.n_passes_over_X - passes
 
 
 def feature_gram(obj):

@@ -24,7 +24,7 @@ from .. import special
 from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
                     steepest_descent)
 from ._linesearch import ScoreLine
-from ._precondition import KroneckerPreconditioner, worth_building
+from ._precondition import build_preconditioner, uses_preconditioner
 
 
 # Where Hessian-vector products come from.  True: the objective's ``hessp``
@@ -153,14 +153,11 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     ``_precondition.py`` where it pays for itself: dense X of moderate width),
     True (always, for dense X) or False.
     """
-    if precondition not in ("auto", True, False):
-        raise ValueError(f'precondition must be "auto", True or False, got {precondition!r}.')
+    use_kron = uses_preconditioner(objective, precondition)
     obj = objective
     mon = Monitor(obj, name, verbose=verbose, callback=callback)
     x, Z, f, g = start(obj, coef0)
     kron = None   # built at the first iteration (a fit starting at the optimum skips it)
-    use_kron = not obj.is_sparse and (precondition is True
-                                      or (precondition == "auto" and worth_building(obj)))
     gmax = max_abs(g)
     stop = mon.record(0, x, f, g, gmax, 0.0)
     it = 0
@@ -182,9 +179,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
         if use_kron:
             with mon.stage("preconditioner"):
                 if kron is None:
-                    passes = obj.n_passes_over_X
-                    kron = KroneckerPreconditioner(obj)
-                    setup = obj.n_passes_over_X - passes
+                    kron, setup = build_preconditioner(obj)
                 precond = kron.at(Z)
         gnorm = float(np.sqrt(np.dot(g, g)))
         with mon.stage("cg"):
