@@ -89,6 +89,17 @@ def _blas_context(objective):
 # m=110 0.098|0.098, m=123 0.182|0.196, m=210 0.308|0.174.  The crossovers
 # below stand (within noise up to m ~ 200 at n=100k, ~60 at n=20k).
 #
+# Re-measured 2026-11-27 (late) with the Kronecker preconditioner in
+# newton-cg and lbfgs (same grid and script, seconds, chol | ncg | lbfgs):
+# tol 1e-6: m=18 chol ahead everywhere (n=100k: 0.076 | 0.109 | 0.105);
+# m=63 chol at n=2k only (0.0055 | 0.0074), ncg at 20k/100k (0.083 | 0.073
+# at 100k); m=110 (K=10, d=10) chol (100k: 0.114 | 0.155 | 0.259); m=123
+# (K=3, d=40) no longer (100k: 0.200 | 0.137 | 0.130); m >= 210 ncg or lbfgs,
+# within 10% of each other (100k, m=1010: 0.62 | 0.60).  tol 1e-4: chol
+# at m=18 and m=110 (K=10), tied or behind at m=63.  So the tight crossover
+# moves from 128 to 112; newton-cg stays the pick above it (lbfgs is as fast
+# on some shapes, never clearly faster, and needs more passes).
+#
 # Wide problems (n < m), seconds, best of 2, lbfgs | newton-cg (2026-11-27,
 # after the CSR product was fixed):
 #
@@ -103,7 +114,7 @@ def _blas_context(objective):
 # so sparse problems take newton-cg whatever their width (a sparse product
 # is as cheap as a gradient, and lbfgs needs many more of them), dense wide
 # ones lbfgs (close either way; lbfgs ahead at loose tol).
-CROSSOVER_M = {"tight": 128, "loose": 64}  # newton-cholesky up to this m
+CROSSOVER_M = {"tight": 112, "loose": 64}  # newton-cholesky up to this m
 HESSIAN_BYTES_MAX = 256 * 2**20  # never assemble a Hessian larger than this
 
 
