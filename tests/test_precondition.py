@@ -147,9 +147,34 @@ def test_gram_counts_one_pass_and_blocks_agree(monkeypatch):
     np.testing.assert_allclose(A_blocks, A_one, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(A_one, kron_matrix(obj, np.zeros(obj.coef_shape))[0],
                                rtol=1e-12, atol=1e-12)
+    # every 4th row (333 rows, at most 100 asked for: ceil(333 / 100) = 4)
+    A_strided = _precondition.feature_gram(obj, max_rows=100)
+    every4 = MultinomialLoss(obj.X[::4], obj.y[::4], sample_weight=obj.sample_weight[::4],
+                             n_classes=obj.n_classes, n_threads=1)
+    np.testing.assert_allclose(A_strided, kron_matrix(every4, np.zeros(obj.coef_shape))[0],
+                               rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_bad_option(solver):
     with pytest.raises(ValueError, match="precondition"):
         SOLVERS[solver](make_objective(), precondition="yes")
+
+
+def test_auto_drops_it_on_well_conditioned_features():
+    # independent standardized features: A ~ I (condition number ~1.5 here),
+    # where M saved no products; correlated ones keep it; True forces it
+    from sklearn.datasets import make_classification
+
+    independent = make_objective(n=2000, d=8)
+    kron, setup = _precondition.build_preconditioner(independent, "auto")
+    assert kron is None and setup == 1
+    forced, _ = _precondition.build_preconditioner(independent, True)
+    assert forced is not None and forced.condition() < _precondition.MIN_CONDITION
+    X, y = make_classification(n_samples=600, n_features=12, n_informative=6, n_redundant=4,
+                               n_classes=4, random_state=0)
+    correlated = MultinomialLoss(X, y, l2=1.0 / 600, n_threads=1)
+    kron, _ = _precondition.build_preconditioner(correlated, "auto")
+    assert kron is not None and kron.condition() >= _precondition.MIN_CONDITION
+    res = newton_cg.newton_cg(independent, tol=1e-8)
+    assert res.converged and res.history[1]["setup"] == 1

@@ -14,6 +14,10 @@ syrk over row blocks, no copy of X), B is O(n K^2) per Newton iteration from
 the scores the solver holds, and each application costs O(K^2 p + K p^2),
 small next to a product's 2 n p K.
 
+A comes from a strided sample of the rows on tall problems (``feature_gram``):
+on the bench's 100,000 x 100, 20,000 rows gave 34 products instead of 33 and
+cut the set-up from ~60 to ~12 ms.
+
 M is exact in the feature geometry (correlated, badly scaled or constant
 features: A carries all of it) and averages the class weights; on the bench
 problems it cut Newton-CG's Hessian-vector products 3x (dense 100,000 x 100,
@@ -47,7 +51,19 @@ from .. import special
 SETUP_PRODUCTS = 20.0
 APPLY_FRACTION = 0.25
 MAX_FEATURES = 4096          # A is p x p doubles: 128 MB at this size
+# "auto" drops the preconditioner (after the one pass that built A) when A's
+# condition number over its nonzero eigenvalues is below this: with nearly
+# uncorrelated features M is close to B kron I and did not save products
+# (make_problem(200,000, 100, 10) of benchmarks.py, kappa 3.6: newton-cg 55
+# passes with it, 51 without, and 1.35 vs 0.89 s), while every problem where
+# it paid had kappa above 100 (digits 146, the bench's 100,000 x 100 419 and
+# 20,000 x 500 605).
+MIN_CONDITION = 20.0
 ROW_BLOCK_BYTES = 1 << 22    # X rows per syrk call (float64 copies of float32 blocks)
+# A from every step-th row: at least GRAM_MIN_ROWS rows, and
+# GRAM_ROWS_PER_FEATURE per column of A.
+GRAM_MIN_ROWS = 20_000
+GRAM_ROWS_PER_FEATURE = 40
 # Let BLAS use the objective's threads for the Gram matrix above this many
 # multiply-adds: changing the limit walks every loaded library (~2 ms), and
 # the syrk gained from a second thread only for long products (20,000 x 500:
@@ -81,29 +97,47 @@ def uses_preconditioner(obj, precondition):
     return precondition is True or (precondition == "auto" and worth_building(obj))
 
 
-def build_preconditioner(obj):
-    """``(KroneckerPreconditioner(obj), passes over X it took)``."""
+def build_preconditioner(obj, precondition="auto"):
+    """``(preconditioner or None, passes over X it took)``.
+
+    None when ``precondition`` is "auto" and the feature Gram matrix is too
+    well conditioned for the preconditioner to save products (see
+    ``MIN_CONDITION``).
+    """
     passes = obj.n_passes_over_X
     kron = KroneckerPreconditioner(obj)
-    return kron, obj.n_passes_over_X - passes
+    setup = obj.n_passes_over_X - passes
+    if precondition == "auto" and kron.condition() < MIN_CONDITION:
+        return None, setup
+    return kron, setup
 
 
-def feature_gram(obj):
-    """``A = X~^T S X~ / sum(s)`` (p x p, float64), one pass over X in row blocks.
+def feature_gram(obj, max_rows=None):
+    """``A = X~^T S X~ / sum(s)`` (p x p, float64), from every ``step``-th row of X.
 
-    Counted as one pass over X.  BLAS may use the objective's threads here:
-    the call is one large syrk-like product per block, not a kernel inside
-    OpenMP threads.
+    ``step = ceil(n / max_rows)`` (every row when ``max_rows`` is None or at
+    least n): A is only a preconditioner, and the mean of outer products over
+    a strided sample of tens of thousands of rows is as good as the full one
+    at a fraction of the cost.  Row blocks, no copy of X (a block of a strided
+    or float32 X is copied, ``ROW_BLOCK_BYTES`` at most).  Counted as one pass
+    over X.  BLAS may use the objective's threads here: one large syrk-like
+    product per block, not a kernel inside OpenMP threads.
     """
     X, sw = obj.X, obj.sample_weight
     n, d = X.shape
     p = obj.coef_shape[1]
+    step = 1 if max_rows is None or max_rows >= n else -(-n // max_rows)
+    if step > 1:
+        X = X[::step]
+        sw = None if sw is None else sw[::step]
+    m = X.shape[0]
+    weight_sum = float(m if sw is None else np.sum(sw, dtype=np.float64))
     A = np.zeros((p, p))
     colsum = np.zeros(d)
     rows = max(1, ROW_BLOCK_BYTES // (8 * max(d, 1)))
-    threaded = obj.n_threads > 1 and 0.5 * n * p * p >= THREADED_GRAM_MULADDS
+    threaded = obj.n_threads > 1 and 0.5 * m * p * p >= THREADED_GRAM_MULADDS
     with threadpool_limits(limits=obj.n_threads, user_api="blas") if threaded else nullcontext():
-        for i0 in range(0, n, rows):
+        for i0 in range(0, m, rows):
             Xb = np.asarray(X[i0:i0 + rows], dtype=np.float64)
             if sw is None:
                 A[:d, :d] += Xb.T @ Xb
@@ -115,8 +149,9 @@ def feature_gram(obj):
                 colsum += Ws.sum(axis=0)
     if p > d:  # the intercept's column of ones
         A[:d, d] = A[d, :d] = colsum
-        A[d, d] = obj.weight_sum
-    A /= obj.weight_sum
+        A[d, d] = weight_sum
+    if weight_sum > 0:
+        A /= weight_sum
     obj.n_passes_over_X += 1
     return A
 
@@ -132,9 +167,17 @@ class KroneckerPreconditioner:
 
     def __init__(self, obj):
         self.obj = obj
-        lam, self.Q = np.linalg.eigh(feature_gram(obj))
+        rows = max(GRAM_MIN_ROWS, GRAM_ROWS_PER_FEATURE * obj.coef_shape[1])
+        lam, self.Q = np.linalg.eigh(feature_gram(obj, rows))
         self.lam = np.maximum(lam, 0.0)   # A is PSD; clip rounding below zero
         self.free = getattr(obj, "free", None)
+
+    def condition(self):
+        """Condition number of A over its nonzero eigenvalues (1 for A = 0)."""
+        lam = self.lam
+        top = float(lam.max()) if lam.size else 0.0
+        nonzero = lam[lam > 1e-12 * top]
+        return top / float(nonzero.min()) if nonzero.size else 1.0
 
     def at(self, Z):
         """The function ``r -> M^-1 r`` at the point whose scores are Z.

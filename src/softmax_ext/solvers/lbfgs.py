@@ -89,8 +89,9 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         if use_kron and (precond is None or it - refreshed >= REFRESH):
             with mon.stage("preconditioner"):
                 if kron is None:
-                    kron, setup = build_preconditioner(obj)
-                precond, refreshed = kron.at(Z), it
+                    kron, setup = build_preconditioner(obj, precondition)
+                    use_kron = kron is not None
+                precond, refreshed = (kron.at(Z) if use_kron else None), it
         with mon.stage("direction"):
             if pairs:
                 D = in_dtype(obj, _two_loop(g, pairs, gamma, precond))

@@ -179,8 +179,9 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
         if use_kron:
             with mon.stage("preconditioner"):
                 if kron is None:
-                    kron, setup = build_preconditioner(obj)
-                precond = kron.at(Z)
+                    kron, setup = build_preconditioner(obj, precondition)
+                    use_kron = kron is not None
+                precond = kron.at(Z) if use_kron else None
         gnorm = float(np.sqrt(np.dot(g, g)))
         with mon.stage("cg"):
             D, n_prod, why = conjugate_gradient(hessp, g, forcing(g, gnorm, tol), max_cg,
