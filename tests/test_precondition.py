@@ -178,3 +178,17 @@ def test_auto_drops_it_on_well_conditioned_features():
     assert kron is not None and kron.condition() >= _precondition.MIN_CONDITION
     res = newton_cg.newton_cg(independent, tol=1e-8)
     assert res.converged and res.history[1]["setup"] == 1
+
+
+def test_solve_passes_the_option():
+    from softmax_ext.solvers import solve
+
+    obj = make_objective()
+    res = solve(obj, solver="newton-cg", tol=1e-8, precondition=True)
+    assert res.history[1]["setup"] == 1
+    res = solve(obj, solver="lbfgs", tol=1e-8, precondition=False)
+    assert not any("setup" in h for h in res.history)
+    with pytest.raises(ValueError, match="lbfgs and newton-cg"):
+        solve(obj, solver="newton-cholesky", precondition=True)
+    with pytest.raises(ValueError, match="precondition must be"):
+        solve(obj, solver="newton-cg", precondition="always")

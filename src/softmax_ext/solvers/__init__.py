@@ -130,7 +130,7 @@ def _choose(objective, tol=1e-4):
 
 
 def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbose=0,
-          callback=None):
+          callback=None, precondition="auto"):
     """Minimise a multinomial objective.
 
     Parameters
@@ -154,6 +154,10 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     callback : callable, optional
         ``callback(state)`` after each iteration with ``state.iteration``,
         ``state.coef``, ``state.loss``, ``state.grad``; returning True stops.
+    precondition : {"auto", True, False}, default "auto"
+        lbfgs and newton-cg only: the Kronecker-factored preconditioner of
+        ``solvers/_precondition.py`` for dense X ("auto": where it is cheap
+        and the features are correlated enough for it to pay; True: always).
 
     Returns
     -------
@@ -177,6 +181,11 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         raise TypeError(f"callback must be callable, got {type(callback).__name__}.")
     name = _choose(objective, tol) if solver == "auto" else solver
     kwargs = dict(tol=float(tol), max_iter=int(max_iter), verbose=int(verbose), callback=callback)
+    if name in ("lbfgs", "newton-cg"):
+        kwargs["precondition"] = precondition
+    elif precondition not in ("auto", False):
+        raise ValueError(f"precondition={precondition!r} applies to the lbfgs and newton-cg "
+                         f"solvers, not {name}.")
     run = {"lbfgs": _lbfgs, "newton-cholesky": _newton_cholesky, "newton-cg": _newton_cg,
            "gd": _gd}[name]
     # Values too large for the objective (X near 1e200) overflow in the
