@@ -545,21 +545,6 @@ def test_newton_cholesky_stops_at_the_float32_noise_floor():
     assert abs(res.loss - ref.loss) <= 1e-6 * abs(ref.loss)
 
 
-@pytest.mark.parametrize("solver", ["newton-cholesky", "newton-cg"])
-def test_newton_methods_also_check_the_decrement(solver):
-    # the Newton decrement of the last step enters the stopping test (issue:
-    # "Newton also checks the Newton decrement"), and the result says so
-    obj = make_problem(l2=1e-3)
-    res = solve(obj, solver=solver, tol=1e-8)
-    assert res.converged and "decrement" in res.message
-    tight = solve(obj, solver=solver, tol=1e-12, max_iter=100)
-    tol = 1e-6
-    loose = solve(obj, solver=solver, tol=tol)
-    # stopping needs half the decrement <= tol: the objective is then within
-    # about that of the optimum (the decrement is twice the predicted gap)
-    assert loose.converged and loose.loss - tight.loss <= 10 * tol
-
-
 def test_newton_cholesky_also_checks_the_decrement():
     # as scikit-learn's newton-cholesky: max|grad| <= tol and half the Newton
     # decrement of the last step <= tol (the issue: "Newton also checks the
