@@ -15,8 +15,7 @@ The Hessian of ``MultinomialLoss`` is singular along the class-invariant
 directions (see ``_base.null_columns``); the gradient is orthogonal to them,
 so CG stays in the range of H and needs no special treatment.
 
-Stopping as scikit-learn's ``newton-cg``: ``max|grad| <= tol``; like
-``newton_cholesky``, also half the Newton decrement of the last step <= tol.
+Stopping as scikit-learn's ``newton-cg``: ``max|grad| <= tol``.
 """
 
 import numpy as np
@@ -211,11 +210,6 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
             best = (gmax, x, Z, f, g)
         stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod,
                           **({"setup": setup} if setup else {}))
-        # Newton decrement of the step just taken, lambda^2 = D^T H D = -g^T D
-        # for a CG solution from zero (the score-space model's predicted
-        # decrease is lambda^2 / 2): checked as newton-cholesky does.  It is far
-        # below tol whenever max|grad| is, except after a long step from a
-        # point with a tiny gradient, which then is not the end.
-        if gmax <= tol and -0.5 * d0 <= tol:
-            converged, message = True, "max|grad| <= tol and Newton decrement <= tol"
+        if gmax <= tol:
+            converged, message = True, "max|grad| <= tol"
     return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)
