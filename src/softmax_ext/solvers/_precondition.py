@@ -9,28 +9,26 @@ products, ``H = sum_i s_i (diag(p_i) - p_i p_i^T) kron x~_i x~_i^T / sum(s)
 
 whose inverse is cheap through the eigendecompositions ``A = Q diag(lam) Q^T``
 and ``B = R diag(sig) R^T``: ``M^-1 V = R ((R^T V Q) / (sig lam^T + l2)) Q^T``
-for V of the coefficients' shape (K, p).  A is one pass over X per fit (BLAS
-syrk over row blocks, no copy of X), B is O(n K^2) per Newton iteration from
-the scores the solver holds, and each application costs O(K^2 p + K p^2),
-small next to a product's 2 n p K.
-
-A comes from a strided sample of the rows on tall problems (``feature_gram``):
-on the bench's 100,000 x 100, 20,000 rows gave 34 products instead of 33 and
-cut the set-up from ~60 to ~12 ms.
+for V of the coefficients' shape (K, p).  A is at most one pass over X per
+fit (BLAS syrk over row blocks, no copy of X; on tall problems a strided
+sample of the rows: on the bench's 100,000 x 100, 20,000 rows gave 34
+products instead of 33 and cut the set-up from ~60 to ~12 ms), B is
+O(n K^2) per Newton iteration from the scores the solver holds, and each
+application costs O(K^2 p + K p^2), small next to a product's 2 n p K.
 
 M is exact in the feature geometry (correlated, badly scaled or constant
 features: A carries all of it) and averages the class weights; on the bench
 problems it cut Newton-CG's Hessian-vector products 3x (dense 100,000 x 100,
 104 -> 32; 20,000 x 500, K=20, 169 -> 48) and 1.4x on standardized digits,
 where the class weights vary most between samples.  As L-BFGS's initial
-inverse Hessian (``lbfgs.py``) it took 100,000 x 100 from 161 iterations to 17.  The same factorisation
-with A replaced by its diagonal (the only affordable one for wide sparse X)
-did not help on the CSR bench case (71 -> 81 products), so sparse X gets no
-preconditioner.  Nor does it help features on wildly different scales (1e-3
-to 1e3, tests' sizes: 363 products against 294): CG stops on the 2-norm of the
-residual, which those features' large gradient entries dominate and plain CG
-reduces first; scale such features (as scikit-learn recommends) or pass
-``precondition=False``.
+inverse Hessian (``lbfgs.py``) it took 100,000 x 100 from 161 iterations to
+17.  The same factorisation with A replaced by its diagonal (the only
+affordable one for wide sparse X) did not help on the CSR bench case (71 ->
+81 products), so sparse X gets no preconditioner.  Nor does it help
+features on wildly different scales (1e-3 to 1e3, tests' sizes: 363 products
+against 294): CG stops on the 2-norm of the residual, which those features'
+large gradient entries dominate and plain CG reduces first; scale such
+features (as scikit-learn recommends) or pass ``precondition=False``.
 
 ``FixedClassLoss`` (one class held at zero) uses the rows and columns of B of
 its free classes.
@@ -71,6 +69,11 @@ GRAM_ROWS_PER_FEATURE = 40
 THREADED_GRAM_MULADDS = 1 << 28
 
 
+def gram_rows(p):
+    """Rows of X sampled for A when it is p x p (all of them on shorter X)."""
+    return max(GRAM_MIN_ROWS, GRAM_ROWS_PER_FEATURE * p)
+
+
 def worth_building(obj):
     """Whether a Kronecker preconditioner pays for itself on ``obj`` (dense X only)."""
     if obj.is_sparse:
@@ -80,7 +83,7 @@ def worth_building(obj):
     if n == 0 or p == 0 or K == 0 or p > MAX_FEATURES:
         return False
     product = 2.0 * n * p * K
-    setup = 0.5 * n * p * p + 10.0 * p ** 3 + 10.0 * K ** 3
+    setup = 0.5 * min(n, gram_rows(p)) * p * p + 10.0 * p ** 3 + 10.0 * K ** 3
     apply = 2.0 * (K * K * p + K * p * p)
     return setup <= SETUP_PRODUCTS * product and apply <= APPLY_FRACTION * product
 
@@ -167,8 +170,7 @@ class KroneckerPreconditioner:
 
     def __init__(self, obj):
         self.obj = obj
-        rows = max(GRAM_MIN_ROWS, GRAM_ROWS_PER_FEATURE * obj.coef_shape[1])
-        lam, self.Q = np.linalg.eigh(feature_gram(obj, rows))
+        lam, self.Q = np.linalg.eigh(feature_gram(obj, gram_rows(obj.coef_shape[1])))
         self.lam = np.maximum(lam, 0.0)   # A is PSD; clip rounding below zero
         self.free = getattr(obj, "free", None)
 
