@@ -257,3 +257,23 @@ def test_solve_passes_the_option():
         solve(obj, solver="newton-cholesky", precondition=True)
     with pytest.raises(ValueError, match="precondition must be"):
         solve(obj, solver="newton-cg", precondition="always")
+
+
+def test_cg_survives_a_singular_preconditioner():
+    # M^-1 r = 0 for the right-hand side (g in M's null space): plain CG;
+    # later, a zero r^T M^-1 r ends CG with the direction so far (a descent
+    # direction) instead of dividing by zero
+    rng = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(rng.standard_normal((8, 8)))
+    H = Q @ np.diag(np.logspace(0, 2, 8)) @ Q.T
+    g = rng.standard_normal(8)
+    D, n, why = newton_cg.conjugate_gradient(lambda v: H @ v, g, 1e-10, 50, lambda r: 0.0 * r)
+    np.testing.assert_allclose(H @ D, -g, rtol=1e-8, atol=1e-8)
+    calls = []
+
+    def once(r):
+        calls.append(1)
+        return r.copy() if len(calls) == 1 else 0.0 * r
+
+    D, n, why = newton_cg.conjugate_gradient(lambda v: H @ v, g, 1e-10, 50, once)
+    assert why == "preconditioner breakdown" and n == 1 and float(g @ D) < 0

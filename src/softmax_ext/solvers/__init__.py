@@ -156,8 +156,9 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         ``state.coef``, ``state.loss``, ``state.grad``; returning True stops.
     precondition : {"auto", True, False}, default "auto"
         lbfgs and newton-cg only: the Kronecker-factored preconditioner of
-        ``solvers/_precondition.py`` for dense X ("auto": where it is cheap
-        and the features are correlated enough for it to pay; True: always).
+        ``solvers/_precondition.py`` ("auto": where it is cheap and the
+        features are correlated (dense X) or their norms uneven (sparse X)
+        enough for it to pay; True: always).
 
     Returns
     -------

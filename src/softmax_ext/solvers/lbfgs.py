@@ -65,8 +65,9 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
     precondition : {"auto", True, False}, default "auto"
         Start each two-loop recursion from the Kronecker-factored
         preconditioner of ``_precondition.py`` instead of a multiple of the
-        identity: "auto" where it pays for itself (dense X of moderate width),
-        True for any dense X.
+        identity: "auto" where it pays for itself (dense X of moderate width
+        with correlated features, sparse X with uneven column norms), True
+        always.
     """
     use_kron = uses_preconditioner(objective, precondition)
     obj = objective
@@ -127,7 +128,9 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         yy = float(np.dot(yv, yv))
         if sy > 1e-10 * yy and sy > 0:
             pairs.append((s, yv, 1.0 / sy))
-            gamma = sy / (yy if precond is None else float(np.dot(yv, precond(yv))))
+            yhy = yy if precond is None else float(np.dot(yv, precond(yv)))
+            if yhy > 0:  # (M singular along y, l2 = 0: keep the last scale)
+                gamma = sy / yhy
         x, f, g = x_new, f_new, g_new
         gmax = max_abs(g)
         stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals,

@@ -4,7 +4,8 @@ For problems whose Hessian is too large to assemble.  Per iteration: the
 product operator at the iterate (``score_hessp``: probabilities from the
 kept scores, no pass; or ``objective.hessp``, one setup pass), CG iterations
 on ``H D = -g`` (two passes per product with ``score_hessp``, one with a fused
-``objective.hessp``) stopped at the relative
+``objective.hessp``), preconditioned where it pays (``_precondition.py``: one
+more pass, once), stopped at the relative
 residual ``eta = min(0.5, sqrt(||g||))`` (Eisenstat-Walker forcing, giving
 superlinear convergence as in scikit-learn's ``_newton_cg``) or on
 non-positive curvature, ``XD`` (one pass), a strong Wolfe search in score
@@ -123,8 +124,12 @@ def conjugate_gradient(hessp, g, rtol, max_cg, precondition=None):
     D = np.zeros_like(g)
     r = -g.copy()
     z = r if precondition is None else precondition(r)
-    p = z.copy()
     rz = float(np.dot(r, z))
+    if precondition is not None and not rz > 0:
+        # g in the null space of a singular M (l2 = 0): plain CG instead
+        precondition, z = None, r
+        rz = float(np.dot(r, r))
+    p = z.copy()
     target = (rtol ** 2) * float(np.dot(g, g))
     n_prod = 0
     for _ in range(max_cg):
@@ -140,6 +145,8 @@ def conjugate_gradient(hessp, g, rtol, max_cg, precondition=None):
             return D, n_prod, "converged"
         z = r if precondition is None else precondition(r)
         rz_new = float(np.dot(r, z))
+        if not rz_new > 0:  # r in the null space of a singular M
+            return D, n_prod, "preconditioner breakdown"
         p = z + (rz_new / rz) * p
         rz = rz_new
     return D, n_prod, "max_cg"
@@ -150,8 +157,9 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     """Minimise ``objective`` with truncated Newton-CG; see :func:`softmax_ext.solvers.solve`.
 
     ``precondition``: "auto" (the Kronecker-factored preconditioner of
-    ``_precondition.py`` where it pays for itself: dense X of moderate width),
-    True (always, for dense X) or False.
+    ``_precondition.py`` where it pays for itself: dense X of moderate width
+    with correlated features, sparse X with uneven column norms), True
+    (always) or False.
     """
     use_kron = uses_preconditioner(objective, precondition)
     obj = objective
