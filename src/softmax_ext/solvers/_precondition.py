@@ -69,6 +69,8 @@ MAX_FEATURES = 4096          # A is p x p doubles: 128 MB at this size
 # uniform random columns have kappa 3 (no gain: 81 products against 71),
 # TF-IDF-like Zipf columns ~5e8 (110 -> 71 passes).
 MIN_CONDITION = 20.0
+# Eigenvalues of B or A below this fraction of the largest are zero to rounding.
+NULL_CUT = 1e-13
 ROW_BLOCK_BYTES = 1 << 22    # X rows per syrk call (float64 copies of float32 blocks)
 # A from every step-th row: at least GRAM_MIN_ROWS rows, and
 # GRAM_ROWS_PER_FEATURE per column of A.
@@ -247,12 +249,19 @@ class KroneckerPreconditioner:
         if self.free is not None:
             B = B[np.ix_(self.free, self.free)]
         sig, R = np.linalg.eigh(B)
-        den = np.maximum(sig, 0.0)[:, None] * self.lam[None, :] + obj.l2
-        # Unpenalised: B is singular along the class shift and A along constant
-        # features, where H is singular too and the gradient has no component;
-        # leave those directions out instead of dividing by ~0.
-        floor = 1e-12 * float(den.max()) if obj.l2 <= 0.0 else 0.0
-        inv = np.divide(1.0, den, out=np.zeros_like(den), where=den > floor)
+        sig = np.maximum(sig, 0.0)
+        lam = self.lam
+        if obj.l2 <= 0.0:
+            # Unpenalised: B is singular along the class shift and A along
+            # constant or collinear features, where H is singular too and the
+            # gradient has no component: leave out what is zero to rounding in
+            # either factor (and only that: a cut relative to sig lam^T, say
+            # 1e-12, removed the directions of features scaled 1e-3 next to
+            # 1e3, and the fit stalled).
+            sig = np.where(sig > NULL_CUT * float(sig.max(initial=0.0)), sig, 0.0)
+            lam = np.where(lam > NULL_CUT * float(lam.max(initial=0.0)), lam, 0.0)
+        den = sig[:, None] * lam[None, :] + obj.l2
+        inv = np.divide(1.0, den, out=np.zeros_like(den), where=den > 0.0)
         Q, shape = self.Q, obj.coef_shape
         if Q is None:
             def apply(r):
