@@ -65,6 +65,10 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
         Maximum number of solver iterations.
     solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd"}, default="auto"
         Optimisation algorithm; ``"auto"`` picks one from the problem's shape.
+        "lbfgs" and "newton-cg" precondition where it pays (correlated dense
+        features, uneven sparse column norms; see
+        ``softmax_ext.solvers._precondition``); the fitted coefficients are
+        the same either way.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}``; ``"balanced"`` uses
         ``n_samples / (n_classes * bincount(y))`` (weighted by sample_weight).
