@@ -556,3 +556,25 @@ def test_newton_cholesky_also_checks_the_decrement():
     assert res.converged and "decrement" in res.message
     res = solve(obj, solver="newton-cg", tol=1e-8)
     assert res.converged and "decrement" not in res.message
+
+
+def test_newton_cholesky_pseudo_inverse_keeps_badly_scaled_features():
+    # l2 = 0 with a constant column (collinear with the intercept: H singular,
+    # the pseudo-inverse path) and columns of scale 1e-3 next to 1e3.  The
+    # pseudo-inverse drops only collinear directions: unscaled, it dropped the
+    # small columns' eigenvalues (1e-12 of the largest) and stopped ~3% above
+    # the optimum saying tol was below float64 precision.
+    rng = np.random.default_rng(143)
+    n, d, K = 150, 9, 3
+    scale = np.array([1e-3, 1e3, 1.0, 1e-3, 1e3, 1e-3, 1e3, 1.0, 1.0])
+    Z0 = rng.standard_normal((n, d))
+    X = Z0 * scale
+    X[:, 2] = 3.0
+    y = np.argmax(Z0 @ rng.standard_normal((K, d)).T + 1.5 * rng.standard_normal((n, K)), axis=1)
+    obj = MultinomialLoss(X, y, l2=0.0, n_classes=K, n_threads=1)
+    chol = solve(obj, solver="newton-cholesky", tol=1e-9, max_iter=200)
+    assert chol.converged, chol.message
+    assert "pseudo-inverse" in " ".join(str(h.get("solve", "")) for h in chol.history)
+    cg = solve(obj, solver="newton-cg", tol=1e-9, max_iter=2000)
+    assert cg.converged
+    assert abs(chol.loss - cg.loss) <= 1e-10 * abs(cg.loss)

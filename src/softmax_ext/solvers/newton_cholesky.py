@@ -172,16 +172,29 @@ def _pinv_direction(H, diag_reg, g):
     """Newton step by the pseudo-inverse of a singular H (see SINGULAR_RCOND).
 
     H's strict lower triangle is intact after the in-place factorisation; its
-    diagonal (with the invariant-direction terms) is ``diag_reg``.
+    diagonal (with the invariant-direction terms) is ``diag_reg``.  The
+    eigendecomposition is of ``S H S`` scaled to unit diagonal, so that what
+    is dropped (below ``PINV_RTOL``) is collinearity, not the scale of a
+    feature: unscaled, columns of scale 1e-3 next to 1e3 have eigenvalues
+    1e-12 of the largest, and dropping them stopped a fit 3% above the
+    optimum with a "precision" message.  The step is then made orthogonal to
+    the null space of H, ``S V_0``, which gives the minimum-norm solution (in
+    the row space of X) as the unscaled pseudo-inverse does.
     """
     m = H.shape[0]
     Hd = np.tril(H, -1)
     Hd += Hd.T
     Hd[np.diag_indices(m)] = diag_reg
+    sc = 1.0 / np.sqrt(np.where(diag_reg > 0, diag_reg, 1.0))
+    Hd *= sc[:, None]
+    Hd *= sc[None, :]
     w, V = scipy.linalg.eigh(Hd, overwrite_a=True, check_finite=False)
     keep = w > PINV_RTOL * max(float(w[-1]), 0.0)
     Vk = V[:, keep]
-    D = -Vk @ ((Vk.T @ g) / w[keep])
+    D = -sc * (Vk @ ((Vk.T @ (sc * g)) / w[keep]))
+    if not np.all(keep):
+        null, _ = np.linalg.qr(sc[:, None] * V[:, ~keep])
+        D -= null @ (null.T @ D)
     return D, float(-np.dot(g, D)), "pseudo-inverse (singular Hessian)"
 
 
