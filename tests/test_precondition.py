@@ -336,3 +336,28 @@ def test_random_hard_problems_exercise_the_preconditioner():
     kept = [_precondition.build_preconditioner(hard_problem(seed), "auto")[0] is not None
             for seed in range(12) if worth_building(hard_problem(seed))]
     assert sum(kept) >= 6
+
+
+def test_newton_cg_drops_a_preconditioner_whose_step_fails(monkeypatch):
+    # the line search rejects the first preconditioned step: newton-cg goes on
+    # with plain CG instead of stopping (a nearly singular unpenalised problem
+    # of the fuzz stalled 5.6e-4 above the optimum before)
+    obj = make_objective(l2=1e-2, d=10)
+    failed = []
+
+    class FailFirst(newton_cg.ScoreLine):
+        def wolfe(self, *args, **kwargs):
+            if not failed:
+                failed.append(1)
+                return None, None
+            return super().wolfe(*args, **kwargs)
+
+    monkeypatch.setattr(newton_cg, "ScoreLine", FailFirst)
+    res = newton_cg.newton_cg(obj, tol=1e-8, precondition=True)
+    monkeypatch.undo()
+    plain = newton_cg.newton_cg(obj, tol=1e-8, precondition=False)
+    assert failed and res.converged, res.message
+    assert abs(res.loss - plain.loss) <= 1e-10 * abs(plain.loss)
+    # the set-up pass of the failed attempt is still reported
+    assert sum(h.get("setup", 0) for h in res.history) == 1
+    assert res.n_passes_over_X == res.history[-1]["passes"]

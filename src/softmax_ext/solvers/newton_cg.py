@@ -173,6 +173,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     message = "max|grad| <= tol at the start" if converged else "max_iter reached"
     shape = obj.coef_shape
     best = (gmax, x, Z, f, g)  # returned if a line search fails from a worse point
+    setup = 0  # passes of the preconditioner's set-up, reported with the next iteration
     while not converged and not stop and it < max_iter:
         if HESSP_FROM_OBJECTIVE:
             product = obj.hessp(x.reshape(shape), scores=Z)
@@ -183,7 +184,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
         else:
             hessp = score_hessp(obj, Z)
 
-        precond, setup = None, 0
+        precond = None
         if use_kron:
             with mon.stage("preconditioner"):
                 if kron is None:
@@ -204,6 +205,12 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
         with mon.stage("line search"):
             t, _ = line.wolfe(1.0, t_max=T_MAX)
         if t is None:
+            if precond is not None:
+                # the preconditioned step failed: plain CG from here on (a
+                # nearly singular unpenalised problem stalled 5.6e-4 above the
+                # optimum the plain solver reaches)
+                use_kron = False
+                continue
             message = ("line search failed: the objective cannot be decreased further at "
                        f"{np.dtype(obj.dtype).name} precision")
             if best[0] < gmax:  # rounding noise moved us away from a better point
@@ -218,6 +225,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
             best = (gmax, x, Z, f, g)
         stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod,
                           **({"setup": setup} if setup else {}))
+        setup = 0
         if gmax <= tol:
             converged, message = True, "max|grad| <= tol"
     return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)
