@@ -268,6 +268,24 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
 
 #else /* CSR part: IDX and SMX_CSR_FN defined */
 
+/* W^T rows are scattered over K d values: ask for those of the `count`
+ * nonzeros SMX_LG_PREFETCH on from jj (the ones before nnz_end). */
+SMX_INLINE void SMX_CSR_FN(smx_lg_csr_prefetch)(const IDX *indices, smx_int jj, smx_int count,
+                                                smx_int nnz_end, const REAL *Wt, smx_int K)
+{
+#ifdef SMX_LG_PREFETCH
+    for (smx_int q = jj + SMX_LG_PREFETCH; q < jj + SMX_LG_PREFETCH + count; q++) {
+        if (q < nnz_end) {
+            const REAL *w = Wt + (smx_int)indices[q] * K;
+            __builtin_prefetch(w, 0, 3);
+            __builtin_prefetch(w + K - 1, 0, 3);
+        }
+    }
+#else
+    (void)indices, (void)jj, (void)count, (void)nnz_end, (void)Wt, (void)K;
+#endif
+}
+
 /* Zb (rows, K) = X_b W^T + b for CSR rows, with Wt = W^T (d, K) C order.
  *
  * Plain -O3 code, no target_clones: these loops are bound by scattered reads
@@ -291,15 +309,7 @@ SMX_INLINE void SMX_CSR_FN(smx_lg_csr_scores_k)(
         smx_int jj = (smx_int)indptr[i0 + i];
         const smx_int end = (smx_int)indptr[i0 + i + 1];
         for (; jj + 2 <= end; jj += 2) {
-#ifdef SMX_LG_PREFETCH
-            for (smx_int q = jj + SMX_LG_PREFETCH; q < jj + SMX_LG_PREFETCH + 2; q++) {
-                if (q < nnz_end) {
-                    const REAL *w = Wt + (smx_int)indices[q] * K;
-                    __builtin_prefetch(w, 0, 3);
-                    __builtin_prefetch(w + K - 1, 0, 3);
-                }
-            }
-#endif
+            SMX_CSR_FN(smx_lg_csr_prefetch)(indices, jj, 2, nnz_end, Wt, K);
             const REAL v0 = data[jj], v1 = data[jj + 1];
             const REAL *w0 = Wt + (smx_int)indices[jj] * K;
             const REAL *w1 = Wt + (smx_int)indices[jj + 1] * K;
@@ -333,15 +343,7 @@ static void SMX_CSR_FN(smx_lg_csr_scores_any)(
         smx_int jj = (smx_int)indptr[i0 + i];
         const smx_int end = (smx_int)indptr[i0 + i + 1];
         for (; jj + 4 <= end; jj += 4) {
-#ifdef SMX_LG_PREFETCH
-            for (smx_int q = jj + SMX_LG_PREFETCH; q < jj + SMX_LG_PREFETCH + 4; q++) {
-                if (q < nnz_end) {
-                    const REAL *w = Wt + (smx_int)indices[q] * K;
-                    __builtin_prefetch(w, 0, 3);
-                    __builtin_prefetch(w + K - 1, 0, 3);
-                }
-            }
-#endif
+            SMX_CSR_FN(smx_lg_csr_prefetch)(indices, jj, 4, nnz_end, Wt, K);
             const REAL v0 = data[jj], v1 = data[jj + 1], v2 = data[jj + 2], v3 = data[jj + 3];
             const REAL *w0 = Wt + (smx_int)indices[jj] * K;
             const REAL *w1 = Wt + (smx_int)indices[jj + 1] * K;
