@@ -133,15 +133,13 @@ def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
             if tau == 0.0:
                 Hd = H
             else:
-                Hd = np.tril(H, -1)
-                Hd += Hd.T
-                Hd[np.diag_indices(m)] = diag_reg + tau
+                Hd = _from_lower(H, diag_reg + tau)
             with _factor_threads(m):
                 factor = scipy.linalg.cho_factor(Hd, lower=False, overwrite_a=True,
                                                  check_finite=True)
                 if (singular_pinv and tau == 0.0 and m
                         and _scaled_rcond(factor[0], sc, scaled_norm) < SINGULAR_RCOND):
-                    return _pinv_direction(H, diag_reg, g)
+                    return _pinv_direction(H, diag_reg, sc, g)
                 D = -scipy.linalg.cho_solve(factor, g, check_finite=False)
             if np.all(np.isfinite(D)):
                 dec = float(-np.dot(g, D))
@@ -152,12 +150,21 @@ def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
             # factorisation means singular to rounding; a ridge tau would
             # amplify gradient rounding along the null space by 1/tau
             if singular_pinv and tau == 0.0 and m and np.all(np.isfinite(diag_reg)):
-                D, dec, how_p = _pinv_direction(H, diag_reg, g)
+                D, dec, how_p = _pinv_direction(H, diag_reg, sc, g)
                 if np.all(np.isfinite(D)) and (dec > 0 or not np.any(g)):
                     return D, dec, how_p
         tau = 1e-10 * scale if tau == 0.0 else tau * 100.0
         how = f"damped tau={tau:.1e}"
     return -g, float(np.dot(g, g)), "steepest descent"
+
+
+def _from_lower(H, diag):
+    """A new symmetric matrix from H's strict lower triangle (intact after an
+    in-place upper Cholesky factorisation) and the diagonal ``diag``."""
+    Hd = np.tril(H, -1)
+    Hd += Hd.T
+    Hd[np.diag_indices(H.shape[0])] = diag
+    return Hd
 
 
 def _scaled_rcond(R, sc, scaled_norm):
@@ -168,12 +175,13 @@ def _scaled_rcond(R, sc, scaled_norm):
     return float(rcond) if info == 0 else 0.0
 
 
-def _pinv_direction(H, diag_reg, g):
+def _pinv_direction(H, diag_reg, sc, g):
     """Newton step by the pseudo-inverse of a singular H (see SINGULAR_RCOND).
 
     H's strict lower triangle is intact after the in-place factorisation; its
-    diagonal (with the invariant-direction terms) is ``diag_reg``.  The
-    eigendecomposition is of ``S H S`` scaled to unit diagonal, so that what
+    diagonal (with the invariant-direction terms) is ``diag_reg``, and
+    ``sc = diag(S)`` scales it to unit diagonal (as for the condition
+    estimate).  The eigendecomposition is of ``S H S``, so that what
     is dropped (below ``PINV_RTOL``) is collinearity, not the scale of a
     feature: unscaled, columns of scale 1e-3 next to 1e3 have eigenvalues
     1e-12 of the largest, and dropping them stopped a fit 3% above the
@@ -181,11 +189,7 @@ def _pinv_direction(H, diag_reg, g):
     the null space of H, ``S V_0``, which gives the minimum-norm solution (in
     the row space of X) as the unscaled pseudo-inverse does.
     """
-    m = H.shape[0]
-    Hd = np.tril(H, -1)
-    Hd += Hd.T
-    Hd[np.diag_indices(m)] = diag_reg
-    sc = 1.0 / np.sqrt(np.where(diag_reg > 0, diag_reg, 1.0))
+    Hd = _from_lower(H, diag_reg)
     Hd *= sc[:, None]
     Hd *= sc[None, :]
     w, V = scipy.linalg.eigh(Hd, overwrite_a=True, check_finite=False)
