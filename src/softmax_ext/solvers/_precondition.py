@@ -134,6 +134,45 @@ def build_preconditioner(obj, precondition="auto"):
     return kron, setup
 
 
+class Preconditioning:
+    """A solver's preconditioner over one run.
+
+    Built at the first :meth:`at` (a run that starts at the optimum never pays
+    for it), dropped when "auto" finds it useless (``build_preconditioner``)
+    or the solver gives up on it (:meth:`drop`).  The passes over X its
+    set-up took are reported once, by :meth:`take_setup`.
+
+    Parameters
+    ----------
+    obj : MultinomialLoss or FixedClassLoss
+    precondition : {"auto", True, False}
+        The solver's option (validated here).
+    """
+
+    def __init__(self, obj, precondition):
+        self.obj, self.option = obj, precondition
+        self.active = uses_preconditioner(obj, precondition)
+        self.kron = None
+        self.setup_passes = 0
+
+    def at(self, Z):
+        """``r -> M^-1 r`` at the point whose scores are Z, or None when inactive."""
+        if self.active and self.kron is None:
+            self.kron, passes = build_preconditioner(self.obj, self.option)
+            self.setup_passes += passes
+            self.active = self.kron is not None
+        return self.kron.at(Z) if self.active else None
+
+    def drop(self):
+        """No preconditioner for the rest of the run."""
+        self.active = False
+
+    def take_setup(self):
+        """Set-up passes not reported yet (then 0)."""
+        passes, self.setup_passes = self.setup_passes, 0
+        return passes
+
+
 def feature_gram(obj, max_rows=None):
     """``A = X~^T S X~ / sum(s)`` (p x p, float64), from every ``step``-th row of X.
 

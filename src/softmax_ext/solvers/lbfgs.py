@@ -23,7 +23,7 @@ import numpy as np
 from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
                     steepest_descent)
 from ._linesearch import ScoreLine
-from ._precondition import build_preconditioner, uses_preconditioner
+from ._precondition import Preconditioning
 
 
 
@@ -69,11 +69,11 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         with correlated features, sparse X with uneven column norms), True
         always.
     """
-    use_kron = uses_preconditioner(objective, precondition)
+    pre = Preconditioning(objective, precondition)
     obj = objective
     mon = Monitor(obj, name, verbose=verbose, callback=callback)
     x, Z, f, g = start(obj, coef0)
-    kron = precond = None
+    precond = None
     refreshed = 0
     plain = False  # the preconditioned gradient failed its line search: steepest descent
     gmax = max_abs(g)
@@ -85,14 +85,10 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
     converged = gmax <= tol
     if converged:
         message = "max|grad| <= tol at the start"
-    setup = 0  # passes of the preconditioner's set-up, reported with the next iteration
     while not converged and not stop and it < max_iter:
-        if use_kron and (precond is None or it - refreshed >= REFRESH):
+        if pre.active and (precond is None or it - refreshed >= REFRESH):
             with mon.stage("preconditioner"):
-                if kron is None:
-                    kron, setup = build_preconditioner(obj, precondition)
-                    use_kron = kron is not None
-                precond, refreshed = (kron.at(Z) if use_kron else None), it
+                precond, refreshed = pre.at(Z), it
         with mon.stage("direction"):
             if pairs:
                 D = in_dtype(obj, _two_loop(g, pairs, gamma, precond))
@@ -133,9 +129,9 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
                 gamma = sy / yhy
         x, f, g = x_new, f_new, g_new
         gmax = max_abs(g)
+        setup = pre.take_setup()
         stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals,
                           **({"setup": setup} if setup else {}))
-        setup = 0
         if gmax <= tol:
             converged, message = True, "max|grad| <= tol"
     return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)

@@ -25,7 +25,7 @@ from .. import special
 from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
                     steepest_descent)
 from ._linesearch import ScoreLine
-from ._precondition import build_preconditioner, uses_preconditioner
+from ._precondition import Preconditioning
 
 
 # Where Hessian-vector products come from.  True: the objective's ``hessp``
@@ -161,11 +161,10 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     with correlated features, sparse X with uneven column norms), True
     (always) or False.
     """
-    use_kron = uses_preconditioner(objective, precondition)
+    pre = Preconditioning(objective, precondition)
     obj = objective
     mon = Monitor(obj, name, verbose=verbose, callback=callback)
     x, Z, f, g = start(obj, coef0)
-    kron = None   # built at the first iteration (a fit starting at the optimum skips it)
     gmax = max_abs(g)
     stop = mon.record(0, x, f, g, gmax, 0.0)
     it = 0
@@ -173,7 +172,6 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     message = "max|grad| <= tol at the start" if converged else "max_iter reached"
     shape = obj.coef_shape
     best = (gmax, x, Z, f, g)  # returned if a line search fails from a worse point
-    setup = 0  # passes of the preconditioner's set-up, reported with the next iteration
     while not converged and not stop and it < max_iter:
         if HESSP_FROM_OBJECTIVE:
             product = obj.hessp(x.reshape(shape), scores=Z)
@@ -185,12 +183,9 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
             hessp = score_hessp(obj, Z)
 
         precond = None
-        if use_kron:
+        if pre.active:
             with mon.stage("preconditioner"):
-                if kron is None:
-                    kron, setup = build_preconditioner(obj, precondition)
-                    use_kron = kron is not None
-                precond = kron.at(Z) if use_kron else None
+                precond = pre.at(Z)
         gnorm = float(np.sqrt(np.dot(g, g)))
         with mon.stage("cg"):
             D, n_prod, why = conjugate_gradient(hessp, g, forcing(g, gnorm, tol), max_cg,
@@ -209,7 +204,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
                 # the preconditioned step failed: plain CG from here on (a
                 # nearly singular unpenalised problem stalled 5.6e-4 above the
                 # optimum the plain solver reaches)
-                use_kron = False
+                pre.drop()
                 continue
             message = ("line search failed: the objective cannot be decreased further at "
                        f"{np.dtype(obj.dtype).name} precision")
@@ -223,9 +218,9 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
         gmax = max_abs(g)
         if gmax < best[0]:
             best = (gmax, x, Z, f, g)
+        setup = pre.take_setup()
         stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod,
                           **({"setup": setup} if setup else {}))
-        setup = 0
         if gmax <= tol:
             converged, message = True, "max|grad| <= tol"
     return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)
