@@ -91,6 +91,13 @@ def test_unpenalised_leaves_out_the_null_directions():
 SOLVERS = {"newton-cg": newton_cg.newton_cg, "lbfgs": lbfgs.lbfgs}
 
 
+def with_and_without(solver, obj, **options):
+    """The solver's results with the preconditioner forced on, then off.
+
+    Each result counts its own passes over X (``n_passes_over_X``)."""
+    return tuple(SOLVERS[solver](obj, precondition=pc, **options) for pc in (True, False))
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("case", [dict(), dict(weights=True), dict(fit_intercept=False),
                                   dict(l2=0.0, seed=4, n=400, K=3),
@@ -102,8 +109,7 @@ def test_same_optimum_with_and_without(solver, case):
     else:
         obj = make_objective(**case)
     tol = 1e-5 if case.get("dtype") == np.float32 else 1e-9
-    with_ = SOLVERS[solver](obj, tol=tol, max_iter=500, precondition=True)
-    without = SOLVERS[solver](obj, tol=tol, max_iter=500, precondition=False)
+    with_, without = with_and_without(solver, obj, tol=tol, max_iter=500)
     assert with_.converged and without.converged
     assert with_.grad_max <= tol
     rel = 1e-6 if case.get("dtype") == np.float32 else 1e-10
@@ -121,12 +127,9 @@ def test_fewer_passes_on_correlated_features(solver, seed):
     X, y = make_classification(n_samples=600, n_features=12, n_informative=6, n_redundant=4,
                                n_classes=4, random_state=seed)
     obj = MultinomialLoss(X, y, l2=1.0 / 600, n_threads=1)
-    with_ = SOLVERS[solver](obj, tol=1e-8, max_iter=1000, precondition=True)
-    passes_with = obj.n_passes_over_X
-    obj.n_passes_over_X = 0
-    without = SOLVERS[solver](obj, tol=1e-8, max_iter=1000, precondition=False)
+    with_, without = with_and_without(solver, obj, tol=1e-8, max_iter=1000)
     assert with_.converged and without.converged
-    assert passes_with < 0.8 * without.n_passes_over_X
+    assert with_.n_passes_over_X < 0.8 * without.n_passes_over_X
     assert abs(with_.loss - without.loss) <= 1e-10 * abs(without.loss)
 
 
@@ -195,12 +198,9 @@ def test_fewer_passes_on_text_like_sparse_rows(solver):
     # gain least); lbfgs 2-4x fewer on all of them
     X, y = heavy_tailed_csr(10000, 5000, 30, 5)
     obj = MultinomialLoss(X, y, l2=1.0 / X.shape[0], n_threads=1)
-    with_ = SOLVERS[solver](obj, tol=1e-6, max_iter=2000, precondition=True)
-    passes_with = obj.n_passes_over_X
-    obj.n_passes_over_X = 0
-    without = SOLVERS[solver](obj, tol=1e-6, max_iter=2000, precondition=False)
+    with_, without = with_and_without(solver, obj, tol=1e-6, max_iter=2000)
     assert with_.converged and without.converged
-    assert passes_with < 0.7 * without.n_passes_over_X
+    assert with_.n_passes_over_X < 0.7 * without.n_passes_over_X
 
 
 def test_gram_counts_one_pass_and_blocks_agree(monkeypatch):
