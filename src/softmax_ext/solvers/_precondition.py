@@ -24,17 +24,29 @@ where the class weights vary most between samples.  As L-BFGS's initial
 inverse Hessian (``lbfgs.py``) it took 100,000 x 100 from 161 iterations to
 17.
 
-Sparse X gets A's diagonal, ``M = B kron diag(A) + l2 I`` (a dense A of a
-wide X is out of reach; the diagonal is one pass over the nonzeros and
-``M^-1 V = R ((R^T V) / (sig a^T + l2))``).  It pays where column norms
-differ a lot, as in text: TF-IDF-like rows with Zipf column frequencies,
-50,000 x 20,000, K=10, took 70 passes instead of 110 (0.53 vs 0.76 s) with
-Newton-CG, and L-BFGS 2-4x fewer passes on every such problem tried; Newton-CG
-lost a little on small ones (3,000 x 1,500: 43 and 65 passes against 38 and
-59).  On
-the CSR bench case (uniform random columns, A's diagonal nearly constant) it
-did not help (81 products against 71), and "auto" drops it there by the
-condition test below.  Nor does the preconditioner help features on wildly
+Sparse X gets A with the covariances between features left out: with
+``mu`` the (weighted) column means and ``v`` the column variances,
+
+    A ~ [[diag(v) + mu mu^T, mu], [mu^T, 1]] = L diag(v, 1) L^T,   L = [[I, mu], [0, 1]],
+
+exact on A's diagonal and on the intercept's row and column, and exact
+everywhere for uncorrelated columns.  The mean is what matters: nonnegative
+sparse columns (counts, TF-IDF, random uniform values) share one large
+common direction, the mean row, which A's diagonal alone leaves to CG.  With
+an intercept the preconditioner works in centred coordinates,
+``M = (I kron L) (B kron diag(v, 1) + l2 I) (I kron L^T)`` (a penalty term
+l2 L L^T instead of l2 I: an approximation, as l2 on the intercept is), so
+``M^-1`` is a diagonal solve between ``L^-1`` (subtract ``mu`` times the
+intercept entry) and ``L^-T``; without one, ``M = B kron (diag(v) + mu mu^T)
++ l2 I``, solved by Sherman-Morrison for each eigenvalue of B.  Either costs
+O(K^2 p) an application and one pass over the nonzeros to set up.  Passes at
+tol=1e-6, none | A's diagonal | this: the CSR bench (50,000 x 20,000, K=10,
+uniform random values at density 0.002) Newton-CG 71 | 82 | 45, L-BFGS
+255 | 120 | 42; TF-IDF-like rows with Zipf column frequencies, 50,000 x
+20,000, Newton-CG 662 | 196 | 88, L-BFGS 1597 | 428 | 106, and 3,000 x
+1,500, Newton-CG 249 | 232 | 82, L-BFGS 641 | 394 | 102.
+
+The preconditioner does not help features on wildly
 different scales (1e-3 to 1e3, tests' sizes: 363 products
 against 294): CG stops on the 2-norm of the residual, which those features'
 large gradient entries dominate and plain CG reduces first; scale such
@@ -65,12 +77,16 @@ MAX_FEATURES = 4096          # A is p x p doubles: 128 MB at this size
 # (make_problem(200,000, 100, 10) of benchmarks.py, kappa 3.6: newton-cg 55
 # passes with it, 51 without, and 1.35 vs 0.89 s), while every problem where
 # it paid had kappa above 100 (digits 146, the bench's 100,000 x 100 419 and
-# 20,000 x 500 605).  Sparse X (A's diagonal, features only): the CSR bench's
-# uniform random columns have kappa 3 (no gain: 81 products against 71),
-# TF-IDF-like Zipf columns ~5e8 (110 -> 71 passes).
+# 20,000 x 500 605).  Sparse X: the condition number of the features'
+# part of A as the preconditioner models it, diag(v) + mu mu^T (condition()):
+# 61 on the CSR bench's uniform random columns (from their mean row),
+# 1.1e9 on TF-IDF-like Zipf columns, ~1 on centred columns of equal variance.
 MIN_CONDITION = 20.0
 # Eigenvalues of B or A below this fraction of the largest are zero to rounding.
 NULL_CUT = 1e-13
+# Sparse X without intercept: column variances at least this share of the
+# column's mean square.
+VAR_FLOOR = 1e-3
 ROW_BLOCK_BYTES = 1 << 22    # X rows per syrk call (float64 copies of float32 blocks)
 # A from every step-th row: at least GRAM_MIN_ROWS rows, and
 # GRAM_ROWS_PER_FEATURE per column of A.
@@ -217,16 +233,16 @@ def feature_gram(obj, max_rows=None):
     return A
 
 
-def feature_norms(obj):
-    """The diagonal of A, ``sum_i s_i x_ij^2 / sum(s)`` (and 1 for the intercept), CSR X.
+def feature_moments(obj):
+    """Column mean squares and means of CSR X, ``sum_i s_i x_ij^k / sum(s)`` for k = 2, 1.
 
-    One pass over the nonzeros in row chunks (temporaries of a chunk's size,
-    X not copied).  Counted as one pass over X.
+    Two float64 arrays of shape (n_features,).  One pass over the nonzeros in
+    row chunks (temporaries of a chunk's size, X not copied), counted as one
+    pass over X.
     """
     X, sw = obj.X, obj.sample_weight
     n, d = X.shape
-    p = obj.coef_shape[1]
-    a = np.zeros(p)
+    second, mean = np.zeros(d), np.zeros(d)
     indptr = X.indptr
     # chunks of at least d nonzeros: each bincount writes d counts
     per_row = max(1, X.nnz // max(n, 1))
@@ -234,15 +250,16 @@ def feature_norms(obj):
     for i0 in range(0, n, rows):
         i1 = min(n, i0 + rows)
         lo, hi = int(indptr[i0]), int(indptr[i1])
-        v = np.square(X.data[lo:hi], dtype=np.float64)
+        v = np.asarray(X.data[lo:hi], dtype=np.float64)
+        sv = v
         if sw is not None:
-            v *= np.repeat(np.asarray(sw[i0:i1], dtype=np.float64), np.diff(indptr[i0:i1 + 1]))
-        a[:d] += np.bincount(X.indices[lo:hi], weights=v, minlength=d)
-    if p > d:
-        a[d] = obj.weight_sum
-    a /= obj.weight_sum
+            sv = v * np.repeat(np.asarray(sw[i0:i1], dtype=np.float64),
+                               np.diff(indptr[i0:i1 + 1]))
+        cols = X.indices[lo:hi]
+        mean += np.bincount(cols, weights=sv, minlength=d)
+        second += np.bincount(cols, weights=sv * v, minlength=d)
     obj.n_passes_over_X += 1
-    return a
+    return second / obj.weight_sum, mean / obj.weight_sum
 
 
 class KroneckerPreconditioner:
@@ -251,27 +268,43 @@ class KroneckerPreconditioner:
     Parameters
     ----------
     obj : MultinomialLoss or FixedClassLoss
-        Dense X (A in full, by its eigendecomposition) or CSR X (A's diagonal).
+        Dense X (A in full, by its eigendecomposition) or CSR X (A as its
+        diagonal plus the column means: ``lam`` holds the column variances,
+        and 1 for the intercept, ``mean`` the means).
     """
 
     def __init__(self, obj):
         self.obj = obj
-        if obj.is_sparse:   # A's diagonal: Q = I
-            lam, self.Q = feature_norms(obj), None
+        self.free = getattr(obj, "free", None)
+        self.Q = self.mean = None
+        if obj.is_sparse:
+            second, self.mean = feature_moments(obj)
+            lam = second - self.mean ** 2
+            if obj.fit_intercept:
+                lam = np.append(lam, 1.0)
+            else:
+                # A constant column (v = 0) is no null direction of H without
+                # an intercept: keep diag(v) invertible for Sherman-Morrison
+                lam = np.maximum(lam, VAR_FLOOR * second)
         else:
             lam, self.Q = np.linalg.eigh(feature_gram(obj, gram_rows(obj.coef_shape[1])))
         self.lam = np.maximum(lam, 0.0)   # A is PSD; clip rounding below zero
-        self.free = getattr(obj, "free", None)
 
     def condition(self):
         """Condition number of A over its nonzero eigenvalues (1 for A = 0).
 
-        For A's diagonal (sparse X) over the features only: the intercept's
-        entry, 1, stands apart from the columns' mean squares (~1e-3 on the
-        CSR bench) but is a single direction, which CG resolves on its own.
+        Sparse X: of the features' part of A as modelled, ``diag(v) + mu
+        mu^T``, estimated as ``(max v + |mu|^2) / min v`` over the nonzero
+        variances (the largest eigenvalue is within a factor 2 of the
+        numerator).  The intercept is left out: its entry, 1, stands apart
+        from the columns' mean squares (~1e-3 on the CSR bench) but is a
+        single direction, which CG resolves on its own.
         """
-        lam = self.lam if self.Q is not None else self.lam[:self.obj.n_features]
-        top = float(lam.max()) if lam.size else 0.0
+        if self.Q is not None:
+            lam, spike = self.lam, 0.0
+        else:
+            lam, spike = self.lam[:self.obj.n_features], float(self.mean @ self.mean)
+        top = float(lam.max()) + spike if lam.size else 0.0
         nonzero = lam[lam > 1e-12 * top]
         return top / float(nonzero.min()) if nonzero.size else 1.0
 
@@ -305,16 +338,33 @@ class KroneckerPreconditioner:
             lam = np.where(lam > NULL_CUT * float(lam.max(initial=0.0)), lam, 0.0)
         den = sig[:, None] * lam[None, :] + obj.l2
         inv = np.divide(1.0, den, out=np.zeros_like(den), where=den > 0.0)
-        Q, shape = self.Q, obj.coef_shape
-        if Q is None:
-            def apply(r):
-                T = R.T @ r.reshape(shape)
-                T *= inv
-                return (R @ T).ravel()
-        else:
+        shape = obj.coef_shape
+        if self.Q is not None:
+            Q = self.Q
+
             def apply(r):
                 T = R.T @ r.reshape(shape) @ Q
                 T *= inv
                 return (R @ T @ Q.T).ravel()
+        elif obj.fit_intercept:
+            mean, d = self.mean, obj.n_features
+
+            def apply(r):   # L^-T (diagonal solve) L^-1, class by class
+                T = R.T @ r.reshape(shape)
+                T[:, :d] -= T[:, d:] * mean
+                T *= inv
+                T = R @ T
+                T[:, d] -= T[:, :d] @ mean
+                return T.ravel()
+        else:
+            # (sig_k diag(v) + l2 I + sig_k mu mu^T)^-1 by Sherman-Morrison
+            inv_mean = inv * self.mean
+            scale = sig / (1.0 + sig * (inv_mean @ self.mean))
+
+            def apply(r):
+                T = R.T @ r.reshape(shape)
+                T *= inv
+                T -= inv_mean * (scale * (T @ self.mean))[:, None]
+                return (R @ T).ravel()
 
         return apply

@@ -66,8 +66,8 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         Start each two-loop recursion from the Kronecker-factored
         preconditioner of ``_precondition.py`` instead of a multiple of the
         identity: "auto" where it pays for itself (dense X of moderate width
-        with correlated features, sparse X with uneven column norms), True
-        always.
+        with correlated features, sparse X with uncentred columns or uneven
+        column norms), True always.
     """
     pre = Preconditioning(objective, precondition)
     obj = objective

@@ -158,7 +158,8 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
 
     ``precondition``: "auto" (the Kronecker-factored preconditioner of
     ``_precondition.py`` where it pays for itself: dense X of moderate width
-    with correlated features, sparse X with uneven column norms), True
+    with correlated features, sparse X with uncentred columns or uneven
+    column norms), True
     (always) or False.
     """
     pre = Preconditioning(objective, precondition)
