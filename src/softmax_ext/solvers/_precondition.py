@@ -24,8 +24,9 @@ where the class weights vary most between samples.  As L-BFGS's initial
 inverse Hessian (``lbfgs.py``) it took 100,000 x 100 from 161 iterations to
 17.
 
-Sparse X gets A with the covariances between features left out: with
-``mu`` the (weighted) column means and ``v`` the column variances,
+Sparse X, and dense X where A in full costs too much (``kind_to_build``),
+get A with the covariances between features left out: with ``mu`` the
+(weighted) column means and ``v`` the column variances,
 
     A ~ [[diag(v) + mu mu^T, mu], [mu^T, 1]] = L diag(v, 1) L^T,   L = [[I, mu], [0, 1]],
 
@@ -44,7 +45,9 @@ tol=1e-6, none | A's diagonal | this: the CSR bench (50,000 x 20,000, K=10,
 uniform random values at density 0.002) Newton-CG 71 | 82 | 45, L-BFGS
 255 | 120 | 42; TF-IDF-like rows with Zipf column frequencies, 50,000 x
 20,000, Newton-CG 662 | 196 | 88, L-BFGS 1597 | 428 | 106, and 3,000 x
-1,500, Newton-CG 249 | 232 | 82, L-BFGS 641 | 394 | 102.
+1,500, Newton-CG 249 | 232 | 82, L-BFGS 641 | 394 | 102.  Dense 2,000 x
+2,000 uniform values in [0, 1), K=5, where A in full would cost ~100
+products: L-BFGS 2,269 -> 78 passes (3.3 -> 0.18 s).
 
 The preconditioner does not help features on wildly
 different scales (1e-3 to 1e3, tests' sizes: 363 products
@@ -70,6 +73,16 @@ from .. import special
 # need 30-170 products; 20 keeps 20,000 x 500 (K=20, setup ~9 products) in.
 SETUP_PRODUCTS = 20.0
 APPLY_FRACTION = 0.25
+# The diagonal-and-means version (kind_to_build): an application within this
+# share of a product (newton-cg) or of an iteration (lbfgs, LBFGS_PAIRS pairs).
+MOMENTS_APPLY_FRACTION = {"newton-cg": 0.5, "lbfgs": 1.0}
+# ... and, on dense X, only from this many multiply-adds a product: below it a
+# fit takes milliseconds of mostly Python, and the n-dependent choice would
+# send integer sample weights and the same rows repeated down different
+# paths (scikit-learn's check_sample_weight_equivalence, 15 x 30 and 30 x 30,
+# compares the two fits to 1e-7 at tol=1e-4).
+MOMENTS_MIN_DENSE_MULADDS = 1 << 16
+LBFGS_PAIRS = 10
 MAX_FEATURES = 4096          # A is p x p doubles: 128 MB at this size
 # "auto" drops the preconditioner (after the one pass that built A) when A's
 # condition number over its nonzero eigenvalues is below this: with nearly
@@ -104,46 +117,83 @@ def gram_rows(p):
     return max(GRAM_MIN_ROWS, GRAM_ROWS_PER_FEATURE * p)
 
 
-def worth_building(obj):
-    """Whether a Kronecker preconditioner pays for itself on ``obj``.
+def kind_to_build(obj, solver="newton-cg"):
+    """Which preconditioner "auto" builds for ``solver`` on ``obj``: "full", "moments" or None.
 
-    Sparse X (diagonal A): when one application, ``2 K^2 p``, costs at most
-    ``APPLY_FRACTION`` of a product, ``2 nnz K`` (20,000 x 50,000 with K=20
-    and 60 nonzeros a row, at ~0.8 of a product, took longer with it).
+    "full" (dense X, A in full) when its set-up costs at most
+    ``SETUP_PRODUCTS`` products and one application at most
+    ``APPLY_FRACTION`` of one.  Otherwise "moments" (A's diagonal and the
+    column means) when one application, ``2 K^2 p``, costs at most
+    ``MOMENTS_APPLY_FRACTION`` of what it is applied alongside: a product
+    for newton-cg (sparse: 20,000 x 50,000 with K=20 and 60 nonzeros a row,
+    at 0.83 of a product, took 38 passes instead of 47 but 1.22 s instead of
+    0.87; at 0.5, 20,000 x 20,000 with K=20, 43 instead of 68 and 0.48 s
+    instead of 0.60), and an iteration for lbfgs (a pass and the two-loop
+    recursion, ``4 * LBFGS_PAIRS`` m flops, memory-bound where the
+    application is two small GEMMs; 5,000 x 50,000 with K=20, at 0.87 of
+    that, went from 111 passes to 32 and from 2.4 s to 0.7).
+    Dense X needs ``MOMENTS_MIN_DENSE_MULADDS`` a product for the latter, and
+    Newton-CG on wide dense X (n < p / 2) gets neither: there diag(v) claims
+    curvature along the p - n directions X does not span (1,000 x 5,000
+    uniform values, K=10: 298 passes with it, 194 without; 3,000 x 5,000
+    Poisson counts, K=3: 84 and 116; 2,000 x 2,000 uniform, K=5: 85 and
+    266), while L-BFGS gained on all three (332, 58 and 78 passes against
+    1,117, 343 and 2,269).
     """
-    n, p = obj.n_samples, obj.coef_shape[1]
-    K = obj.coef_shape[0]
+    n, (K, p) = obj.n_samples, obj.coef_shape
     if n == 0 or p == 0 or K == 0:
-        return False
-    if obj.is_sparse:
-        return 2.0 * K * K * p <= APPLY_FRACTION * 2.0 * max(obj.X.nnz, 1) * K
-    if p > MAX_FEATURES:
-        return False
-    product = 2.0 * n * p * K
-    setup = 0.5 * min(n, gram_rows(p)) * p * p + 10.0 * p ** 3 + 10.0 * K ** 3
-    apply = 2.0 * (K * K * p + K * p * p)
-    return setup <= SETUP_PRODUCTS * product and apply <= APPLY_FRACTION * product
+        return None
+    nnz = obj.X.nnz if obj.is_sparse else n * obj.n_features
+    product = 2.0 * max(nnz, 1) * K
+    if not obj.is_sparse and p <= MAX_FEATURES:
+        setup = 0.5 * min(n, gram_rows(p)) * p * p + 10.0 * p ** 3 + 10.0 * K ** 3
+        apply = 2.0 * (K * K * p + K * p * p)
+        if setup <= SETUP_PRODUCTS * product and apply <= APPLY_FRACTION * product:
+            return "full"
+    if not obj.is_sparse and product < 2.0 * MOMENTS_MIN_DENSE_MULADDS:
+        return None
+    if solver == "newton-cg":
+        if not obj.is_sparse and 2 * n < p:
+            return None
+        budget = product
+    else:
+        budget = product + 4.0 * LBFGS_PAIRS * K * p
+    fraction = MOMENTS_APPLY_FRACTION["newton-cg" if solver == "newton-cg" else "lbfgs"]
+    return "moments" if 2.0 * K * K * p <= fraction * budget else None
 
 
-def uses_preconditioner(obj, precondition):
-    """Validate a solver's ``precondition`` option; whether to build the preconditioner.
+def worth_building(obj, solver="newton-cg"):
+    """Whether "auto" builds a preconditioner for ``solver`` on ``obj`` (see :func:`kind_to_build`)."""
+    return kind_to_build(obj, solver) is not None
 
-    "auto": where :func:`worth_building`; True: always; False: never.
+
+def kind_for(obj, precondition, solver="newton-cg"):
+    """Validate a solver's ``precondition`` option; the kind of preconditioner to build, or None.
+
+    "auto": :func:`kind_to_build`; True: A in full where it fits (dense X
+    with p <= ``MAX_FEATURES``), else the diagonal and means; False: None.
     """
     if precondition not in ("auto", True, False):
         raise ValueError(f'precondition must be "auto", True or False, got {precondition!r}.')
-    return precondition is True or (precondition == "auto" and worth_building(obj))
+    if precondition is True:
+        return default_kind(obj)
+    return kind_to_build(obj, solver) if precondition == "auto" else None
 
 
-def build_preconditioner(obj, precondition="auto"):
+def default_kind(obj):
+    """"full" for dense X with p <= ``MAX_FEATURES``, "moments" otherwise."""
+    return "full" if not obj.is_sparse and obj.coef_shape[1] <= MAX_FEATURES else "moments"
+
+
+def build_preconditioner(obj, precondition="auto", kind=None):
     """``(preconditioner or None, passes over X it took)``.
 
-    None when ``precondition`` is "auto" and the feature Gram matrix is too
-    well conditioned for the preconditioner to save products (see
-    ``MIN_CONDITION``).
+    ``kind``: "full" or "moments" (None: :func:`default_kind`).  None when
+    ``precondition`` is "auto" and A is too well conditioned for the
+    preconditioner to save products (see ``MIN_CONDITION``).
     """
     passes = obj.n_passes_over_X
-    kron = KroneckerPreconditioner(obj)
+    kron = KroneckerPreconditioner(obj, kind)
     setup = obj.n_passes_over_X - passes
     if precondition == "auto" and kron.condition() < MIN_CONDITION:
         return None, setup
@@ -163,18 +213,21 @@ class Preconditioning:
     obj : MultinomialLoss or FixedClassLoss
     precondition : {"auto", True, False}
         The solver's option (validated here).
+    solver : {"newton-cg", "lbfgs"}
+        Which solver applies it (once per product, or once per iteration).
     """
 
-    def __init__(self, obj, precondition):
+    def __init__(self, obj, precondition, solver="newton-cg"):
         self.obj, self.option = obj, precondition
-        self.active = uses_preconditioner(obj, precondition)
+        self.kind = kind_for(obj, precondition, solver)
+        self.active = self.kind is not None
         self.kron = None
         self.setup_passes = 0
 
     def at(self, Z):
         """``r -> M^-1 r`` at the point whose scores are Z, or None when inactive."""
         if self.active and self.kron is None:
-            self.kron, passes = build_preconditioner(self.obj, self.option)
+            self.kron, passes = build_preconditioner(self.obj, self.option, self.kind)
             self.setup_passes += passes
             self.active = self.kron is not None
         return self.kron.at(Z) if self.active else None
@@ -234,30 +287,39 @@ def feature_gram(obj, max_rows=None):
 
 
 def feature_moments(obj):
-    """Column mean squares and means of CSR X, ``sum_i s_i x_ij^k / sum(s)`` for k = 2, 1.
+    """Column mean squares and means of X, ``sum_i s_i x_ij^k / sum(s)`` for k = 2, 1.
 
-    Two float64 arrays of shape (n_features,).  One pass over the nonzeros in
-    row chunks (temporaries of a chunk's size, X not copied), counted as one
-    pass over X.
+    Two float64 arrays of shape (n_features,).  One pass over X (CSR: its
+    nonzeros) in row chunks, with temporaries of a chunk's size and no copy
+    of X; counted as one pass.
     """
     X, sw = obj.X, obj.sample_weight
     n, d = X.shape
     second, mean = np.zeros(d), np.zeros(d)
-    indptr = X.indptr
-    # chunks of at least d nonzeros: each bincount writes d counts
-    per_row = max(1, X.nnz // max(n, 1))
-    rows = max(1, max(ROW_BLOCK_BYTES // 16, d) // per_row)
-    for i0 in range(0, n, rows):
-        i1 = min(n, i0 + rows)
-        lo, hi = int(indptr[i0]), int(indptr[i1])
-        v = np.asarray(X.data[lo:hi], dtype=np.float64)
-        sv = v
-        if sw is not None:
-            sv = v * np.repeat(np.asarray(sw[i0:i1], dtype=np.float64),
-                               np.diff(indptr[i0:i1 + 1]))
-        cols = X.indices[lo:hi]
-        mean += np.bincount(cols, weights=sv, minlength=d)
-        second += np.bincount(cols, weights=sv * v, minlength=d)
+    if obj.is_sparse:
+        indptr = X.indptr
+        # chunks of at least d nonzeros: each bincount writes d counts
+        per_row = max(1, X.nnz // max(n, 1))
+        rows = max(1, max(ROW_BLOCK_BYTES // 16, d) // per_row)
+        for i0 in range(0, n, rows):
+            i1 = min(n, i0 + rows)
+            lo, hi = int(indptr[i0]), int(indptr[i1])
+            v = np.asarray(X.data[lo:hi], dtype=np.float64)
+            sv = v
+            if sw is not None:
+                sv = v * np.repeat(np.asarray(sw[i0:i1], dtype=np.float64),
+                                   np.diff(indptr[i0:i1 + 1]))
+            cols = X.indices[lo:hi]
+            mean += np.bincount(cols, weights=sv, minlength=d)
+            second += np.bincount(cols, weights=sv * v, minlength=d)
+    else:
+        rows = max(1, ROW_BLOCK_BYTES // (8 * max(d, 1)))
+        for i0 in range(0, n, rows):
+            Xb = np.asarray(X[i0:i0 + rows], dtype=np.float64)
+            sb = (np.ones(Xb.shape[0]) if sw is None
+                  else np.asarray(sw[i0:i0 + rows], dtype=np.float64))
+            mean += sb @ Xb
+            second += sb @ np.square(Xb)   # a block-sized temporary; Xb may be a view of X
     obj.n_passes_over_X += 1
     return second / obj.weight_sum, mean / obj.weight_sum
 
@@ -268,16 +330,21 @@ class KroneckerPreconditioner:
     Parameters
     ----------
     obj : MultinomialLoss or FixedClassLoss
-        Dense X (A in full, by its eigendecomposition) or CSR X (A as its
-        diagonal plus the column means: ``lam`` holds the column variances,
-        and 1 for the intercept, ``mean`` the means).
+    kind : {"full", "moments"}, optional
+        "full": A in full, by its eigendecomposition (dense X).  "moments":
+        A as its diagonal plus the column means (``lam`` holds the column
+        variances, and 1 for the intercept, ``mean`` the means).  None:
+        :func:`default_kind`.
     """
 
-    def __init__(self, obj):
+    def __init__(self, obj, kind=None):
         self.obj = obj
         self.free = getattr(obj, "free", None)
         self.Q = self.mean = None
-        if obj.is_sparse:
+        kind = default_kind(obj) if kind is None else kind
+        if kind not in ("full", "moments") or (kind == "full" and obj.is_sparse):
+            raise ValueError(f'kind must be "full" (dense X) or "moments", got {kind!r}.')
+        if kind == "moments":
             second, self.mean = feature_moments(obj)
             lam = second - self.mean ** 2
             if obj.fit_intercept:

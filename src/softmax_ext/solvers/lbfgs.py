@@ -65,11 +65,11 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
     precondition : {"auto", True, False}, default "auto"
         Start each two-loop recursion from the Kronecker-factored
         preconditioner of ``_precondition.py`` instead of a multiple of the
-        identity: "auto" where it pays for itself (dense X of moderate width
-        with correlated features, sparse X with uncentred columns or uneven
-        column norms), True always.
+        identity: "auto" where it pays for itself (correlated features in
+        dense X of moderate width, uncentred columns or uneven column norms
+        in any X), True always.
     """
-    pre = Preconditioning(objective, precondition)
+    pre = Preconditioning(objective, precondition, "lbfgs")
     obj = objective
     mon = Monitor(obj, name, verbose=verbose, callback=callback)
     x, Z, f, g = start(obj, coef0)

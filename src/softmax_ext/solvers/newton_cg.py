@@ -157,10 +157,9 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     """Minimise ``objective`` with truncated Newton-CG; see :func:`softmax_ext.solvers.solve`.
 
     ``precondition``: "auto" (the Kronecker-factored preconditioner of
-    ``_precondition.py`` where it pays for itself: dense X of moderate width
-    with correlated features, sparse X with uncentred columns or uneven
-    column norms), True
-    (always) or False.
+    ``_precondition.py`` where it pays for itself: correlated features in
+    dense X of moderate width, uncentred columns or uneven column norms in
+    sparse X or dense X with n >= p / 2), True (always) or False.
     """
     pre = Preconditioning(objective, precondition)
     obj = objective
