@@ -204,6 +204,27 @@ def test_sparse_models_A_by_its_diagonal_and_the_column_means(weights, fit_inter
     np.testing.assert_allclose(M @ apply(w), w, rtol=1e-9, atol=1e-9)
 
 
+def test_sparse_fixed_class_uses_the_free_classes_of_B():
+    # FixedClassLoss (the unpenalised reference-class parametrisation) on CSR X:
+    # the moments version with B restricted to the free classes
+    X, y = heavy_tailed_csr(n=300, d=40)
+    base = MultinomialLoss(X, y, l2=0.0, n_threads=1)
+    obj = FixedClassLoss(base, fixed=1)
+    coef = np.random.default_rng(7).standard_normal(obj.coef_shape) * 0.3
+    A, B, _ = kron_matrix(MultinomialLoss(X.toarray(), y, l2=0.0, n_threads=1), obj.full(coef))
+    d, free = X.shape[1], obj.free
+    mu = A[:d, d]
+    L = np.eye(d + 1)
+    L[:d, d] = mu
+    Bf = B[np.ix_(free, free)]
+    I_K = np.eye(len(free))
+    M = np.kron(I_K, L) @ np.kron(Bf, np.diag(np.append(np.diag(A)[:d] - mu ** 2, 1.0))) \
+        @ np.kron(I_K, L.T)
+    apply = KroneckerPreconditioner(obj).at(obj.scores(coef))
+    w = np.random.default_rng(8).standard_normal(M.shape[0])
+    np.testing.assert_allclose(apply(M @ w), w, rtol=1e-8, atol=1e-8)
+
+
 def uncentred_dense(n=300, d=500, K=3, seed=0):
     """Uniform values in [0, 1): columns of equal variance 1/12 and mean 1/2."""
     rng = np.random.default_rng(seed)
