@@ -40,13 +40,13 @@ l2 L L^T instead of l2 I: an approximation, as l2 on the intercept is), so
 ``M^-1`` is a diagonal solve between ``L^-1`` (subtract ``mu`` times the
 intercept entry) and ``L^-T``; without one, ``M = B kron (diag(v) + mu mu^T)
 + l2 I``, solved by Sherman-Morrison for each eigenvalue of B.  Either costs
-O(K^2 p) an application and one pass over the nonzeros to set up.  Passes at
+O(K^2 p) an application and one pass over X (its nonzeros) to set up.  Passes at
 tol=1e-6, none | A's diagonal | this: the CSR bench (50,000 x 20,000, K=10,
 uniform random values at density 0.002) Newton-CG 71 | 82 | 45, L-BFGS
 255 | 120 | 42; TF-IDF-like rows with Zipf column frequencies, 50,000 x
 20,000, Newton-CG 662 | 196 | 88, L-BFGS 1597 | 428 | 106, and 3,000 x
 1,500, Newton-CG 249 | 232 | 82, L-BFGS 641 | 394 | 102.  Dense 2,000 x
-2,000 uniform values in [0, 1), K=5, where A in full would cost ~100
+2,000 uniform values in [0, 1), K=5, where A in full would cost ~2,000
 products: L-BFGS 2,269 -> 78 passes (3.3 -> 0.18 s).
 
 The preconditioner does not help features on wildly
