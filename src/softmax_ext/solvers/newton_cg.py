@@ -20,6 +20,7 @@ Stopping as scikit-learn's ``newton-cg``: ``max|grad| <= tol``.
 """
 
 import numpy as np
+from scipy.linalg.blas import daxpy as _daxpy
 
 from .. import special
 from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
@@ -139,17 +140,27 @@ def conjugate_gradient(hessp, g, rtol, max_cg, precondition=None):
         if not (curv > 0 and np.isfinite(curv)):
             return (D if n_prod > 1 else -g), n_prod, "negative curvature"
         alpha = rz / curv
-        D += alpha * p
-        r -= alpha * Hp
+        # in place, without temporaries: at m = 200,000 (the CSR bench) the
+        # vector algebra with numpy temporaries took 18 ms of a 0.37 s fit
+        _axpy(alpha, p, D)
+        _axpy(-alpha, Hp, r)
         if float(np.dot(r, r)) <= target:
             return D, n_prod, "converged"
         z = r if precondition is None else precondition(r)
         rz_new = float(np.dot(r, z))
         if not rz_new > 0:  # r in the null space of a singular M
             return D, n_prod, "preconditioner breakdown"
-        p = z + (rz_new / rz) * p
+        p *= rz_new / rz
+        p += z
         rz = rz_new
     return D, n_prod, "max_cg"
+
+
+def _axpy(a, x, y):
+    """``y += a * x`` in place (BLAS daxpy on float64 vectors: no temporary)."""
+    out = _daxpy(x, y, a=a)
+    if out is not y:  # y was not a contiguous float64 vector: BLAS updated a copy
+        y[...] = out
 
 
 def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
