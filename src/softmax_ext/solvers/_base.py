@@ -24,6 +24,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg.blas import daxpy as _daxpy
 from sklearn.exceptions import ConvergenceWarning
 
 __all__ = ["SolverResult", "IterationState", "Monitor", "ConvergenceWarning"]
@@ -216,6 +217,17 @@ def check_coef0(objective, coef0):
     if not np.all(np.isfinite(c)):
         raise ValueError("coef0 contains NaN or infinity.")
     return c
+
+
+def axpy(a, x, y):
+    """``y += a * x`` in place, without a temporary (BLAS daxpy on float64 vectors).
+
+    The solvers' vector algebra on m-vectors: at m = 200,000 (the CSR bench)
+    numpy's ``y += a * x`` allocates and fills an m-vector each time.
+    """
+    out = _daxpy(x, y, a=a)
+    if out is not y:  # y was not a contiguous float64 vector: BLAS updated a copy
+        y[...] = out
 
 
 def in_dtype(objective, v):

@@ -20,7 +20,7 @@ from collections import deque
 
 import numpy as np
 
-from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
+from ._base import (Monitor, axpy, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
                     steepest_descent)
 from ._linesearch import ScoreLine
 from ._precondition import Preconditioning
@@ -41,17 +41,20 @@ def _two_loop(g, pairs, gamma, precondition=None):
     The initial matrix is ``gamma I``, or ``gamma M^-1`` with ``precondition``
     (``r -> M^-1 r``).
     """
-    q = g.copy()
+    # in place (axpy): numpy's q -= a * y allocates an m-vector per pair
+    q = -g
     alphas = []
     for s, y, rho in reversed(pairs):
-        a = rho * np.dot(s, q)
-        q -= a * y
+        a = rho * float(np.dot(s, q))
+        axpy(-a, y, q)
         alphas.append(a)
-    q = gamma * (q if precondition is None else precondition(q))
+    if precondition is not None:
+        q = precondition(q)
+    q *= gamma
     for (s, y, rho), a in zip(pairs, reversed(alphas)):
-        b = rho * np.dot(y, q)
-        q += (a - b) * s
-    return -q
+        b = rho * float(np.dot(y, q))
+        axpy(a - b, s, q)
+    return q
 
 
 def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
