@@ -15,7 +15,12 @@ import scipy.sparse as sp
 
 from softmax_ext import FixedClassLoss, MultinomialLoss
 from softmax_ext.solvers import _precondition, lbfgs, newton_cg
-from softmax_ext.solvers._precondition import KroneckerPreconditioner, worth_building
+from softmax_ext.solvers._precondition import KroneckerPreconditioner, kind_to_build
+
+
+def worth_building(obj, solver="newton-cg"):
+    """Whether "auto" builds a preconditioner for ``solver`` on ``obj``."""
+    return kind_to_build(obj, solver) is not None
 
 
 def make_objective(n=150, d=6, K=4, seed=0, weights=False, fit_intercept=True, l2=1e-2,
@@ -236,16 +241,16 @@ def uncentred_dense(n=300, d=500, K=3, seed=0):
 
 def test_which_kind_is_built():
     full = make_objective(n=2000, d=50, K=10)
-    assert _precondition.kind_to_build(full) == _precondition.kind_to_build(full, "lbfgs") == "full"
+    assert kind_to_build(full) == kind_to_build(full, "lbfgs") == "full"
     # A in full would cost more than 20 products: its diagonal and the means
     X, y = uncentred_dense(300, 500)
     obj = MultinomialLoss(X, y, n_threads=1)
-    assert _precondition.kind_to_build(obj) == _precondition.kind_to_build(obj, "lbfgs") == "moments"
+    assert kind_to_build(obj) == kind_to_build(obj, "lbfgs") == "moments"
     # wide dense X (n < p / 2): not for newton-cg, still for lbfgs
     X, y = uncentred_dense(100, 400)
     obj = MultinomialLoss(X, y, n_threads=1)
-    assert _precondition.kind_to_build(obj) is None
-    assert _precondition.kind_to_build(obj, "lbfgs") == "moments"
+    assert kind_to_build(obj) is None
+    assert kind_to_build(obj, "lbfgs") == "moments"
     # precondition=True: A in full where it fits
     assert _precondition.kind_for(obj, True) == "full"
     assert _precondition.kind_for(obj, False) is None
@@ -287,7 +292,7 @@ def test_fewer_passes_on_uncentred_dense_columns(solver):
     # newton-cg 54 | 98
     X, y = uncentred_dense(300, 500)
     obj = MultinomialLoss(X, y, l2=1.0 / X.shape[0], n_threads=1)
-    assert _precondition.kind_to_build(obj, solver) == "moments"
+    assert kind_to_build(obj, solver) == "moments"
     auto, without = (SOLVERS[solver](obj, tol=1e-6, max_iter=2000, precondition=pc)
                      for pc in ("auto", False))
     assert auto.converged and without.converged

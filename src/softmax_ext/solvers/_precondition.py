@@ -162,11 +162,6 @@ def kind_to_build(obj, solver="newton-cg"):
     return "moments" if 2.0 * K * K * p <= fraction * budget else None
 
 
-def worth_building(obj, solver="newton-cg"):
-    """Whether "auto" builds a preconditioner for ``solver`` on ``obj`` (see :func:`kind_to_build`)."""
-    return kind_to_build(obj, solver) is not None
-
-
 def kind_for(obj, precondition, solver="newton-cg"):
     """Validate a solver's ``precondition`` option; the kind of preconditioner to build, or None.
 
