@@ -66,7 +66,7 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
     solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd"}, default="auto"
         Optimisation algorithm; ``"auto"`` picks one from the problem's shape.
         "lbfgs" and "newton-cg" precondition where it pays (correlated dense
-        features, uneven sparse column norms; see
+        features, uncentred columns, uneven column norms; see
         ``softmax_ext.solvers._precondition``); the fitted coefficients are
         the same either way.
     class_weight : dict, "balanced" or None, default=None

@@ -158,8 +158,7 @@ def kind_to_build(obj, solver="newton-cg"):
         budget = product
     else:
         budget = product + 4.0 * LBFGS_PAIRS * K * p
-    fraction = MOMENTS_APPLY_FRACTION["newton-cg" if solver == "newton-cg" else "lbfgs"]
-    return "moments" if 2.0 * K * K * p <= fraction * budget else None
+    return "moments" if 2.0 * K * K * p <= MOMENTS_APPLY_FRACTION[solver] * budget else None
 
 
 def kind_for(obj, precondition, solver="newton-cg"):
@@ -232,9 +231,20 @@ class Preconditioning:
         self.active = False
 
     def take_setup(self):
-        """Set-up passes not reported yet (then 0)."""
+        """``{"setup": passes}`` for the set-up passes not reported yet, else ``{}``
+        (keyword arguments of ``Monitor.record``)."""
         passes, self.setup_passes = self.setup_passes, 0
-        return passes
+        return {"setup": passes} if passes else {}
+
+
+def _row_blocks(X, sw):
+    """``(X_b, s_b)`` over dense X in blocks of ``ROW_BLOCK_BYTES``: the block as
+    float64 (a view of a float64 X, a copy of a float32 one) and its sample
+    weights as float64, or None without weights."""
+    rows = max(1, ROW_BLOCK_BYTES // (8 * max(X.shape[1], 1)))
+    for i0 in range(0, X.shape[0], rows):
+        yield (np.asarray(X[i0:i0 + rows], dtype=np.float64),
+               None if sw is None else np.asarray(sw[i0:i0 + rows], dtype=np.float64))
 
 
 def feature_gram(obj, max_rows=None):
@@ -259,16 +269,13 @@ def feature_gram(obj, max_rows=None):
     weight_sum = float(m if sw is None else np.sum(sw, dtype=np.float64))
     A = np.zeros((p, p))
     colsum = np.zeros(d)
-    rows = max(1, ROW_BLOCK_BYTES // (8 * max(d, 1)))
     threaded = obj.n_threads > 1 and 0.5 * m * p * p >= THREADED_GRAM_MULADDS
     with threadpool_limits(limits=obj.n_threads, user_api="blas") if threaded else nullcontext():
-        for i0 in range(0, m, rows):
-            Xb = np.asarray(X[i0:i0 + rows], dtype=np.float64)
-            if sw is None:
+        for Xb, sb in _row_blocks(X, sw):
+            if sb is None:
                 A[:d, :d] += Xb.T @ Xb
                 colsum += Xb.sum(axis=0)
             else:
-                sb = np.asarray(sw[i0:i0 + rows], dtype=np.float64)
                 Ws = Xb * sb[:, None]
                 A[:d, :d] += Xb.T @ Ws
                 colsum += Ws.sum(axis=0)
@@ -308,11 +315,8 @@ def feature_moments(obj):
             mean += np.bincount(cols, weights=sv, minlength=d)
             second += np.bincount(cols, weights=sv * v, minlength=d)
     else:
-        rows = max(1, ROW_BLOCK_BYTES // (8 * max(d, 1)))
-        for i0 in range(0, n, rows):
-            Xb = np.asarray(X[i0:i0 + rows], dtype=np.float64)
-            sb = (np.ones(Xb.shape[0]) if sw is None
-                  else np.asarray(sw[i0:i0 + rows], dtype=np.float64))
+        for Xb, sb in _row_blocks(X, sw):
+            sb = np.ones(Xb.shape[0]) if sb is None else sb
             mean += sb @ Xb
             second += sb @ np.square(Xb)   # a block-sized temporary; Xb may be a view of X
     obj.n_passes_over_X += 1

@@ -132,9 +132,7 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
                 gamma = sy / yhy
         x, f, g = x_new, f_new, g_new
         gmax = max_abs(g)
-        setup = pre.take_setup()
-        stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals,
-                          **({"setup": setup} if setup else {}))
+        stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, **pre.take_setup())
         if gmax <= tol:
             converged, message = True, "max|grad| <= tol"
     return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)

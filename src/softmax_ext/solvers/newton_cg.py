@@ -221,9 +221,8 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
         gmax = max_abs(g)
         if gmax < best[0]:
             best = (gmax, x, Z, f, g)
-        setup = pre.take_setup()
         stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod,
-                          **({"setup": setup} if setup else {}))
+                          **pre.take_setup())
         if gmax <= tol:
             converged, message = True, "max|grad| <= tol"
     return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)
