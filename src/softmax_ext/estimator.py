@@ -31,6 +31,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._design_matrix import check_design_matrix, check_finite
 from .objective import FixedClassLoss, MultinomialLoss
 from .solvers import solve as _solve
 from .special import log_softmax, softmax
@@ -189,14 +190,28 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
             vars(self).update(fitted)
             raise
 
+    def _check_X(self, X, y="no_validation", *, reset):
+        """scikit-learn's ``validate_data`` (feature names, ``n_features_in_``,
+        dtype, C order), then the checks the kernels rely on
+        (``_design_matrix``): finite values, a sound sparse structure.
+
+        Sparse X is checked before ``validate_data`` sees it: scipy's format
+        conversions index with the structure they are given.
+        """
+        name = type(self).__name__
+        if sp.issparse(X):
+            X = check_design_matrix(X, estimator_name=name)
+        out = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
+                            order="C", accept_large_sparse=True, ensure_all_finite=False,
+                            reset=reset)
+        no_y = isinstance(y, str) and y == "no_validation"
+        X = out if no_y else out[0]
+        if not sp.issparse(X):
+            X = check_design_matrix(X, estimator_name=name)
+        return X if no_y else (X, out[1])
+
     def _fit(self, X, y, sample_weight):
-        X, y = validate_data(
-            self, X, y,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            order="C",
-            accept_large_sparse=True,
-        )
+        X, y = self._check_X(X, y, reset=True)
         check_classification_targets(y)
         le = LabelEncoder().fit(y)
         classes = le.classes_
@@ -290,6 +305,12 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
             coef = coef.toarray()
         if self.fit_intercept:
             coef = np.concatenate([coef, np.asarray(self.intercept_)[:, None]], axis=1)
+        coef = np.asarray(coef)
+        if coef.dtype.kind not in "biuf":
+            raise TypeError(f"coef_ must be numeric for warm_start=True, got dtype {coef.dtype}.")
+        check_finite(coef.astype(np.float64),
+                     "coef_ or intercept_ (reused by warm_start=True; set warm_start=False "
+                     "to start from zero)")
         p = n_features + int(self.fit_intercept)
         if n_classes == 2:
             ok, expected = coef.shape == (1, p), f"({p},) or (1, {p})"
@@ -319,8 +340,7 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
         else (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=[np.float64, np.float32])
+        X = self._check_X(X, reset=False)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -424,8 +444,7 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
         from .inference import multinomial_inference
 
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
-                          reset=False)
+        X = self._check_X(X, reset=False)
         coef = self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
         return multinomial_inference(
             X, y, coef, self.intercept_ if self.fit_intercept else None,
