@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench peer install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ bench: $(STAMP)
 		--benchmark-columns=min,median,max,rounds --benchmark-sort=name \
 		$$(ls results/*/*.json >/dev/null 2>&1 && echo --benchmark-compare) $(BENCH_ARGS) .
 	$(PY) bench/ratios.py bench/results
+
+# scikit-learn's own test_logistic.py (from the installed scikit-learn) on
+# SoftmaxRegression: prints passed / failed and each failure's reason.  Not
+# part of `make test`: many of its tests need what later issues build.
+peer: $(STAMP)
+	$(PY) peer/run_sklearn_tests.py
 
 clean:
 	rm -rf build $(VENV) src/softmax_ext/*.so src/softmax_ext/_*.c *.egg-info src/*.egg-info

@@ -274,11 +274,9 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
                              f"{penalty} penalty.")
         if self.dual:
             raise ValueError(f"Solver {solver} supports only dual=False, got dual={self.dual}")
-        if penalty in ("l1", "elasticnet"):
-            raise ValueError(
-                f"penalty={penalty!r} (l1_ratio={l1_ratio!r}) is not available yet in "
-                "softmax-ext: only the L2 penalty (l1_ratio=0) can be fitted.")
-        if warn and l1_ratio is not None and 0 < l1_ratio < 1:
+        if penalty == "elasticnet" and l1_ratio is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if warn and l1_ratio is not None and 0 < l1_ratio < 1 and penalty != "elasticnet":
             warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
                           f"Got (penalty={penalty})")
         if warn and ((self.penalty == "l2" and l1_ratio != 0)
@@ -286,6 +284,10 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
             warnings.warn(f"Inconsistent values: penalty={self.penalty} with "
                           f"l1_ratio={l1_ratio}. penalty is deprecated. Please use "
                           "l1_ratio only.")
+        if penalty == "l1" or (penalty == "elasticnet" and l1_ratio > 0):
+            raise ValueError(
+                f"penalty={penalty!r} (l1_ratio={l1_ratio!r}) is not available yet in "
+                "softmax-ext: only the L2 penalty (l1_ratio=0) can be fitted.")
         C = float(self.C)
         if self.penalty is None:
             if self.C != 1.0 and warn:
