@@ -23,9 +23,9 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.linear_model import LogisticRegression
-from sklearn.linear_model._base import SparseCoefMixin
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -46,7 +46,7 @@ SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
 SAME_OPTIMUM_SOLVERS = ("sag", "saga")
 
 
-class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
+class SoftmaxRegression(LinearClassifierMixin, SparseCoefMixin, BaseEstimator):
     """Softmax (multinomial logistic) regression with an L2 penalty.
 
     A drop-in replacement for :class:`sklearn.linear_model.LogisticRegression`
