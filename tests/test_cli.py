@@ -8,8 +8,10 @@ subprocess to check the real exit status and that no traceback escapes.
 import csv
 import json
 import os
+import pickle
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -81,20 +83,19 @@ def read_csv(path):
 # fit / predict
 # --------------------------------------------------------------------------
 def test_fit_predict_csv_round_trip(tmp_path, capsys, blobs):
-    import joblib
-
     X, y = blobs
     data = write_csv(tmp_path / "train.csv", X, y)
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.npz"
     status, out, err = run(["fit", str(data), "--target", "species", "--C", "0.5",
                             "--solver", "lbfgs", "--out", str(model)], capsys)
     assert status == 0, err
     assert "saved model to" in out and model.exists()
     assert "reading" in err  # progress goes to stderr
-    bundle = joblib.load(model)
+    bundle = cli.read_model(model)
     est = bundle["model"]
     assert bundle["feature_names"] == ["f0", "f1", "f2", "f3"]
-    assert est.C == 0.5
+    assert bundle["target"] == "species" and bundle["format"] == "csv"
+    assert est.C == 0.5 and est.solver == "lbfgs"
     assert list(est.classes_) == ["cat", "dog", "emu"]
 
     # predict from a file whose columns are shuffled and include the target:
@@ -120,21 +121,20 @@ def test_fit_predict_csv_round_trip(tmp_path, capsys, blobs):
     lines = out.strip().splitlines()
     assert lines[0] == "proba_cat,proba_dog,proba_emu"
     P = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
-    np.testing.assert_allclose(P, est.predict_proba(X), rtol=1e-15)
+    # %.17g round-trips a double exactly: the file's model, bit for bit.
+    np.testing.assert_array_equal(P, est.predict_proba(X))
     np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-12)
 
 
 def test_fit_predict_npz_and_npy(tmp_path, capsys, blobs):
-    import joblib
-
     X, labels = blobs
     y = np.searchsorted(np.unique(labels), labels)
     npz = tmp_path / "train.npz"
     np.savez(npz, X=X, target=y)
-    model = tmp_path / "m.joblib"
+    model = tmp_path / "m.npz"
     status, _, err = run(["fit", str(npz), "--target", "target", "--out", str(model)], capsys)
     assert status == 0, err
-    est = joblib.load(model)["model"]
+    est = cli.read_model(model)["model"]
     np.save(tmp_path / "X.npy", X)
     status, out, err = run(["predict", str(model), str(tmp_path / "X.npy")], capsys)
     assert status == 0, err
@@ -144,10 +144,10 @@ def test_fit_predict_npz_and_npy(tmp_path, capsys, blobs):
     # .npy with the target as a column: --target is its index
     npy = tmp_path / "train.npy"
     np.save(npy, np.column_stack([y, X]))
-    model2 = tmp_path / "m2.joblib"
+    model2 = tmp_path / "m2.npz"
     status, _, err = run(["fit", str(npy), "--target", "0", "--out", str(model2)], capsys)
     assert status == 0, err
-    est2 = joblib.load(model2)["model"]
+    est2 = cli.read_model(model2)["model"]
     np.testing.assert_allclose(est2.coef_, est.coef_, rtol=1e-6, atol=1e-8)
     # predicting on the training layout drops the target column again
     status, out, err = run(["predict", str(model2), str(npy)], capsys)
@@ -316,6 +316,235 @@ def test_huge_fields_exit_2(tmp_path):
     assert data["feature_names"] == ["a", long_name]
 
 
+# --------------------------------------------------------------------------
+# model files
+# --------------------------------------------------------------------------
+def fitted(X, y, **params):
+    from softmax_ext import SoftmaxRegression
+
+    return SoftmaxRegression(**params).fit(X, y)
+
+
+def test_model_file_is_a_plain_npz(tmp_path, capsys, blobs):
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    model = tmp_path / "model.npz"
+    assert run(["fit", str(data), "--target", "species", "--out", str(model),
+                "--tol", "1e-6"], capsys)[0] == 0
+    assert model.read_bytes()[:2] == b"PK"
+    with zipfile.ZipFile(model) as zf:  # np.savez: one .npy per array, nothing else
+        assert sorted(zf.namelist()) == ["classes.npy", "coef.npy", "intercept.npy",
+                                         "meta.npy", "n_iter.npy"]
+    with np.load(model, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    assert all(a.dtype != object for a in arrays.values())
+    assert arrays["classes"].dtype.kind == "U" and list(arrays["classes"]) == ["cat", "dog",
+                                                                               "emu"]
+    assert arrays["coef"].shape == (3, 4) and arrays["intercept"].shape == (3,)
+    meta = json.loads(str(arrays["meta"]))
+    import softmax_ext
+
+    assert meta["format"] == "softmax-ext model" and meta["format_version"] == 1
+    assert meta["softmax_ext_version"] == softmax_ext.__version__
+    assert meta["params"]["tol"] == 1e-6 and meta["params"]["C"] == 1.0
+    assert meta["feature_names"] == ["f0", "f1", "f2", "f3"] and meta["target"] == "species"
+    # No temporary file left next to the model.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.npz", "train.csv"]
+
+
+@pytest.mark.parametrize("labels", ["strings", "ints", "floats", "binary"])
+def test_model_file_round_trip_is_bit_for_bit(tmp_path, blobs, labels):
+    X, names = blobs
+    codes = np.searchsorted(np.unique(names), names)
+    y = {"strings": names.astype(object), "ints": codes * 10 - 5,
+         "floats": codes + 0.0, "binary": np.where(codes == 0, "a", "b")}[labels]
+    est = fitted(X, y, C=0.3, tol=1e-8, solver="newton-cg")
+    path = tmp_path / "m.npz"
+    cli.write_model(path, est, feature_names=["f0", "f1", "f2", "f3"], target="t",
+                    data_format="csv")
+    back = cli.read_model(path)["model"]
+    assert type(back) is type(est) and back.get_params() == est.get_params()
+    for name in ("coef_", "intercept_", "n_iter_"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(est, name))
+        assert getattr(back, name).dtype == getattr(est, name).dtype
+    assert back.n_features_in_ == est.n_features_in_ == 4
+    assert back.classes_.dtype != object
+    np.testing.assert_array_equal(back.classes_, est.classes_)
+    Xt = X[::3] + 0.25
+    np.testing.assert_array_equal(back.predict_proba(Xt), est.predict_proba(Xt))
+    np.testing.assert_array_equal(back.decision_function(Xt), est.decision_function(Xt))
+    np.testing.assert_array_equal(back.predict(Xt), est.predict(Xt))
+
+
+def test_model_file_keeps_feature_names_in(tmp_path, blobs):
+    pd = pytest.importorskip("pandas")
+    X, y = blobs
+    frame = pd.DataFrame(X, columns=["w", "x", "y", "z"])
+    est = fitted(frame, y)
+    path = tmp_path / "m.npz"
+    cli.write_model(path, est)
+    back = cli.read_model(path)["model"]
+    np.testing.assert_array_equal(back.feature_names_in_, ["w", "x", "y", "z"])
+    assert back.feature_names_in_.dtype == object  # as scikit-learn stores them
+    np.testing.assert_array_equal(back.predict_proba(frame), est.predict_proba(frame))
+
+
+def test_fit_out_must_be_npz(tmp_path, capsys, blobs):
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    for name in ("model.joblib", "model.pkl", "model"):
+        err = run_error(["fit", str(data), "--target", "species", "--out",
+                         str(tmp_path / name)], capsys)
+        assert "ending in .npz" in err
+        assert not (tmp_path / name).exists()
+    assert "does not exist" in run_error(
+        ["fit", str(data), "--target", "species", "--out", str(tmp_path / "no" / "m.npz")],
+        capsys)
+    (tmp_path / "d.npz").mkdir()
+    assert "is a directory" in run_error(
+        ["fit", str(data), "--target", "species", "--out", str(tmp_path / "d.npz")], capsys)
+
+
+class Payload:
+    """Unpickling this creates (opens for writing) the file ``path``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.fixture
+def small_model_and_data(tmp_path, blobs):
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    est = fitted(X, y)
+    model = tmp_path / "good.npz"
+    cli.write_model(model, est, feature_names=["f0", "f1", "f2", "f3"], target="species",
+                    data_format="csv")
+    return model, data, est, X
+
+
+def test_crafted_pickles_never_run_without_trust(tmp_path, small_model_and_data):
+    import joblib
+
+    _, data, _, _ = small_model_and_data
+    sentinel = tmp_path / "pwned"
+    files = {}
+    # protocol 5 and protocol 0 pickles, a compressed joblib file, and one
+    # named .npz: the type is read from the content, not the name.
+    files["evil.pkl"] = pickle.dumps(Payload(sentinel), protocol=5)
+    files["evil0.joblib"] = pickle.dumps(Payload(sentinel), protocol=0)
+    files["evil.npz"] = files["evil.pkl"]
+    for name, raw in files.items():
+        (tmp_path / name).write_bytes(raw)
+    joblib.dump(Payload(sentinel), tmp_path / "evilz.joblib", compress=3)
+    # a real .npz whose array is pickled objects: np.load(allow_pickle=False) refuses it
+    np.savez(tmp_path / "objects.npz", meta=np.array([Payload(sentinel)], dtype=object))
+    assert not sentinel.exists()
+    for name in [*files, "evilz.joblib", "objects.npz"]:
+        proc = run_cli(["predict", tmp_path / name, data])
+        assert proc.returncode == 2, (name, proc.stderr)
+        assert not sentinel.exists(), name
+        assert "Traceback" not in proc.stderr
+        if name != "objects.npz":
+            assert "--trust" in proc.stderr, proc.stderr
+        if name in ("evil.pkl", "evil.npz", "evilz.joblib"):
+            assert "is a pickle/joblib file" in proc.stderr and "runs any code" in proc.stderr
+
+
+def test_trust_loads_joblib_models_with_a_warning(tmp_path, capsys, small_model_and_data):
+    import joblib
+
+    model, _, est, X = small_model_and_data
+    data = write_csv(tmp_path / "features.csv", X, None)  # a pickled estimator has no names
+    status, expected, err = run(["predict", str(model), str(data), "--proba"], capsys)
+    assert status == 0 and "warning" not in err
+    # a pickled estimator, and the bundle `fit` used to write (features by name)
+    joblib.dump(est, tmp_path / "est.joblib")
+    joblib.dump({"tag": "softmax-ext model", "model": est, "feature_names": ["f0", "f1", "f2",
+                                                                           "f3"],
+                 "target": "species", "format": "csv", "n_features": 4},
+                tmp_path / "bundle.joblib")
+    for name in ("est.joblib", "bundle.joblib"):
+        err = run_error(["predict", str(tmp_path / name), str(data)], capsys)
+        assert "pickle/joblib" in err and "--trust" in err
+        status, out, err = run(["predict", str(tmp_path / name), str(data), "--proba",
+                                "--trust"], capsys)
+        assert status == 0, err
+        assert "warning: --trust" in err and "runs any code" in err
+        assert out == expected
+    # --trust does not make a non-model a model
+    joblib.dump({"some": "dict"}, tmp_path / "dict.joblib")
+    assert "not a model file written by `softmax-ext fit` (it holds a dict)" in run_error(
+        ["predict", str(tmp_path / "dict.joblib"), str(data), "--trust"], capsys)
+
+
+def _rewrite(path, **changes):
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta.update({k[5:]: v for k, v in changes.items() if k.startswith("meta_")})
+    arrays["meta"] = np.array(json.dumps(meta))
+    for key, value in changes.items():
+        if key.startswith("meta_"):
+            continue
+        if value is None:
+            del arrays[key]
+        else:
+            arrays[key] = value
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"coef": None}, "the archive has no coef"),
+    ({"meta": np.array(["x"])}, "'meta' entry is not a text"),
+    ({"meta_format": "something else"}, "no 'softmax-ext model' format tag"),
+    ({"meta_format_version": 2}, "model format version 2"),
+    ({"meta_estimator": "LogisticRegression"}, "not SoftmaxRegression"),
+    ({"meta_params": {"C": -1.0}}, "bad estimator parameters"),
+    ({"meta_params": {"nope": 1}}, "bad estimator parameters"),
+    ({"meta_n_features_in": 5}, "n_features_in 5 but coef has 4 columns"),
+    ({"meta_feature_names": ["a"]}, "feature_names should be 4 strings"),
+    ({"coef": np.zeros((2, 4))}, "do not fit 3 classes"),
+    ({"coef": np.zeros((3, 4), dtype=np.int64)}, "coef should be a 2-D float array"),
+    ({"coef": np.full((3, 4), np.nan)}, "non-finite"),
+    ({"classes": np.array([1])}, "classes should hold 2 or more labels"),
+    ({"n_iter": np.array([1.5])}, "n_iter should be a 1-D integer array"),
+])
+def test_damaged_model_files_exit_2(small_model_and_data, capsys, changes, message):
+    model, data, _, _ = small_model_and_data
+    _rewrite(model, **changes)
+    err = run_error(["predict", str(model), str(data)], capsys)
+    assert message in err
+
+
+def test_predict_bad_model_and_data(tmp_path, capsys, small_model_and_data):
+    model, data, _, X = small_model_and_data
+    assert "model file not found" in run_error(
+        ["predict", str(tmp_path / "none.npz"), str(data)], capsys)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"\x00\x01 definitely not a model")
+    assert "not a model file written by `softmax-ext fit`" in run_error(
+        ["predict", str(garbage), str(data)], capsys)
+    (tmp_path / "trunc.npz").write_bytes(model.read_bytes()[:300])
+    assert "not a model file written by `softmax-ext fit` (BadZipFile" in run_error(
+        ["predict", str(tmp_path / "trunc.npz"), str(data)], capsys)
+    np.savez(tmp_path / "data.npz", X=X)
+    assert "the archive has no meta" in run_error(
+        ["predict", str(tmp_path / "data.npz"), str(data)], capsys)
+    narrow = write_csv(tmp_path / "narrow.csv", X[:, :3], None)
+    assert "'f3'" in run_error(["predict", str(model), str(narrow)], capsys)
+    np.save(tmp_path / "wide.npy", np.zeros((3, 7)))
+    assert "X has 7 features, but the model was fitted with 4 features" in run_error(
+        ["predict", str(model), str(tmp_path / "wide.npy")], capsys)
+    assert "data file not found" in run_error(
+        ["predict", str(model), str(tmp_path / "none.csv")], capsys)
+    assert "cannot write a file there" in run_error(
+        ["predict", str(model), str(data), "--out", str(tmp_path / "no" / "p.csv")], capsys)
+
+
 def test_fit_bad_files_and_arguments(tmp_path, capsys):
     assert "data file not found" in run_error(
         ["fit", str(tmp_path / "missing.csv"), "--target", "y"], capsys)
@@ -346,37 +575,8 @@ def test_fit_bad_files_and_arguments(tmp_path, capsys):
     assert "not allowed with" in run_error(["bench", "--quick", "--full"], capsys)
 
 
-def test_predict_bad_model_and_data(tmp_path, capsys, blobs):
-    X, y = blobs
-    data = write_csv(tmp_path / "train.csv", X, y)
-    model = tmp_path / "model.joblib"
-    assert run(["fit", str(data), "--target", "species", "--out", str(model)], capsys)[0] == 0
-    assert "model file not found" in run_error(
-        ["predict", str(tmp_path / "none.joblib"), str(data)], capsys)
-    garbage = tmp_path / "garbage.joblib"
-    garbage.write_bytes(b"\x00\x01 definitely not a pickle")
-    assert "not a model file written by `softmax-ext fit`" in run_error(
-        ["predict", str(garbage), str(data)], capsys)
-    import joblib
-
-    joblib.dump({"some": "dict"}, tmp_path / "dict.joblib")
-    assert "not a model file" in run_error(
-        ["predict", str(tmp_path / "dict.joblib"), str(data)], capsys)
-    narrow = write_csv(tmp_path / "narrow.csv", X[:, :3], None)
-    assert "'f3'" in run_error(["predict", str(model), str(narrow)], capsys)
-    np.save(tmp_path / "wide.npy", np.zeros((3, 7)))
-    assert "X has 7 features, but the model was fitted with 4 features" in run_error(
-        ["predict", str(model), str(tmp_path / "wide.npy")], capsys)
-    assert "data file not found" in run_error(
-        ["predict", str(model), str(tmp_path / "none.csv")], capsys)
-
-
 def test_subprocess_exit_status_and_no_traceback(tmp_path):
-    env = dict(os.environ)
-    env.pop("SOFTMAX_EXT_DEBUG", None)
-    proc = subprocess.run([sys.executable, "-m", "softmax_ext", "fit",
-                           str(tmp_path / "missing.csv"), "--target", "y"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = run_cli(["fit", tmp_path / "missing.csv", "--target", "y"], timeout=120)
     assert proc.returncode == 2
     assert "data file not found" in proc.stderr and "Traceback" not in proc.stderr
 
