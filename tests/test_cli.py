@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import zipfile
@@ -571,8 +572,78 @@ def test_fit_bad_files_and_arguments(tmp_path, capsys):
     assert "--solver" in run_error(["fit", "x.csv", "--target", "y", "--solver", "sag"], capsys)
     assert "--target" in run_error(["fit", "x.csv"], capsys)
     assert "--threads" in run_error(["demo", "--threads", "0"], capsys)
+    assert "--classes" in run_error(["demo", "--classes", "1"], capsys)
     assert "invalid choice" in run_error(["frobnicate"], capsys)
     assert "not allowed with" in run_error(["bench", "--quick", "--full"], capsys)
+
+
+# --------------------------------------------------------------------------
+# exit statuses
+# --------------------------------------------------------------------------
+def test_exit_status_0_and_2_in_a_child_process(tmp_path, small_model_and_data):
+    model, data, _, _ = small_model_and_data
+    proc = run_cli(["predict", model, data])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("prediction\n")
+    bad_csv = tmp_path / "bad.csv"
+    bad_csv.write_text("f0,f1,f2,f3\n1,2,x,4\n")
+    cases = [
+        (["fit", tmp_path / "missing.csv", "--target", "y"], "data file not found"),
+        (["fit", data, "--target", "species", "--C", "-1"], "--C"),  # argparse
+        (["predict", model, bad_csv], "non-numeric value 'x' on line 2"),
+        (["predict", data, data], "not a model file"),
+    ]
+    if sys.platform.startswith("linux"):
+        # A file that exists but cannot be read (as root, chmod would not do).
+        (tmp_path / "unreadable.csv").symlink_to("/proc/self/mem")
+        cases.append((["predict", model, tmp_path / "unreadable.csv"], "could not read it"))
+    for argv, message in cases:
+        proc = run_cli(argv)
+        assert proc.returncode == 2, (argv, proc.stderr)
+        assert message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("exc, status, message", [
+    (RuntimeError("a bug"), 1, "unexpected error: RuntimeError: a bug"),
+    (MemoryError(), 1, "out of memory"),
+    (OSError(5, "Input/output error"), 1, "Input/output error"),
+    (PermissionError(13, "Permission denied", "/x/out.csv"), 2, "/x/out.csv: Permission denied"),
+    (KeyboardInterrupt(), 130, "interrupted"),
+    (cli.CLIError("bad input"), 2, "error: bad input"),
+])
+def test_exit_status_of_each_kind_of_error(monkeypatch, capsys, exc, status, message):
+    # Internal errors cannot be provoked from outside without a bug to hit,
+    # so a command is replaced by one that raises.
+    def boom(args):
+        raise exc
+
+    monkeypatch.setattr(cli, "cmd_predict", boom)
+    monkeypatch.delenv("SOFTMAX_EXT_DEBUG", raising=False)
+    assert cli.main(["predict", "m.npz", "d.csv"]) == status
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_ctrl_c_exits_130(tmp_path):
+    # `fit` on a named pipe with no writer blocks in open(), idle; SIGINT
+    # then interrupts it wherever it is.
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    env = dict(os.environ)
+    env.pop("SOFTMAX_EXT_DEBUG", None)
+    proc = subprocess.Popen([sys.executable, "-m", "softmax_ext", "fit", str(fifo),
+                             "--target", "y", "--out", str(tmp_path / "m.npz")],
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert "reading" in proc.stderr.readline()  # main() is running
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 130, err
+    assert "softmax-ext fit: interrupted." in err and "Traceback" not in err
 
 
 def test_subprocess_exit_status_and_no_traceback(tmp_path):
@@ -581,13 +652,18 @@ def test_subprocess_exit_status_and_no_traceback(tmp_path):
     assert "data file not found" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_help_lists_commands(capsys):
+def test_help_lists_commands_and_exit_statuses(capsys):
     with pytest.raises(SystemExit) as exc:
         cli.main(["--help"])
     assert exc.value.code == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
     for command in ("demo", "fit", "predict", "bench"):
         assert command in out
+    for status in ("0 success", "2 bad input", "1 internal error", "130 interrupted"):
+        assert status in out
+    with pytest.raises(SystemExit):
+        cli.main(["predict", "--help"])
+    assert "--trust" in capsys.readouterr().out
 
 
 # --------------------------------------------------------------------------

@@ -18,9 +18,23 @@ files (from older versions) are loaded only with ``predict --trust``, after a
 warning; without it they are refused (the type is read from the file's first
 bytes, not its name).
 
-Progress lines go to stderr, results to stdout.  Bad arguments and bad files
-give a one-line error and exit status 2, never a traceback (set
-``SOFTMAX_EXT_DEBUG=1`` to see one for unexpected errors).
+CSV files
+---------
+A header row, then one row per sample.  The feature columns are parsed by
+numpy's C ``loadtxt`` straight into a float64 array, so a read needs about
+that array's size in memory; lines are limited to ``MAX_LINE_BYTES``.
+
+Exit status
+-----------
+0    success
+1    internal error (a bug; set ``SOFTMAX_EXT_DEBUG=1`` for the traceback) or
+     out of memory
+2    bad input: bad arguments, missing or unreadable files, malformed data
+     (with the line and column), a model file that is not a model
+130  interrupted (Ctrl-C)
+
+Progress lines go to stderr, results to stdout; errors are one line on
+stderr, never a traceback.
 """
 
 import argparse
@@ -40,7 +54,10 @@ __all__ = ["main", "build_parser", "load_data", "CLIError"]
 
 SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
 MODEL_TAG = "softmax-ext model"
+# Exit statuses (see the module docstring).
+EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class CLIError(Exception):
@@ -67,6 +84,13 @@ def _positive_int(text):
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _class_count(text):
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"a classifier needs at least 2 classes, got {text!r}")
     return value
 
 
@@ -879,10 +903,13 @@ def cmd_bench(args):
         raise CLIError(f"--out {args.out} exists and is not a directory.")
     _estimator_class()
     progress = _progress(args)
-    cfg = benchmarks.BenchConfig("full" if args.full else "quick", threads=args.threads,
-                                 n=args.n, d=args.d, sizes=args.sizes, digits=args.digits, classes=args.classes,
-                                 repeats=args.repeats, C=args.C, tol=args.tol,
-                                 sections=args.sections)
+    try:
+        cfg = benchmarks.BenchConfig("full" if args.full else "quick", threads=args.threads,
+                                     n=args.n, d=args.d, sizes=args.sizes, digits=args.digits,
+                                     classes=args.classes, repeats=args.repeats, C=args.C,
+                                     tol=args.tol, sections=args.sections)
+    except ValueError as exc:  # BenchConfig's checks of the options it combines
+        raise CLIError(str(exc)) from None
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -909,7 +936,9 @@ def cmd_bench(args):
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="softmax-ext",
-        description="Fast, exact softmax regression: demo, fit, predict and benchmarks.")
+        description="Fast, exact softmax regression: demo, fit, predict and benchmarks.",
+        epilog="Exit status: 0 success; 2 bad input (arguments, data or model files; the "
+        "message says what); 1 internal error or out of memory; 130 interrupted (Ctrl-C).")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -931,7 +960,7 @@ def build_parser():
     p.add_argument("--solver", choices=SOLVERS, default="auto", help="our solver (default auto)")
     p.add_argument("--n", type=_positive_int, default=200_000, help=argparse.SUPPRESS)
     p.add_argument("--d", type=_positive_int, default=100, help=argparse.SUPPRESS)
-    p.add_argument("--classes", type=_positive_int, default=10, help=argparse.SUPPRESS)
+    p.add_argument("--classes", type=_class_count, default=10, help=argparse.SUPPRESS)
     p.add_argument("--repeats", type=_positive_int, default=3,
                    help="timed fits per library and data set (median shown; default 3)")
     p.add_argument("--json", default=None, metavar="FILE",
@@ -995,32 +1024,38 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of the ``softmax-ext`` console script; returns the exit status."""
+    """Entry point of the ``softmax-ext`` console script; returns the exit status.
+
+    0 on success; 2 for bad input (arguments, files, data, model files; the
+    message names it); 1 for an internal error (a bug) or lack of memory;
+    130 when interrupted (Ctrl-C).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)  # usage errors exit with status 2 and a message
+    prefix = f"softmax-ext {args.command}"
     try:
         return int(args.func(args) or 0)
     except CLIError as exc:
-        print(f"softmax-ext {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prefix}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (ValueError, TypeError) as exc:
-        print(f"softmax-ext {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except MemoryError:
-        print(f"softmax-ext {args.command}: error: out of memory.", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"softmax-ext {args.command}: error: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
-        print(f"softmax-ext {args.command}: interrupted.", file=sys.stderr)
-        return 130
+        print(f"{prefix}: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print(f"{prefix}: error: out of memory.", file=sys.stderr)
+        return EXIT_INTERNAL
+    except OSError as exc:
+        if exc.filename is not None:  # a file named on the command line (or under --out)
+            print(f"{prefix}: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"{prefix}: error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except Exception as exc:
         if os.environ.get("SOFTMAX_EXT_DEBUG"):
             raise
-        print(f"softmax-ext {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+        print(f"{prefix}: unexpected error: {type(exc).__name__}: {exc} "
               "(set SOFTMAX_EXT_DEBUG=1 to see the traceback)", file=sys.stderr)
-        return 1
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":
