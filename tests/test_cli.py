@@ -165,6 +165,8 @@ def test_fit_predict_npz_and_npy(tmp_path, capsys, blobs):
     ('a,b,label\n1,2,x\n3,4,"y,z",w\n', "label", "line 3 has 4 fields, but the header has 3"),
     ('a,b,label\n1,2,x\n3,"4,y"\n', "label", "line 3 has 2 fields, but the header has 3"),
     ("a,b,label\n1,2,x\n\n3,4\n", "label", "line 4 has 2 fields"),  # physical line numbers
+    ("a,b,label\r1,2,x\r3,4,y\r", "label", "line 1 holds a carriage return"),  # old Mac
+    ("a,b,label\n1,2,x\n3,4\r,y\n", "label", "line 3: new-line character seen in unquoted"),
     ("a,b,label\n", "label", "no data rows"),
     ("\n\n", "label", "the file is empty"),
     ("", "label", "the file is empty"),

@@ -50,7 +50,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["main", "build_parser", "load_data", "CLIError"]
+__all__ = ["main", "build_parser", "load_data", "read_model", "write_model", "CLIError"]
 
 SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
 MODEL_TAG = "softmax-ext model"
@@ -173,11 +173,6 @@ def _names(names, limit=20):
     return shown if len(names) <= limit else f"{shown}, ... ({len(names):,} columns)"
 
 
-def _split(line, delimiter):
-    """The fields of one CSV line, unquoted by the csv module."""
-    return next(csv.reader([line], delimiter=delimiter, quotechar=QUOTECHAR), [])
-
-
 class _Lines:
     """The non-blank lines of a CSV file, checked on their way to a parser.
 
@@ -246,12 +241,19 @@ class _Lines:
         # Counting delimiters is exact for a line without quotes, and cheap;
         # a line with quotes (which may hold delimiters) goes through the csv module.
         if QUOTECHAR in line:
-            n = len(_split(line, self.delimiter))
+            n = len(self.split(line))
         else:
             n = line.count(self.delimiter) + 1
         if n != self.n_fields:
             raise CLIError(f"{self.path}: line {self.line_no} has {n} fields, but the header "
                            f"has {self.n_fields}.")
+
+    def split(self, line):
+        """The fields of ``line`` (the line read last), unquoted by the csv module."""
+        try:
+            return next(csv.reader([line], delimiter=self.delimiter, quotechar=QUOTECHAR), [])
+        except csv.Error as exc:
+            raise CLIError(f"{self.path}: line {self.line_no}: {exc}") from None
 
 
 def _open_body(path, delimiter):
@@ -271,7 +273,10 @@ def _open_body(path, delimiter):
     first = next(body, None)
     if first is None:
         raise CLIError(f"{path}: the file is empty (expected a header row and data rows).")
-    header = [h.strip() for h in _split(first, delimiter)]
+    if "\r" in first.rstrip("\r\n"):  # the csv module would stop there
+        raise CLIError(f"{path}: line {lines.line_no} holds a carriage return; lines must end "
+                       "in \\n or \\r\\n (not in \\r alone).")
+    header = [h.strip() for h in lines.split(first)]
     lines.n_fields = len(header)
     return lines, body, header
 
@@ -315,7 +320,14 @@ def _find_bad_cell(path, delimiter, header, feature_idx, t_idx):
     without raising when it finds none of these.
     """
     lines, body, _ = _open_body(path, delimiter)
-    for row in csv.reader(body, delimiter=delimiter, quotechar=QUOTECHAR):
+    rows = csv.reader(body, delimiter=delimiter, quotechar=QUOTECHAR)
+    while True:
+        try:
+            row = next(rows, None)
+        except csv.Error as exc:
+            raise CLIError(f"{path}: line {lines.line_no}: {exc}") from None
+        if row is None:
+            return
         line = lines.line_no
         if len(row) != len(header):  # a quoted field spanning lines
             raise CLIError(f"{path}: line {line} has {len(row)} fields, but the header has "
