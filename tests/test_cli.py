@@ -170,6 +170,7 @@ def test_fit_predict_npz_and_npy(tmp_path, capsys, blobs):
     ("a,b,label\n", "label", "no data rows"),
     ("\n\n", "label", "the file is empty"),
     ("", "label", "the file is empty"),
+    ("\ufeff", "label", "the file is empty"),  # only a byte-order mark
     ("a,b,label\n1,2,x\n3,4,x\n", "label", "single class"),
     ("a,b,label\n1,2,x\n3,nan,y\n", "label",
      "column 'b' has a non-finite value ('nan') on line 3"),

@@ -214,8 +214,9 @@ class _Lines:
                     return
                 self.line_no += 1
                 line = self._decode(raw)
-                # Most lines start with a digit: one test, and no copy, for them.
-                if line[0] in self._blank and not line.strip(self._blank):
+                # Most lines start with a digit: one test, and no copy, for them
+                # ("" is what is left of a line that was only a byte-order mark).
+                if line[:1] in self._blank and not line.strip(self._blank):
                     continue
                 if self.n_fields is not None:
                     self._check_fields(line)
