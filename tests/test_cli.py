@@ -511,6 +511,8 @@ def _rewrite(path, **changes):
     ({"meta_params": {"nope": 1}}, "bad estimator parameters"),
     ({"meta_n_features_in": 5}, "n_features_in 5 but coef has 4 columns"),
     ({"meta_feature_names": ["a"]}, "feature_names should be 4 strings"),
+    ({"meta_data_format": "parquet"}, "unknown data_format 'parquet'"),
+    ({"meta_data_format": "npy", "meta_target": 9}, "target 9 is not a column"),
     ({"coef": np.zeros((2, 4))}, "do not fit 3 classes"),
     ({"coef": np.zeros((3, 4), dtype=np.int64)}, "coef should be a 2-D float array"),
     ({"coef": np.full((3, 4), np.nan)}, "non-finite"),

@@ -553,12 +553,14 @@ def _check_model_out(out):
 def write_model(path, est, *, feature_names=None, target=None, data_format=None):
     """Save a fitted SoftmaxRegression as a .npz model file.
 
-    The archive holds the arrays ``coef`` (n_rows, n_features), ``intercept``
-    (n_rows,), ``classes`` (n_classes,; numbers or ``<U`` strings, never
-    object dtype), ``n_iter`` and, if the estimator has them,
-    ``feature_names_in``; and ``meta``, a JSON text with the format tag and
-    version, the package version, the estimator's parameters and what the
-    command line needs (feature names, target, data format).
+    The archive holds the arrays ``coef`` (n_rows, n_features) and
+    ``intercept`` (n_rows,), float64 or float32, with n_rows = 1 for two
+    classes, else n_classes; ``classes`` (n_classes,), numbers or ``<U``
+    strings; ``n_iter``; ``feature_names_in`` if the estimator has it; and
+    ``meta``, a JSON text with the format tag and version, the package
+    version, the estimator's parameters and what the command line needs
+    (feature names, target, data format).  No array has object dtype, so
+    none needs pickle to load.
 
     Parameters
     ----------
@@ -589,6 +591,10 @@ def write_model(path, est, *, feature_names=None, target=None, data_format=None)
               "classes": classes, "n_iter": np.asarray(est.n_iter_)}
     if hasattr(est, "feature_names_in_"):
         arrays["feature_names_in"] = np.asarray(est.feature_names_in_, dtype=str)
+    for name, arr in arrays.items():  # np.savez would pickle them, predict refuse them
+        if arr.dtype.hasobject:
+            raise TypeError(f"model array {name!r} has dtype {arr.dtype}; a model file holds "
+                            "numbers and strings only.")
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -673,8 +679,15 @@ def _read_npz_model(path):
     if names is not None and (not isinstance(names, list) or len(names) != est.n_features_in_
                               or not all(isinstance(n, str) for n in names)):
         raise _not_a_model(path, f"feature_names should be {est.n_features_in_} strings")
-    return {"model": est, "feature_names": names, "target": meta.get("target"),
-            "format": meta.get("data_format"), "n_features": est.n_features_in_}
+    target, data_format = meta.get("target"), meta.get("data_format")
+    if data_format not in (None, "csv", "npz", "npy"):
+        raise _not_a_model(path, f"unknown data_format {data_format!r}")
+    # predict drops column `target` of an .npy laid out as in training
+    if data_format == "npy" and not (type(target) is int
+                                     and 0 <= target <= est.n_features_in_):
+        raise _not_a_model(path, f"target {target!r} is not a column of the training .npy")
+    return {"model": est, "feature_names": names, "target": target, "format": data_format,
+            "n_features": est.n_features_in_}
 
 
 def _model_meta(path, text):
