@@ -376,6 +376,7 @@ def _read_target(path, delimiter, header, feature_idx, t_idx, n_rows):
     del column
     if not all(labels):
         _find_bad_cell(path, delimiter, header, feature_idx, t_idx)
+        raise CLIError(f"{path}: target column {_show(header[t_idx])} has empty cells.")
     return _parse_labels(labels)
 
 
@@ -885,6 +886,9 @@ def _predict_matrix(bundle, args):
 def cmd_predict(args):
     """Predict with a saved model; write CSV to --out or stdout."""
     progress = _progress(args)
+    out = Path(args.out) if args.out else None
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):  # before the work
+        raise CLIError(f"--out {args.out}: cannot write a file there.")
     bundle = read_model(args.model, trust=args.trust)
     est = bundle["model"]
     progress(f"reading {args.data}")
@@ -904,10 +908,7 @@ def cmd_predict(args):
             rows = ([str(v)] for v in est.predict(X))
     except ValueError as exc:  # the estimator's checks of X against the model
         raise CLIError(f"{args.data}: {exc}") from None
-    if args.out:
-        out = Path(args.out)
-        if out.is_dir() or not out.parent.exists():
-            raise CLIError(f"--out {args.out}: cannot write a file there.")
+    if out is not None:
         with open(out, "w", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(header)
