@@ -7,9 +7,13 @@ step, ``XD`` (one pass), a backtracking Armijo search in score space (O(n K)
 per trial) and the gradient at the accepted point (one backward pass): three
 passes over X per iteration.
 
-Memory: the Hessian is the only m x m array besides the eigenvectors of the
-pseudo-inverse step: factorisation, damped retries, scaling and condition
-estimate all work inside it.
+Memory: before anything is computed, ``solve()`` estimates the m x m arrays
+an iteration holds and compares them with the available memory
+(``_memory.newton_cholesky_bytes``); a problem
+whose Hessian does not fit raises a MemoryError naming the size and the
+other solvers.  The Hessian is the only m x m array besides the eigenvectors
+of the pseudo-inverse step: factorisation, damped retries, scaling and
+condition estimate all work inside it.
 
 Singular Hessians.  In the symmetric parametrisation adding one vector to
 every class's coefficients changes nothing, so the Hessian of
