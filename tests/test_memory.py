@@ -86,7 +86,8 @@ def test_newton_cholesky_estimate_counts_the_m_by_m_arrays():
     unpen = _problem(l2=0.0)
     m = int(np.prod(pen.coef_shape))
     nk = pen.n_samples * pen.n_classes
-    small = 6 * 8 * nk + 8 * nk                     # O(n K) arrays, P in float64
+    small = 6 * 8 * nk + _memory.hessian_kernel_bytes(pen.n_samples, pen.n_features,
+                                                      pen.n_classes, True, 1, 8)
     assert _memory.newton_cholesky_bytes(pen) == 8 * m * m + small
     # l2 == 0: the eigenvectors of the pseudo-inverse step as well
     assert _memory.newton_cholesky_bytes(unpen) == 2 * 8 * m * m + small
@@ -97,6 +98,23 @@ def test_newton_cholesky_estimate_counts_the_m_by_m_arrays():
     # the gradient methods need no m x m array
     for solver in ("lbfgs", "newton-cg", "gd"):
         assert _memory.solver_bytes(pen, solver) < 8 * m * m + small
+
+
+def test_hessian_kernel_partials_are_counted():
+    """Few features and many classes: the kernel splits the rows into 8
+    groups, each with a T x nq partial -- more than H itself."""
+    n, d, K = 10_000, 2, 200
+    m = K * (d + 1)
+    part = 8 * 8 * (3 * 4 // 2) * (K * (K - 1) // 2)
+    got = _memory.hessian_kernel_bytes(n, d, K, True, 1, 8)
+    assert part > 8 * m * m
+    # plus the probabilities and one thread's row-block weights (512 x nq)
+    assert part < got < part + 8 * n * K + 8 * 512 * (K * (K - 1) // 2 + 20)
+    # many features: one row group, no partials; per thread a chunk x nq accumulator
+    one = _memory.hessian_kernel_bytes(n, 500, 10, True, 1, 8)
+    two = _memory.hessian_kernel_bytes(n, 500, 10, True, 2, 8)
+    assert 8 * n * 10 < one < 8 * n * 10 + 10 * 2**20
+    assert two - one == one - 8 * n * 10
 
 
 # ------------------------------------------------------------ MemoryError

@@ -157,6 +157,42 @@ def _scores_bytes(obj):
     return 6 * 8 * int(obj.n_samples) * int(obj.n_classes)
 
 
+# The Hessian kernel's plan (csrc/smx_hessian.c: SMX_GRAM_CHUNK,
+# SMX_GRAM_TILE, SMX_HESS_MIN_UNITS), mirrored to size its buffers.
+_GRAM_CHUNK, _GRAM_TILE, _MIN_UNITS = 512, 131072, 8
+
+
+def hessian_kernel_bytes(n, d, K, fit_intercept, n_threads, itemsize):
+    """Bytes the Hessian assembly allocates besides H (smx_hessian_body.h).
+
+    The n x K probabilities; with fewer than 8 chunks of feature pairs (p up
+    to ~90) R row groups each with a T x nq partial (R T nq doubles, up to
+    twice H's size for many classes); per thread a chunk x nq accumulator
+    and the row-block buffers.
+    """
+    p = d + (1 if fit_intercept else 0)
+    nq = K * (K - 1) // 2
+    if p == 0 or nq == 0 or n == 0:
+        return 0
+    # chunks: whole rows a of the triangle (a + 1 entries) until >= 512
+    # entries; rows from a = 511 on are a chunk each
+    nchunks = cmax = count = 0
+    for a in range(min(p, _GRAM_CHUNK - 1)):
+        count += a + 1
+        if count >= _GRAM_CHUNK or a == p - 1:
+            nchunks, cmax, count = nchunks + 1, max(cmax, count), 0
+    if p >= _GRAM_CHUNK:
+        nchunks, cmax = nchunks + p - (_GRAM_CHUNK - 1), max(cmax, p)
+    bs = min(512, max(64, _GRAM_TILE // max(cmax, 1)))
+    R = 1 if nchunks >= _MIN_UNITS else min(-(-_MIN_UNITS // nchunks), -(-n // bs))
+    T = p * (p + 1) // 2
+    nbytes = itemsize * n * K
+    if R > 1:
+        nbytes += 8 * R * T * nq
+    per_thread = 8 * (bs * (p + cmax + nq) + (cmax * nq if R == 1 else 0))
+    return nbytes + max(1, int(n_threads)) * per_thread
+
+
 def newton_cholesky_bytes(obj):
     """Peak bytes of a newton-cholesky iteration beyond X.
 
@@ -170,8 +206,9 @@ def newton_cholesky_bytes(obj):
     - when ``l2 == 0``, the eigenvectors of the pseudo-inverse step
       (``scipy.linalg.eigh`` overwrites H with workspace of O(m) besides).
 
-    plus the Hessian kernel's n x K probabilities and the solvers' O(n K)
-    arrays (:func:`_scores_bytes`).
+    plus the Hessian kernel's buffers (:func:`hessian_kernel_bytes`: its
+    n x K probabilities, and for few features and many classes partials as
+    large as H) and the solvers' O(n K) arrays (:func:`_scores_bytes`).
     """
     m = _m(obj)
     nbytes = 8 * m * m
@@ -180,7 +217,9 @@ def newton_cholesky_bytes(obj):
         nbytes += 8 * _m(base) ** 2
     if obj.l2 == 0.0:
         nbytes += 8 * m * m
-    nbytes += np.dtype(obj.dtype).itemsize * int(obj.n_samples) * int(obj.n_classes)
+    nbytes += hessian_kernel_bytes(int(obj.n_samples), int(obj.n_features), int(obj.n_classes),
+                                   bool(obj.fit_intercept), int(obj.n_threads or 1),
+                                   np.dtype(obj.dtype).itemsize)
     return nbytes + _scores_bytes(obj)
 
 
