@@ -251,6 +251,7 @@ _LARGE_FACTOR = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_factorisation_at_m_18000_with_threaded_blas_does_not_crash():
     """OpenBLAS's threaded dpotrf segfaulted from m ~ 15,600 at two threads
     (see _cholesky.pyx); the blocked factorisation must run through."""
