@@ -1,8 +1,8 @@
 """Build the C/OpenMP kernels and their Cython bindings.
 
 Every ``src/softmax_ext/_NAME.pyx`` becomes an extension module compiled
-together with its C kernels ``csrc/smx_NAME.c`` (or with every ``csrc/*.c``
-when there is no such file).  The compiler is probed for OpenMP: without it
+together with its C kernels ``csrc/smx_NAME.c`` when there is such a file
+(``_cholesky.pyx`` has none: it calls scipy's BLAS/LAPACK only).  The compiler is probed for OpenMP: without it
 the build goes on single-threaded with a warning, unless the environment sets
 ``SOFTMAX_EXT_FAIL_NO_OPENMP=1`` (as CI does), which makes that an error.
 """
@@ -76,7 +76,6 @@ class BuildExt(build_ext):
 
 
 def extensions():
-    c_sources = sorted(glob(os.path.join(CSRC, "*.c")))
     # -ffp-contract=fast lets the polynomial in smx_math.h use FMA (ISO C
     # mode would otherwise turn contraction off).
     compile_args = ["-O3", "-std=c99", "-ffp-contract=fast", "-Wno-unused-function"]
@@ -89,7 +88,7 @@ def extensions():
         exts.append(
             Extension(
                 f"softmax_ext.{name}",
-                sources=[pyx] + ([own] if os.path.exists(own) else c_sources),
+                sources=[pyx] + ([own] if os.path.exists(own) else []),
                 # Headers hold the type-generic kernel bodies: a change to
                 # one must rebuild.
                 depends=sorted(glob(os.path.join(CSRC, "*.h"))),

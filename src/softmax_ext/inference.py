@@ -67,6 +67,9 @@ import scipy.sparse as sp
 from scipy import stats
 from scipy.special import log_softmax as _log_softmax
 
+from threadpoolctl import threadpool_limits
+
+from . import _cholesky
 from ._design_matrix import check_design_matrix
 from .objective import FixedClassLoss, MultinomialLoss
 
@@ -92,6 +95,11 @@ _OPTIMALITY_SE = 1e-2
 _SEPARATION_MEAN_LLF = -1e-4
 # Elements of the per-block score matrix (rows * parameters) for HC0.
 _BLOCK_ELEMENTS = 1 << 20
+# Parameters from which dpocon / dpotri run on one BLAS thread: the threaded
+# SYRK of the OpenBLAS in numpy's and scipy's wheels overflows its buffer
+# from about 15,600 columns at two threads (solvers/newton_cholesky.py,
+# _cholesky.pyx); half of that leaves a margin for more threads.
+_ONE_THREAD_LAPACK_M = 8192
 
 
 class InferenceWarning(UserWarning):
@@ -446,20 +454,24 @@ def _invert_information(H):
     Hs[undefined, :] = 0.0
     Hs[:, undefined] = 0.0
     if not undefined.any():
-        try:
-            cf = scipy.linalg.cho_factor(Hs, lower=True, check_finite=False)
-            anorm = np.max(np.sum(np.abs(Hs), axis=0))
-            rcond, info = scipy.linalg.lapack.dpocon(cf[0], anorm, uplo="L")
-            if info == 0 and rcond > _SINGULAR_RTOL * 10:
-                inv, info = scipy.linalg.lapack.dpotri(cf[0], lower=1)
-                if info != 0:
-                    raise np.linalg.LinAlgError("dpotri failed")
-                inv = np.tril(inv) + np.tril(inv, -1).T
-                cov = inv * scale[:, None] * scale[None, :]
-                # 1-norm condition estimate of the scaled matrix.
-                return 0.5 * (cov + cov.T), undefined, 1.0 / rcond
-        except np.linalg.LinAlgError:
-            pass
+        anorm = np.max(np.sum(np.abs(Hs), axis=0))
+        R = np.array(Hs, order="F")  # Hs stays for the eigh fallback
+        # the blocked factorisation never hands threaded OpenBLAS's SYRK a
+        # panel too wide for its buffer (solvers/newton_cholesky.py) and
+        # stops on Ctrl-C; dpotri's own SYRK runs on one BLAS thread from
+        # the size where the threaded one overflows it
+        if _cholesky.potrf_upper(R) == 0:
+            with threadpool_limits(limits=1 if m >= _ONE_THREAD_LAPACK_M else None,
+                                   user_api="blas"):
+                rcond, info = scipy.linalg.lapack.dpocon(R, anorm, uplo="U")
+                if info == 0 and rcond > _SINGULAR_RTOL * 10:
+                    inv, info = scipy.linalg.lapack.dpotri(R, lower=0, overwrite_c=1)
+                    if info == 0:
+                        inv = np.triu(inv) + np.triu(inv, 1).T
+                        cov = inv * scale[:, None] * scale[None, :]
+                        # 1-norm condition estimate of the scaled matrix.
+                        return 0.5 * (cov + cov.T), undefined, 1.0 / rcond
+        del R
     evals, evecs = np.linalg.eigh(Hs)
     top = evals[-1] if evals.size else 0.0
     good = evals > top * _SINGULAR_RTOL if top > 0 else np.zeros(m, dtype=bool)
