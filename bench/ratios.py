@@ -9,7 +9,8 @@ same run.  Then one line per target of the issue, PASS or FAIL:
   every shape and dtype;
 - float32 faster than float64 (ours, 2 threads, each kernel and shape);
 - the fused cross-entropy at least 3x faster than the NumPy oracle (2
-  threads, every shape and dtype).
+  threads, every shape and dtype);
+- validating CSR X at most 5% of one loss+gradient on it (2 threads).
 
 Usage: python bench/ratios.py [bench/results | file.json]
 Exit status 0 even when a target fails: the machine is shared and timings
@@ -23,6 +24,7 @@ from pathlib import Path
 
 TARGET_SPEEDUP = 3.0
 TARGET_THREADS = 2
+MAX_VALIDATION = 0.05
 
 
 def newest_json(where):
@@ -110,6 +112,11 @@ def targets(medians, keys):
             r = speedup("cross_entropy", n, K, dtype, "numpy oracle")
             out.append((f"cross_entropy >= {TARGET_SPEEDUP:g}x NumPy oracle, "
                         f"n={n} K={K} {dtype} t={t}", r, r >= TARGET_SPEEDUP if r else None))
+    for group in sorted(g for g in medians if "validation" in medians[g] and "csr" in g):
+        o, v = medians[group]["ours"].get(t), medians[group]["validation"]
+        r = v / o if o else None
+        out.append((f"validation <= {MAX_VALIDATION:.0%} of one {group} t={t} "
+                    "(validation / loss+gradient time)", r, r <= MAX_VALIDATION if r else None))
     return out
 
 

@@ -9,7 +9,11 @@ run, so that bench/ratios.py reports ratios:
 - a plain ``X.sum()``: one read of X, so "X.sum() / ours" is the fraction of
   a loss+gradient that reading X alone would take.  ``extra_info['X_GBps']``
   holds the effective bandwidth ``X.nbytes / median`` of every entry;
-- for float32, our float64 run of the same case.
+- for float32, our float64 run of the same case;
+- ``check_design_matrix(X)``, the validation an objective or a predict call
+  makes once when it binds X (for CSR: the structure, every index, sorted
+  rows, finite values): the issue's bound is 5% of one loss+gradient, and
+  bench/ratios.py prints "validation / ours" and that target.
 
 Run: cd bench && env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=../src \
      python -m pytest -q test_bench_objective.py --benchmark-only \
@@ -24,6 +28,7 @@ from sklearn.linear_model._linear_loss import LinearModelLoss
 from threadpoolctl import threadpool_limits
 
 from softmax_ext import MultinomialLoss
+from softmax_ext._design_matrix import check_design_matrix
 
 THREADS = [1, 2]
 DENSE = (200_000, 100, 10)
@@ -125,3 +130,12 @@ def test_float32_vs_float64(benchmark, threads):
     benchmark.group = group("dense", np.float32)
     benchmark.extra_info.update(role=f"float64 ours t={threads}", threads=threads)
     _run(benchmark, lambda: obj.loss_gradient(coef), X, rounds=9, threads=threads)
+
+
+@pytest.mark.parametrize("kind,dtype", CASES, ids=IDS)
+def test_validation(benchmark, kind, dtype):
+    X, _, _ = data(kind, dtype)
+    assert check_design_matrix(X) is X  # valid input: checked, never copied
+    benchmark.group = group(kind, dtype)
+    benchmark.extra_info.update(role="validation")
+    _run(benchmark, lambda: check_design_matrix(X), X, rounds=31)

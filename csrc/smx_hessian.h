@@ -48,12 +48,13 @@ int smx_hessian_dense_f64(const double *X, smx_int n, smx_int d, const double *s
  * up to the chunk's last feature (CSR rows are scanned to the same point). */
 double smx_hessian_x_reads(smx_int d, int fit_intercept);
 
-/* ---- CSR X: data, indices (nnz), indptr (n + 1); no duplicate entries -- */
+/* ---- CSR X: data, indices (nnz), indptr (n + 1, the dtype of indices);
+ * canonical rows (sorted, no duplicates), validated by the caller ---- */
 #define SMX_HESSIAN_CSR_DECL(R, SR, I, SI)                                                  \
-    int smx_probs_csr_##SR##_##SI(const R *data, const I *indices, const int64_t *indptr,  \
+    int smx_probs_csr_##SR##_##SI(const R *data, const I *indices, const I *indptr,  \
                                   smx_int n, smx_int d, const R *coef, smx_int K,          \
                                   int fit_intercept, R *P, int n_threads);                 \
-    int smx_hessian_csr_##SR##_##SI(const R *data, const I *indices, const int64_t *indptr, \
+    int smx_hessian_csr_##SR##_##SI(const R *data, const I *indices, const I *indptr, \
                                     smx_int n, smx_int d, const R *sw, const R *coef,      \
                                     smx_int K, int fit_intercept, double *H, int n_threads);
 

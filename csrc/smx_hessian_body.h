@@ -241,7 +241,7 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
 
 /* Probabilities of rows [i0, i0 + rows) into Z (rows x K). */
 static void SMX_CFN(smx_hess_probs_csr_block)(const REAL *data, const SMX_CSR_INDEX *indices,
-                                              const int64_t *indptr, smx_int i0, smx_int rows,
+                                              const SMX_CSR_INDEX *indptr, smx_int i0, smx_int rows,
                                               smx_int d, const REAL *coef, smx_int K,
                                               smx_int p, int fit_intercept, REAL *Z,
                                               double *shift)
@@ -261,7 +261,7 @@ static void SMX_CFN(smx_hess_probs_csr_block)(const REAL *data, const SMX_CSR_IN
 }
 
 int SMX_CFN(smx_probs_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
-                           const int64_t *indptr, smx_int n, smx_int d, const REAL *coef,
+                           const SMX_CSR_INDEX *indptr, smx_int n, smx_int d, const REAL *coef,
                            smx_int K, int fit_intercept, REAL *P, int n_threads)
 {
     if (n <= 0 || K <= 0)
@@ -299,7 +299,7 @@ int SMX_CFN(smx_probs_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
  * length nq per row, no densification.  Needs sorted column indices without
  * duplicates (canonical CSR), which the caller checks. */
 int SMX_CFN(smx_hessian_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
-                             const int64_t *indptr, smx_int n, smx_int d, const REAL *sw,
+                             const SMX_CSR_INDEX *indptr, smx_int n, smx_int d, const REAL *sw,
                              const REAL *coef, smx_int K, int fit_intercept, double *H,
                              int n_threads)
 {

@@ -308,20 +308,6 @@ def test_bad_inputs(rng):
     assert_allclose(hs.hessp_apply(obj, state, coef.ravel()), hs.hessp_apply(obj, state, coef))
 
 
-def test_non_canonical_csr_is_refused(rng):
-    """The CSR kernels need sorted, duplicate-free rows; the objective makes X
-    canonical, and the kernels' Python layer refuses anything else."""
-    obj, X, y, sw, coef = make(rng, K=3, sparse=True)
-    Xc = obj.X
-    order = np.arange(Xc.nnz)
-    row0 = slice(Xc.indptr[0], Xc.indptr[1])
-    assert Xc.indptr[1] - Xc.indptr[0] >= 2, "need a row with two entries"
-    order[row0] = order[row0][::-1]
-    obj.X = sp.csr_matrix((Xc.data[order], Xc.indices[order], Xc.indptr), shape=Xc.shape)
-    with pytest.raises(ValueError, match="canonical"):
-        hs.hessian(obj, coef)
-
-
 @DT
 @pytest.mark.parametrize("fit_intercept", [False, True], ids=["noint", "int"])
 @pytest.mark.parametrize("n_threads", [1, 2])

@@ -14,11 +14,11 @@ def hessian_dense(
     H: NDArray[np.float64], n_threads: int,
 ) -> None: ...
 def probs_csr(
-    data: NDArray[_F], indices: NDArray[_I], indptr: NDArray[np.int64], d: int,
+    data: NDArray[_F], indices: NDArray[_I], indptr: NDArray[_I], n: int, d: int,
     coef: NDArray[_F], fit_intercept: bool, P: NDArray[_F], n_threads: int,
 ) -> None: ...
 def hessian_csr(
-    data: NDArray[_F], indices: NDArray[_I], indptr: NDArray[np.int64], d: int,
+    data: NDArray[_F], indices: NDArray[_I], indptr: NDArray[_I], n: int, d: int,
     sw: NDArray[_F] | None, coef: NDArray[_F], fit_intercept: bool, H: NDArray[np.float64],
     n_threads: int,
 ) -> None: ...

@@ -31,21 +31,21 @@ cdef extern from "smx_hessian.h" nogil:
                               const double *coef, int64_t K, int fit_intercept, double *H,
                               const smx_blas *blas, int n_threads)
 
-    int smx_probs_csr_f32_i32(const float *data, const int32_t *indices, const int64_t *indptr,
+    int smx_probs_csr_f32_i32(const float *data, const int32_t *indices, const int32_t *indptr,
                               int64_t n, int64_t d, const float *coef, int64_t K,
                               int fit_intercept, float *P, int n_threads)
     int smx_probs_csr_f32_i64(const float *data, const int64_t *indices, const int64_t *indptr,
                               int64_t n, int64_t d, const float *coef, int64_t K,
                               int fit_intercept, float *P, int n_threads)
     int smx_probs_csr_f64_i32(const double *data, const int32_t *indices,
-                              const int64_t *indptr, int64_t n, int64_t d, const double *coef,
+                              const int32_t *indptr, int64_t n, int64_t d, const double *coef,
                               int64_t K, int fit_intercept, double *P, int n_threads)
     int smx_probs_csr_f64_i64(const double *data, const int64_t *indices,
                               const int64_t *indptr, int64_t n, int64_t d, const double *coef,
                               int64_t K, int fit_intercept, double *P, int n_threads)
 
     int smx_hessian_csr_f32_i32(const float *data, const int32_t *indices,
-                                const int64_t *indptr, int64_t n, int64_t d, const float *sw,
+                                const int32_t *indptr, int64_t n, int64_t d, const float *sw,
                                 const float *coef, int64_t K, int fit_intercept, double *H,
                                 int n_threads)
     int smx_hessian_csr_f32_i64(const float *data, const int64_t *indices,
@@ -53,7 +53,7 @@ cdef extern from "smx_hessian.h" nogil:
                                 const float *coef, int64_t K, int fit_intercept, double *H,
                                 int n_threads)
     int smx_hessian_csr_f64_i32(const double *data, const int32_t *indices,
-                                const int64_t *indptr, int64_t n, int64_t d, const double *sw,
+                                const int32_t *indptr, int64_t n, int64_t d, const double *sw,
                                 const double *coef, int64_t K, int fit_intercept, double *H,
                                 int n_threads)
     int smx_hessian_csr_f64_i64(const double *data, const int64_t *indices,
@@ -86,11 +86,17 @@ def _check_rows(name, int64_t got, int64_t n):
         raise ValueError(f"{name} has {got} rows, expected {n}")
 
 
-def _check_csr(int64_t nnz_data, int64_t nnz_idx, int64_t n_ptr, int64_t n):
+def _check_csr_lengths(int64_t nnz_data, int64_t nnz_idx, int64_t n_ptr, int64_t n):
+    """The O(1) part of the CSR invariants (softmax_ext._design_matrix checks the rest)."""
     if nnz_data != nnz_idx:
         raise ValueError(f"CSR data has {nnz_data} entries but indices has {nnz_idx}")
-    if n_ptr != n + 1:
-        raise ValueError(f"CSR indptr has {n_ptr} entries, expected {n + 1}")
+    if n < 0 or n_ptr != n + 1:
+        raise ValueError(f"CSR indptr has {n_ptr} entries, expected n_samples + 1 = {n + 1}")
+
+
+def _check_csr_ends(int64_t first, int64_t last, int64_t nnz):
+    if first != 0 or last != nnz:
+        raise ValueError(f"CSR indptr must run from 0 to nnz={nnz}, got {first} .. {last}")
 
 
 # ------------------------------------------------------------------ dense
@@ -152,7 +158,8 @@ def hessian_dense(const floating[:, ::1] X,     # IN  (n, d)
 
 def probs_csr(const floating[::1] data,      # IN  (nnz,)
               const index_t[::1] indices,    # IN  (nnz,) column indices in [0, d)
-              const int64_t[::1] indptr,     # IN  (n + 1,)
+              const index_t[::1] indptr,     # IN  (n + 1,)
+              int64_t n,
               int64_t d,
               const floating[:, ::1] coef,   # IN  (K, p)
               bint fit_intercept,
@@ -160,8 +167,9 @@ def probs_csr(const floating[::1] data,      # IN  (nnz,)
               int n_threads):
     """P = softmax(X W^T + b) for CSR X."""
     cdef int status = SMX_OK
-    cdef int64_t n = indptr.shape[0] - 1, K = coef.shape[0]
-    _check_csr(data.shape[0], indices.shape[0], indptr.shape[0], n)
+    cdef int64_t K = coef.shape[0]
+    _check_csr_lengths(data.shape[0], indices.shape[0], indptr.shape[0], n)
+    _check_csr_ends(indptr[0], indptr[n], indices.shape[0])
     _check_coef_shape("coef", coef.shape, K, _n_params(d, fit_intercept))
     _check_coef_shape("P", P.shape, n, K)
     if n == 0 or K == 0:
@@ -189,7 +197,8 @@ def probs_csr(const floating[::1] data,      # IN  (nnz,)
 
 def hessian_csr(const floating[::1] data,      # IN  (nnz,)
                 const index_t[::1] indices,    # IN  (nnz,) no duplicates within a row
-                const int64_t[::1] indptr,     # IN  (n + 1,)
+                const index_t[::1] indptr,     # IN  (n + 1,)
+                int64_t n,
                 int64_t d,
                 const floating[::1] sw,        # IN  (n,) or None
                 const floating[:, ::1] coef,   # IN  (K, p)
@@ -198,10 +207,11 @@ def hessian_csr(const floating[::1] data,      # IN  (nnz,)
                 int n_threads):
     """Unnormalised data Hessian of CSR X into H (every entry written)."""
     cdef int status = SMX_OK
-    cdef int64_t n = indptr.shape[0] - 1, K = coef.shape[0]
+    cdef int64_t K = coef.shape[0]
     cdef int64_t p = _n_params(d, fit_intercept)
     cdef const floating *sw_ptr = NULL
-    _check_csr(data.shape[0], indices.shape[0], indptr.shape[0], n)
+    _check_csr_lengths(data.shape[0], indices.shape[0], indptr.shape[0], n)
+    _check_csr_ends(indptr[0], indptr[n], indices.shape[0])
     _check_coef_shape("coef", coef.shape, K, p)
     _check_coef_shape("H", H.shape, K * p, K * p)
     if sw is not None:

@@ -3,7 +3,10 @@
 ``n_threads=None`` means every usable core: ``omp_get_max_threads()`` (which
 honours ``OMP_NUM_THREADS`` and threadpoolctl limits on the OpenMP runtime),
 capped by the CPUs this process may run on.  A negative value counts back from
-that (-1: all, -2: all but one), as scikit-learn's ``n_jobs`` does.
+that (-1: all, -2: all but one, never fewer than one), as scikit-learn's
+``n_jobs`` does.  A positive value is used as given up to the CPUs this
+process may run on, and capped there: more threads than cores only wait on
+each other.  0, booleans, floats and other types are rejected.
 """
 
 import numbers
@@ -27,15 +30,16 @@ def effective_n_threads(n_threads=None, work=None, min_work_per_thread=1):
     Parameters
     ----------
     n_threads : int or None
-        None for all usable cores, a positive count, or a negative count
-        back from all (-1 is all).
+        None for all usable cores, a positive count (capped at the CPUs
+        this process may run on), or a negative count back from all (-1 is
+        all).
     work : int, optional
         Size of one kernel call (multiply-adds or elements).  When
         ``n_threads`` is None, at most ``work // min_work_per_thread``
         threads are used: on small problems a second thread saves less
         than it costs, and idle OpenMP threads spin-waiting between calls
         compete for the cores (20x slower small fits were seen on a busy
-        machine).  An explicit ``n_threads`` is used as given.
+        machine).  An explicit ``n_threads`` is used as given (capped).
     min_work_per_thread : int, default 1
 
     Returns
@@ -53,14 +57,15 @@ def effective_n_threads(n_threads=None, work=None, min_work_per_thread=1):
         raise ValueError("n_threads == 0 is invalid: use None or an int >= 1 (or < 0).")
     if not openmp_enabled():
         return 1
-    max_threads = max(1, min(omp_max_threads(), usable_cpus()))
+    cpus = usable_cpus()
+    max_threads = max(1, min(omp_max_threads(), cpus))
     if n_threads is None:
         if work is not None:
             return int(max(1, min(max_threads, work // max(1, min_work_per_thread))))
         return max_threads
     if n_threads < 0:
-        return max(1, max_threads + 1 + int(n_threads))
-    return int(n_threads)
+        return int(max(1, max_threads + 1 + max(int(n_threads), -max_threads - 1)))
+    return int(min(int(n_threads), max(1, cpus)))
 
 
 # Below these sizes a kernel call runs on one thread unless asked otherwise.

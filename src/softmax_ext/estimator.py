@@ -19,10 +19,12 @@ Two parametrisations, as in scikit-learn:
 """
 
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.linear_model import LogisticRegression
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -31,6 +33,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._design_matrix import check_design_matrix, check_finite
 from .objective import FixedClassLoss, MultinomialLoss
 from .solvers import solve as _solve
 from .special import log_softmax, softmax
@@ -38,6 +41,9 @@ from .special import log_softmax, softmax
 __all__ = ["SoftmaxRegression"]
 
 SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
+# scikit-learn's stochastic solvers: the optimum does not depend on the
+# method, so these names fit it with what "auto" picks for the problem.
+SAME_OPTIMUM_SOLVERS = ("sag", "saga")
 
 
 class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
@@ -53,34 +59,57 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
     ``sum_i s_i CE_i / sum(s) + ||W||^2 / (2 C sum(s))``; the intercepts are
     not penalised.
 
+    The constructor is ``LogisticRegression``'s (scikit-learn 1.9) plus
+    ``n_threads``; its parameters mean what they mean there.
+
     Parameters
     ----------
+    penalty : {"l1", "l2", "elasticnet"} or None, default="deprecated"
+        Deprecated in scikit-learn 1.8, with the same FutureWarning here:
+        ``"l2"`` is ``l1_ratio=0``, None is ``C=np.inf``.  L1 and
+        elastic-net penalties are not available yet (a ValueError).
     C : float, default=1.0
         Inverse of the penalty strength, > 0; ``np.inf`` fits without penalty.
-    fit_intercept : bool, default=True
-        Whether to fit an (unpenalised) intercept per class.
+    l1_ratio : float in [0, 1], default=0.0
+        The L1 share of the penalty; only 0 (the L2 penalty) is available
+        yet: anything larger is a ValueError.
+    dual : bool, default=False
+        Only False: as in scikit-learn, the dual formulation exists only for
+        its liblinear solver, which is not available here.
     tol : float, default=1e-4
         Stopping tolerance of the solver (on the largest gradient entry).
-    max_iter : int, default=100
-        Maximum number of solver iterations.
-    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd"}, default="auto"
-        Optimisation algorithm; ``"auto"`` picks one from the problem's shape.
-        "lbfgs" and "newton-cg" precondition where it pays (correlated dense
-        features, uncentred columns, uneven column norms; see
-        ``softmax_ext.solvers._precondition``); the fitted coefficients are
-        the same either way.
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalised) intercept per class.
+    intercept_scaling : float, default=1
+        Used by scikit-learn's liblinear solver only; accepted and unused.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}``; ``"balanced"`` uses
         ``n_samples / (n_classes * bincount(y))`` (weighted by sample_weight).
         They multiply the sample weights.
+    random_state : int, RandomState instance or None, default=None
+        Accepted for scikit-learn's stochastic solvers; every solver here is
+        deterministic, so it changes nothing.
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd", "sag", \
+            "saga"}, default="auto"
+        Optimisation algorithm; ``"auto"`` picks one from the problem's shape.
+        "lbfgs" and "newton-cg" precondition where it pays (correlated dense
+        features, uncentred columns, uneven column norms; see
+        ``softmax_ext.solvers._precondition``); the fitted coefficients are
+        the same either way.  "sag" and "saga" (scikit-learn's stochastic
+        solvers) fit the same optimum with the solver "auto" picks.
+    max_iter : int, default=100
+        Maximum number of solver iterations.
+    verbose : int, default=0
+        Verbosity of the solver.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
+    n_jobs : int or None, default=None
+        Has no effect, as in scikit-learn 1.8+ (the same FutureWarning when
+        set); threads are ``n_threads``.
     n_threads : int or None, default=None
         OpenMP threads for fitting and predicting; None uses every usable
         core, a negative number counts back from all (-1: all).  Results do
         not depend on it beyond rounding.
-    verbose : int, default=0
-        Verbosity of the solver.
 
     Attributes
     ----------
@@ -121,32 +150,36 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "C": [Interval(numbers.Real, 0, None, closed="right")],
-        "fit_intercept": ["boolean"],
-        "tol": [Interval(numbers.Real, 0, None, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
-        "solver": [StrOptions(set(SOLVERS))],
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "warm_start": ["boolean"],
+        # LogisticRegression's own constraints, so that errors read the same
+        **{k: v for k, v in LogisticRegression._parameter_constraints.items()
+           if k != "solver"},
+        "solver": [StrOptions(set(SOLVERS + SAME_OPTIMUM_SOLVERS))],
         "n_threads": [
             None,
             Interval(numbers.Integral, None, -1, closed="right"),
             Interval(numbers.Integral, 1, None, closed="left"),
         ],
-        "verbose": ["verbose"],
     }
 
-    def __init__(self, C=1.0, *, fit_intercept=True, tol=1e-4, max_iter=100, solver="auto",
-                 class_weight=None, warm_start=False, n_threads=None, verbose=0):
+    def __init__(self, penalty="deprecated", *, C=1.0, l1_ratio=0.0, dual=False, tol=1e-4,
+                 fit_intercept=True, intercept_scaling=1, class_weight=None,
+                 random_state=None, solver="auto", max_iter=100, verbose=0, warm_start=False,
+                 n_jobs=None, n_threads=None):
+        self.penalty = penalty
         self.C = C
-        self.fit_intercept = fit_intercept
+        self.l1_ratio = l1_ratio
+        self.dual = dual
         self.tol = tol
-        self.max_iter = max_iter
-        self.solver = solver
+        self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
         self.class_weight = class_weight
-        self.warm_start = warm_start
-        self.n_threads = n_threads
+        self.random_state = random_state
+        self.solver = solver
+        self.max_iter = max_iter
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self.n_threads = n_threads
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -189,14 +222,85 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
             vars(self).update(fitted)
             raise
 
+    def _check_X(self, X, y="no_validation", *, reset):
+        """scikit-learn's ``validate_data`` (feature names, ``n_features_in_``,
+        dtype, C order), then the checks the kernels rely on
+        (``_design_matrix``): finite values, a sound sparse structure.
+
+        Sparse X is checked before ``validate_data`` sees it: scipy's format
+        conversions index with the structure they are given.
+        """
+        name = type(self).__name__
+        if sp.issparse(X):
+            X = check_design_matrix(X, estimator_name=name)
+        out = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
+                            order="C", accept_large_sparse=True, ensure_all_finite=False,
+                            reset=reset)
+        no_y = isinstance(y, str) and y == "no_validation"
+        X = out if no_y else out[0]
+        if not sp.issparse(X):
+            X = check_design_matrix(X, estimator_name=name)
+        return X if no_y else (X, out[1])
+
+    def _penalty_C(self, warn=True):
+        """The C the fit uses, after scikit-learn 1.9's reading of ``penalty``,
+        ``l1_ratio``, ``C``, ``dual`` and ``n_jobs``: its FutureWarnings,
+        warnings and errors, in its order (``LogisticRegression.fit``)."""
+        l1_ratio = self.l1_ratio
+        if self.penalty == "deprecated":
+            if l1_ratio == 0 or l1_ratio is None:
+                penalty = "l2"
+                if l1_ratio is None and warn:
+                    warnings.warn(
+                        "'l1_ratio=None' was deprecated in version 1.8 and will trigger an "
+                        "error in 1.10. Use 0<=l1_ratio<=1 instead.", FutureWarning)
+            else:
+                penalty = "l1" if l1_ratio == 1 else "elasticnet"
+            if self.C == np.inf:
+                penalty = None
+        else:
+            penalty = self.penalty
+            if warn:
+                warnings.warn(
+                    "'penalty' was deprecated in version 1.8 and will be removed in 1.10. "
+                    "To avoid this warning, leave 'penalty' set to its default value and use "
+                    "'l1_ratio' or 'C' instead. Use l1_ratio=0 instead of penalty='l2', "
+                    "l1_ratio=1 instead of penalty='l1', l1_ratio set to a float between 0 "
+                    "and 1 instead of penalty='elasticnet', and C=np.inf instead of "
+                    "penalty=None.", FutureWarning)
+        solver = self.solver
+        if solver not in ("auto", "saga") and penalty not in ("l2", None):
+            raise ValueError(f"Solver {solver} supports only 'l2' or None penalties, got "
+                             f"{penalty} penalty.")
+        if self.dual:
+            raise ValueError(f"Solver {solver} supports only dual=False, got dual={self.dual}")
+        if penalty in ("l1", "elasticnet"):
+            raise ValueError(
+                f"penalty={penalty!r} (l1_ratio={l1_ratio!r}) is not available yet in "
+                "softmax-ext: only the L2 penalty (l1_ratio=0) can be fitted.")
+        if warn and l1_ratio is not None and 0 < l1_ratio < 1:
+            warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
+                          f"Got (penalty={penalty})")
+        if warn and ((self.penalty == "l2" and l1_ratio != 0)
+                     or (self.penalty == "l1" and l1_ratio != 1)):
+            warnings.warn(f"Inconsistent values: penalty={self.penalty} with "
+                          f"l1_ratio={l1_ratio}. penalty is deprecated. Please use "
+                          "l1_ratio only.")
+        C = float(self.C)
+        if self.penalty is None:
+            if self.C != 1.0 and warn:
+                warnings.warn("Setting penalty=None will ignore the C and l1_ratio parameters")
+            C = np.inf
+        if warn and self.n_jobs is not None:
+            warnings.warn(
+                "'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
+                f"You provided 'n_jobs={self.n_jobs}', please leave it unspecified.",
+                FutureWarning)
+        return C
+
     def _fit(self, X, y, sample_weight):
-        X, y = validate_data(
-            self, X, y,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            order="C",
-            accept_large_sparse=True,
-        )
+        C = self._penalty_C()
+        X, y = self._check_X(X, y, reset=True)
         check_classification_targets(y)
         le = LabelEncoder().fit(y)
         classes = le.classes_
@@ -238,11 +342,11 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
                 f"The sample weights sum to {sw_sum}: rescale them (only their ratios and "
                 "C * sum(sample_weight) matter)."
             )
-        denominator = float(self.C) * sw_sum
-        l2 = 0.0 if np.isinf(self.C) else (1.0 / denominator if denominator > 0 else np.inf)
+        denominator = C * sw_sum
+        l2 = 0.0 if np.isinf(C) else (1.0 / denominator if denominator > 0 else np.inf)
         if not np.isfinite(l2):
             raise ValueError(
-                f"The penalty strength 1 / (C * sum(sample_weight)) = 1 / ({self.C!r} * "
+                f"The penalty strength 1 / (C * sum(sample_weight)) = 1 / ({C!r} * "
                 f"{sw_sum!r}) overflows: C or the sample weights are too small."
             )
 
@@ -254,7 +358,8 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
             fit_intercept=self.fit_intercept, n_classes=n_classes, n_threads=self.n_threads,
         )
         objective = FixedClassLoss(base, fixed=0) if is_binary else base
-        result = _solve(objective, coef0, solver=self.solver, tol=self.tol,
+        solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
+        result = _solve(objective, coef0, solver=solver, tol=self.tol,
                         max_iter=self.max_iter, verbose=self.verbose)
         coef = np.array(result.coef, dtype=X.dtype).reshape(objective.coef_shape)
         if not np.all(np.isfinite(coef)):
@@ -290,6 +395,12 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
             coef = coef.toarray()
         if self.fit_intercept:
             coef = np.concatenate([coef, np.asarray(self.intercept_)[:, None]], axis=1)
+        coef = np.asarray(coef)
+        if coef.dtype.kind not in "biuf":
+            raise TypeError(f"coef_ must be numeric for warm_start=True, got dtype {coef.dtype}.")
+        check_finite(coef.astype(np.float64),
+                     "coef_ or intercept_ (reused by warm_start=True; set warm_start=False "
+                     "to start from zero)")
         p = n_features + int(self.fit_intercept)
         if n_classes == 2:
             ok, expected = coef.shape == (1, p), f"({p},) or (1, {p})"
@@ -319,8 +430,7 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
         else (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=[np.float64, np.float32])
+        X = self._check_X(X, reset=False)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -424,12 +534,11 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
         from .inference import multinomial_inference
 
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32],
-                          reset=False)
+        X = self._check_X(X, reset=False)
         coef = self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
         return multinomial_inference(
             X, y, coef, self.intercept_ if self.fit_intercept else None,
-            classes=self.classes_, sample_weight=sample_weight, C=self.C,
+            classes=self.classes_, sample_weight=sample_weight, C=self._penalty_C(warn=False),
             fit_intercept=self.fit_intercept, reference=reference, cov_type=cov_type,
             n_threads=self.n_threads, feature_names=getattr(self, "feature_names_in_", None),
         )

@@ -36,16 +36,10 @@ def _coef_array(obj, coef, name="coef"):
 
 
 def _csr_parts(obj):
-    """(data, indices, indptr as int64) of a CSR X, never copying data or indices."""
+    """(data, indices, indptr) of a CSR X as the objective validated it
+    (``_design_matrix``: one index dtype, canonical rows), never copied."""
     X = obj.X
-    if not X.has_canonical_format:
-        # The kernels need rows without duplicate column indices; the
-        # objective's validation guarantees canonical CSR.
-        raise ValueError("CSR X must be in canonical format (sorted indices, no duplicates).")
-    indices = X.indices
-    if indices.dtype not in (np.int32, np.int64):
-        raise TypeError(f"CSR indices must be int32 or int64, got {indices.dtype}.")
-    return X.data, indices, np.asarray(X.indptr, dtype=np.int64)
+    return X.data, X.indices, X.indptr
 
 
 def _sample_weight(obj):
@@ -58,8 +52,8 @@ def _probabilities(obj, coef):
     P = np.empty((obj.n_samples, obj.n_classes), dtype=obj.dtype)
     if obj.is_sparse:
         data, indices, indptr = _csr_parts(obj)
-        _hessian.probs_csr(data, indices, indptr, obj.n_features, coef, obj.fit_intercept, P,
-                           obj.n_threads)
+        _hessian.probs_csr(data, indices, indptr, obj.n_samples, obj.n_features, coef,
+                           obj.fit_intercept, P, obj.n_threads)
     else:
         with single_threaded_blas():
             _hessian.probs_dense(obj.X, coef, obj.fit_intercept, P, obj.n_threads)
@@ -91,7 +85,7 @@ def hessian(obj, coef):
     sw = _sample_weight(obj)
     if obj.is_sparse:
         data, indices, indptr = _csr_parts(obj)
-        _hessian.hessian_csr(data, indices, indptr, obj.n_features, sw, coef,
+        _hessian.hessian_csr(data, indices, indptr, obj.n_samples, obj.n_features, sw, coef,
                              obj.fit_intercept, H, obj.n_threads)
     else:
         with single_threaded_blas():

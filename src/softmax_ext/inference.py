@@ -67,7 +67,8 @@ import scipy.sparse as sp
 from scipy import stats
 from scipy.special import log_softmax as _log_softmax
 
-from .objective import FixedClassLoss, MultinomialLoss, _validate_X
+from ._design_matrix import check_design_matrix
+from .objective import FixedClassLoss, MultinomialLoss
 
 __all__ = ["InferenceResult", "InferenceWarning", "multinomial_inference"]
 
@@ -581,7 +582,7 @@ def multinomial_inference(X, y, coef, intercept=None, *, classes=None, sample_we
     if isinstance(C, bool) or not isinstance(C, numbers.Real) or not C > 0:
         raise ValueError(f"C must be a positive number (inf for no penalty), got {C!r}.")
     fit_intercept = bool(fit_intercept)
-    Xv = _validate_X(X)
+    Xv = check_design_matrix(X)
     n, d = Xv.shape
     full_rows = _as_coef(coef, intercept, fit_intercept, d)
     if feature_names is None:

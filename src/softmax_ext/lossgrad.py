@@ -37,11 +37,8 @@ def _call(obj, coef=None, Zin=None, Zout=None, G=None, P=None):
     X = obj.X
     sw = _sample_weight(obj)
     if obj.is_sparse:
-        indices, indptr = X.indices, X.indptr
-        if indices.dtype != indptr.dtype:  # rare: scipy keeps them equal
-            indices = indices.astype(np.int64)
-            indptr = indptr.astype(np.int64)
-        return _lossgrad.csr(X.data, indices, indptr, obj.n_features, obj.y, sw, coef,
+        # one index dtype for both: _design_matrix made it so
+        return _lossgrad.csr(X.data, X.indices, X.indptr, obj.n_features, obj.y, sw, coef,
                              obj.fit_intercept, obj.n_classes, Zin, Zout, G, obj.n_threads, P)
     # The dense kernels call gemm from OpenMP threads: BLAS must not start
     # threads of its own there.

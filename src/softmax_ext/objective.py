@@ -12,8 +12,11 @@ The intercept is not penalised.
 Layout (used everywhere in the project)
 ---------------------------------------
 - X: (n_samples, n_features); dense C-contiguous float32/float64, or CSR
-  (float32/float64 data, int32/int64 indices).  Never copied after
-  construction; a float32 X stays float32.
+  (float32/float64 data, int32/int64 indices), validated once by
+  ``_design_matrix.check_design_matrix`` when the objective is built (finite
+  values, a sound CSR structure).  Never copied after construction; a
+  float32 X stays float32.  X must not be changed while an objective holds
+  it: the kernels trust what was checked then.
 - coef: (n_classes, n_features + 1) with the intercept in the last column when
   ``fit_intercept``, else (n_classes, n_features); dtype of X.
 - Flattened vectors (gradient, Hessian rows/columns, Hessian-vector products)
@@ -33,36 +36,11 @@ import scipy.sparse as sp
 from . import hessian as _hessian
 from . import _softmax, special
 from . import lossgrad as _lossgrad
+from ._design_matrix import check_design_matrix, check_finite
 from ._threads import MIN_MULADDS_PER_THREAD, effective_n_threads
 from ._validation import check_labels, check_sample_weight
 
 __all__ = ["MultinomialLoss", "FixedClassLoss"]
-
-
-def _validate_X(X):
-    """Return X as C-contiguous dense or CSR, float32 kept, others float64."""
-    if sp.issparse(X):
-        if X.dtype.kind not in "biuf":
-            raise TypeError(f"X must be real and numeric, got sparse dtype {X.dtype}.")
-        X = X.tocsr() if X.format != "csr" else X
-        if X.dtype not in (np.float32, np.float64):
-            X = X.astype(np.float64)
-        if not X.has_canonical_format:
-            X = X.copy()
-            X.sum_duplicates()
-        if X.indices.dtype not in (np.int32, np.int64):
-            X.indices = X.indices.astype(np.int64)
-            X.indptr = X.indptr.astype(np.int64)
-        return X
-    arr = np.asarray(X)
-    if arr.dtype.kind == "c":
-        raise TypeError(f"X must be real, got complex dtype {arr.dtype}.")
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"X must be numeric, got dtype {arr.dtype}.")
-    if arr.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {arr.shape}.")
-    dtype = np.float32 if arr.dtype in (np.float32, np.float16) else np.float64
-    return np.ascontiguousarray(arr, dtype=dtype)
 
 
 def _like(template, arr, default_dtype):
@@ -88,6 +66,10 @@ class MultinomialLoss:
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Dense (any layout; converted once to C order) or sparse (converted
         once to CSR).  float32 stays float32; other dtypes become float64.
+        Checked once, here: NaN or infinity, or a malformed sparse structure
+        (an index out of range, indptr out of order), raise ValueError;
+        unsorted or duplicate CSR entries cost one canonical copy.  Do not
+        change X while the objective holds it.
     y : array-like of shape (n_samples,)
         Integer labels in ``[0, n_classes)``.
     sample_weight : array-like of shape (n_samples,), optional
@@ -113,7 +95,7 @@ class MultinomialLoss:
 
     def __init__(self, X, y, *, sample_weight=None, l2=0.0, fit_intercept=True,
                  n_classes=None, n_threads=None):
-        self.X = _validate_X(X)
+        self.X = check_design_matrix(X)
         self.is_sparse = sp.issparse(self.X)
         self.dtype = self.X.dtype.type
         n, d = self.X.shape
@@ -152,13 +134,20 @@ class MultinomialLoss:
         return np.zeros(self.coef_shape, dtype=self.dtype)
 
     def _check_coef(self, coef, name="coef"):
+        """``coef`` (or a vector ``v`` of its layout) as a C-contiguous
+        ``coef_shape`` array of X's dtype; ValueError naming ``name`` for the
+        wrong size or a NaN / infinity."""
         coef = np.asarray(coef)
+        if coef.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be a real numeric array, got dtype {coef.dtype}.")
         if coef.shape != self.coef_shape:
             if coef.size == np.prod(self.coef_shape):
                 coef = coef.reshape(self.coef_shape)
             else:
                 raise ValueError(f"{name} has shape {coef.shape}, expected {self.coef_shape}.")
-        return np.ascontiguousarray(coef, dtype=self.dtype)
+        coef = np.ascontiguousarray(coef, dtype=self.dtype)
+        check_finite(coef, name)  # after the cast: 1e39 is infinite in float32
+        return coef
 
     def _weights(self, coef):
         return coef[:, :-1] if self.fit_intercept else coef
@@ -251,6 +240,8 @@ class MultinomialLoss:
         # for float32 problems, and the penalty must see them unrounded.
         coef = np.asarray(coef, dtype=np.float64).reshape(self.coef_shape)
         D = np.asarray(D, dtype=np.float64).reshape(self.coef_shape)
+        check_finite(coef, "coef")
+        check_finite(D, "D")
         Z = np.asarray(Z)
         dtype = np.float64 if Z.dtype == np.float64 else self.dtype
         Z, XD = self._check_scores(Z, dtype), self._check_scores(XD, dtype)

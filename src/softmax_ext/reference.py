@@ -9,6 +9,7 @@ import numpy as np
 __all__ = [
     "logsumexp", "softmax", "log_softmax", "cross_entropy",
     "multinomial_loss_gradient", "multinomial_hessian", "multinomial_hessp",
+    "first_nonfinite", "csr_structure",
 ]
 
 
@@ -152,3 +153,35 @@ def multinomial_hessp(X, y, coef, V, sample_weight=None, l2=0.0, fit_intercept=T
     T = P * (U - np.sum(P * U, axis=1, keepdims=True))
     HV = (Xt.T @ (s[:, None] * T)).T / s.sum()
     return HV + l2 * _penalty_mask(coef.shape, fit_intercept) * V
+
+
+def first_nonfinite(x):
+    """Oracle of ``smx_first_nonfinite``: index of the first NaN or infinity, or -1."""
+    bad = np.flatnonzero(~np.isfinite(np.asarray(x, dtype=np.float64).ravel()))
+    return int(bad[0]) if bad.size else -1
+
+
+def csr_structure(indices, indptr, n_features):
+    """Oracle of ``smx_check_csr``, for indptr running from 0 to ``len(indices)``.
+
+    Walks the rows in order.  Returns ``(code, where, canonical)``: code 0
+    (valid), 1 (``indptr[row + 1]`` below ``indptr[row]`` or beyond the
+    entries; ``where`` is the row) or 2 (an index outside ``[0, n_features)``;
+    ``where`` is the entry); ``canonical`` is True when every row's indices
+    are strictly increasing (meaningful for code 0).
+    """
+    indices = [int(v) for v in indices]
+    indptr = [int(v) for v in indptr]
+    nnz = len(indices)
+    canonical = True
+    for row in range(len(indptr) - 1):
+        start, stop = indptr[row], indptr[row + 1]
+        if stop < start or stop > nnz:
+            return 1, row, canonical
+        for entry in range(start, stop):
+            if not 0 <= indices[entry] < n_features:
+                return 2, entry, canonical
+        cols = indices[start:stop]
+        if any(b <= a for a, b in zip(cols, cols[1:])):
+            canonical = False
+    return 0, -1, canonical
