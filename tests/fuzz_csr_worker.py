@@ -255,6 +255,7 @@ def kind_data_dtypes(rng):
     if dtype == np.float16:
         X = sp.csr_matrix(D)
         X.data = X.data.astype(np.float16)
+        D = D.astype(np.float32)  # float16 is computed on in single precision, as dense
     else:
         X = sp.csr_matrix(D.astype(dtype))
         D = X.toarray().astype(np.float64)  # what the stored values mean (uint8 wraps)
