@@ -42,7 +42,7 @@ bench: $(STAMP)
 	$(PY) bench/ratios.py bench/results
 
 # AddressSanitizer + UndefinedBehaviorSanitizer run (docs/sanitizers.md says
-# why each flag and option; about 20 minutes from nothing on 2 busy cores).  The package is
+# why each flag and option; about 16 minutes from nothing on 2 busy cores).  The package is
 # built with the sanitizers, OpenMP on (a serial build is an error here), into
 # its own virtual environment and build folder so that it never mixes with
 # .venv's objects; python itself is not instrumented, so the gcc runtimes are
