@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench install clean sanitize
+.PHONY: demo test bench peer install clean sanitize
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,12 +41,18 @@ bench: $(STAMP)
 		$$(ls results/*/*.json >/dev/null 2>&1 && echo --benchmark-compare) $(BENCH_ARGS) .
 	$(PY) bench/ratios.py bench/results
 
+# scikit-learn's own test_logistic.py (from the installed scikit-learn) on
+# SoftmaxRegression: prints passed / failed and each failure's reason.  Not
+# part of `make test`: many of its tests need what later issues build.
+peer: $(STAMP)
+	$(PY) peer/run_sklearn_tests.py
+
 # AddressSanitizer + UndefinedBehaviorSanitizer run (docs/sanitizers.md says
-# why each flag and option; about 16 minutes from nothing on 2 busy cores).  The package is
-# built with the sanitizers, OpenMP on (a serial build is an error here), into
-# its own virtual environment and build folder so that it never mixes with
-# .venv's objects; python itself is not instrumented, so the gcc runtimes are
-# preloaded.  SAN_TESTS picks the tests: the kernels, objective, solvers,
+# why each flag and option; about 16 minutes from nothing on 2 busy cores).
+# The package is built with the sanitizers, OpenMP on (a serial build is an
+# error here), into its own virtual environment and build folder so that it
+# never mixes with .venv's objects; python itself is not instrumented, so the
+# gcc runtimes are preloaded.  SAN_TESTS picks the tests: the kernels, objective, solvers,
 # estimator and the subprocess fuzz (whose children inherit the preload).
 SAN_CC ?= gcc
 SAN_VENV ?= .venv-asan

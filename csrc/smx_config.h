@@ -11,7 +11,7 @@
 
 typedef int64_t smx_int;
 
-enum { SMX_OK = 0, SMX_ENOMEM = 1, SMX_EINVAL = 2, SMX_EBLAS = 3 };
+enum { SMX_OK = 0, SMX_ENOMEM = 1, SMX_EINVAL = 2, SMX_EBLAS = 3, SMX_EINTR = 4 };
 
 /* Hot block workers are compiled for several instruction sets and picked at
  * load time (GCC's target_clones with an ifunc resolver), so that a portable

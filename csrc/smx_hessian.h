@@ -19,16 +19,26 @@
  * sw NULL means s_i = 1.  Every function returns SMX_OK, SMX_ENOMEM or
  * SMX_EINVAL (a size that does not fit BLAS's int).  Results do not depend
  * on n_threads (see smx_hessian_body.h for how the work is split).
+ *
+ * Interrupts: the Hessian assemblies take a stop flag (NULL: never stop),
+ * set asynchronously (by a SIGINT handler, smx_sigint.h).  The threads poll
+ * it between row blocks and stop within one block; the kernel then returns
+ * SMX_EINTR and H is unspecified.
  * The dense kernels call BLAS from OpenMP threads: the caller keeps BLAS
  * single-threaded around them.
  */
 #ifndef SMX_HESSIAN_H
 #define SMX_HESSIAN_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "smx_blas.h"
 #include "smx_config.h"
+
+/* Stop flag of the Hessian assemblies, written by a signal handler. */
+typedef volatile sig_atomic_t smx_stop_flag;
+#define SMX_STOPPED(stop) ((stop) != NULL && *(stop) != 0)
 
 /* ---- dense X (n, d), C-contiguous ---------------------------------- */
 int smx_probs_dense_f32(const float *X, smx_int n, smx_int d, const float *coef, smx_int K,
@@ -38,10 +48,10 @@ int smx_probs_dense_f64(const double *X, smx_int n, smx_int d, const double *coe
 
 int smx_hessian_dense_f32(const float *X, smx_int n, smx_int d, const float *sw,
                           const float *coef, smx_int K, int fit_intercept, double *H,
-                          const smx_blas *blas, int n_threads);
+                          const smx_blas *blas, int n_threads, const smx_stop_flag *stop);
 int smx_hessian_dense_f64(const double *X, smx_int n, smx_int d, const double *sw,
                           const double *coef, smx_int K, int fit_intercept, double *H,
-                          const smx_blas *blas, int n_threads);
+                          const smx_blas *blas, int n_threads, const smx_stop_flag *stop);
 
 /* How much of X one Hessian assembly reads, in units of X: one pass for
  * the probabilities, then per chunk of feature pairs the prefix of every row
@@ -56,7 +66,8 @@ double smx_hessian_x_reads(smx_int d, int fit_intercept);
                                   int fit_intercept, R *P, int n_threads);                 \
     int smx_hessian_csr_##SR##_##SI(const R *data, const I *indices, const I *indptr, \
                                     smx_int n, smx_int d, const R *sw, const R *coef,      \
-                                    smx_int K, int fit_intercept, double *H, int n_threads);
+                                    smx_int K, int fit_intercept, double *H, int n_threads, \
+                                    const smx_stop_flag *stop);
 
 SMX_HESSIAN_CSR_DECL(float, f32, int32_t, i32)
 SMX_HESSIAN_CSR_DECL(float, f32, int64_t, i64)

@@ -56,6 +56,10 @@
  * added entry pair by entry pair (see smx_hessian_csr below), without
  * densifying X.
  *
+ * Interrupts: every unit, and every row block within a unit, starts only
+ * while the stop flag is clear (smx_hessian.h), so the kernel returns
+ * SMX_EINTR within one row block of the flag being set.
+ *
  * Hessian-vector products are not here: they share the loss/gradient
  * drivers (smx_lossgrad.h, "hessp" mode), with this file's probabilities.
  */
@@ -124,7 +128,7 @@ int SMX_FN(smx_probs_dense)(const REAL *X, smx_int n, smx_int d, const REAL *coe
 
 int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *sw,
                               const REAL *coef, smx_int K, int fit_intercept, double *H,
-                              const smx_blas *blas, int n_threads)
+                              const smx_blas *blas, int n_threads, const smx_stop_flag *stop)
 {
     const smx_int p = d + (fit_intercept ? 1 : 0);
     const smx_int m = K * p;
@@ -173,7 +177,7 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
         }
 #pragma omp for schedule(static, 1)
         for (smx_int u = 0; u < nunits; u++) {
-            if (!ok)
+            if (!ok || SMX_STOPPED(stop))
                 continue;
             const smx_int ch = u / R, r = u % R;
             const smx_int a0 = plan.rows[ch], a1 = plan.rows[ch + 1];
@@ -184,7 +188,7 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
             double *C = R == 1 ? acc : part + r * T * nq + off0 * nq;
             memset(C, 0, (size_t)c * nq * sizeof(double));
             const smx_int b1 = smx_group_start(r + 1, R, nb);
-            for (smx_int b = smx_group_start(r, R, nb); b < b1; b++) {
+            for (smx_int b = smx_group_start(r, R, nb); b < b1 && !SMX_STOPPED(stop); b++) {
                 const smx_int i0 = b * bs;
                 const smx_int rows = n - i0 < bs ? n - i0 : bs;
                 for (smx_int i = 0; i < rows; i++) {
@@ -227,6 +231,8 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
         free(W);
         free(acc);
     }
+    if (status == SMX_OK && SMX_STOPPED(stop))
+        status = SMX_EINTR;
     if (status == SMX_OK && R > 1)
         smx_gram_reduce_scatter(H, part, &plan, p, K, 0, nt);
     free(P);
@@ -301,7 +307,7 @@ int SMX_CFN(smx_probs_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
 int SMX_CFN(smx_hessian_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
                              const SMX_CSR_INDEX *indptr, smx_int n, smx_int d, const REAL *sw,
                              const REAL *coef, smx_int K, int fit_intercept, double *H,
-                             int n_threads)
+                             int n_threads, const smx_stop_flag *stop)
 {
     const smx_int p = d + (fit_intercept ? 1 : 0);
     const smx_int m = K * p;
@@ -342,7 +348,7 @@ int SMX_CFN(smx_hessian_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
         }
 #pragma omp for schedule(static, 1)
         for (smx_int u = 0; u < nunits; u++) {
-            if (!ok)
+            if (!ok || SMX_STOPPED(stop))
                 continue;
             const smx_int ch = u / R, r = u % R;
             const smx_int a0 = plan.rows[ch], a1 = plan.rows[ch + 1];
@@ -354,6 +360,8 @@ int SMX_CFN(smx_hessian_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
             const smx_int i1 = smx_group_start(r + 1, R, nb) * bs;
             const smx_int iend = i1 < n ? i1 : n;
             for (smx_int i = smx_group_start(r, R, nb) * bs; i < iend; i++) {
+                if (i % bs == 0 && SMX_STOPPED(stop))   /* once per row block */
+                    break;
                 const int64_t e0 = indptr[i], e1 = indptr[i + 1];
                 /* first stored entry with column >= a0 */
                 int64_t ea = e0;
@@ -401,6 +409,8 @@ int SMX_CFN(smx_hessian_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
         free(w);
         free(acc);
     }
+    if (status == SMX_OK && SMX_STOPPED(stop))
+        status = SMX_EINTR;
     if (status == SMX_OK && R > 1)
         smx_gram_reduce_scatter(H, part, &plan, p, K, 1, nt);
     free(P);

@@ -235,7 +235,9 @@ def test_convergence_warning(solver):
     obj = make_problem(l2=1e-6, seed=2)
     # scikit-learn's wording where it has one ("lbfgs failed to converge after
     # N iteration(s) ... Increase the number of iterations"), then ours
-    with pytest.warns(ConvergenceWarning, match=r"failed to converge after 1 iterations.*max_iter"
+    opening = ("Newton solver did not converge" if solver == "newton-cholesky"
+               else f"{solver} failed to converge")
+    with pytest.warns(ConvergenceWarning, match=opening + r" after 1 iterations.*max_iter"
                                                 r".*Increase the number of iterations.*scale"):
         res = solve(obj, solver=solver, tol=1e-14, max_iter=1)
     assert not res.converged and res.n_iter == 1

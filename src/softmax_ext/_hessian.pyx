@@ -9,7 +9,8 @@ OpenMP threads: call them inside ``_threads.single_threaded_blas()``.
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
 
-from softmax_ext._status cimport SMX_OK, raise_status
+from softmax_ext._status cimport SMX_EINTR, SMX_OK, raise_status
+from softmax_ext._sigint cimport smx_sigint_saved, smx_stop_flag, sigint_begin, sigint_end
 
 from softmax_ext._blas cimport fill_blas, smx_blas
 
@@ -26,10 +27,10 @@ cdef extern from "smx_hessian.h" nogil:
                             int n_threads)
     int smx_hessian_dense_f32(const float *X, int64_t n, int64_t d, const float *sw,
                               const float *coef, int64_t K, int fit_intercept, double *H,
-                              const smx_blas *blas, int n_threads)
+                              const smx_blas *blas, int n_threads, const smx_stop_flag *stop)
     int smx_hessian_dense_f64(const double *X, int64_t n, int64_t d, const double *sw,
                               const double *coef, int64_t K, int fit_intercept, double *H,
-                              const smx_blas *blas, int n_threads)
+                              const smx_blas *blas, int n_threads, const smx_stop_flag *stop)
 
     int smx_probs_csr_f32_i32(const float *data, const int32_t *indices, const int32_t *indptr,
                               int64_t n, int64_t d, const float *coef, int64_t K,
@@ -47,19 +48,19 @@ cdef extern from "smx_hessian.h" nogil:
     int smx_hessian_csr_f32_i32(const float *data, const int32_t *indices,
                                 const int32_t *indptr, int64_t n, int64_t d, const float *sw,
                                 const float *coef, int64_t K, int fit_intercept, double *H,
-                                int n_threads)
+                                int n_threads, const smx_stop_flag *stop)
     int smx_hessian_csr_f32_i64(const float *data, const int64_t *indices,
                                 const int64_t *indptr, int64_t n, int64_t d, const float *sw,
                                 const float *coef, int64_t K, int fit_intercept, double *H,
-                                int n_threads)
+                                int n_threads, const smx_stop_flag *stop)
     int smx_hessian_csr_f64_i32(const double *data, const int32_t *indices,
                                 const int32_t *indptr, int64_t n, int64_t d, const double *sw,
                                 const double *coef, int64_t K, int fit_intercept, double *H,
-                                int n_threads)
+                                int n_threads, const smx_stop_flag *stop)
     int smx_hessian_csr_f64_i64(const double *data, const int64_t *indices,
                                 const int64_t *indptr, int64_t n, int64_t d, const double *sw,
                                 const double *coef, int64_t K, int fit_intercept, double *H,
-                                int n_threads)
+                                int n_threads, const smx_stop_flag *stop)
 
 
 
@@ -144,15 +145,21 @@ def hessian_dense(const floating[:, ::1] X,     # IN  (n, d)
             sw_ptr = &sw[0]
     if K * p == 0:
         return
-    with nogil:
-        if floating is float:
-            status = smx_hessian_dense_f32(&X[0, 0] if n > 0 and d > 0 else NULL, n, d, sw_ptr,
-                                           &coef[0, 0], K, fit_intercept, &H[0, 0], &_blas,
-                                           n_threads)
-        else:
-            status = smx_hessian_dense_f64(&X[0, 0] if n > 0 and d > 0 else NULL, n, d, sw_ptr,
-                                           &coef[0, 0], K, fit_intercept, &H[0, 0], &_blas,
-                                           n_threads)
+    cdef smx_sigint_saved saved
+    cdef const smx_stop_flag *stop
+    while True:   # Ctrl-C stops the assembly (see _sigint.pxd)
+        stop = sigint_begin(&saved)
+        with nogil:
+            if floating is float:
+                status = smx_hessian_dense_f32(&X[0, 0] if n > 0 and d > 0 else NULL, n, d,
+                                               sw_ptr, &coef[0, 0], K, fit_intercept, &H[0, 0],
+                                               &_blas, n_threads, stop)
+            else:
+                status = smx_hessian_dense_f64(&X[0, 0] if n > 0 and d > 0 else NULL, n, d,
+                                               sw_ptr, &coef[0, 0], K, fit_intercept, &H[0, 0],
+                                               &_blas, n_threads, stop)
+        if not sigint_end(&saved, stop, status == SMX_EINTR):
+            break
     raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")
 
 
@@ -222,19 +229,29 @@ def hessian_csr(const floating[::1] data,      # IN  (nnz,)
         return
     cdef const floating *dp = &data[0] if data.shape[0] > 0 else NULL
     cdef const index_t *ip = &indices[0] if indices.shape[0] > 0 else NULL
-    with nogil:
-        if floating is float:
-            if index_t is int32_t:
-                status = smx_hessian_csr_f32_i32(dp, ip, &indptr[0], n, d, sw_ptr, &coef[0, 0],
-                                                 K, fit_intercept, &H[0, 0], n_threads)
+    cdef smx_sigint_saved saved
+    cdef const smx_stop_flag *stop
+    while True:   # Ctrl-C stops the assembly (see _sigint.pxd)
+        stop = sigint_begin(&saved)
+        with nogil:
+            if floating is float:
+                if index_t is int32_t:
+                    status = smx_hessian_csr_f32_i32(dp, ip, &indptr[0], n, d, sw_ptr,
+                                                     &coef[0, 0], K, fit_intercept, &H[0, 0],
+                                                     n_threads, stop)
+                else:
+                    status = smx_hessian_csr_f32_i64(dp, ip, &indptr[0], n, d, sw_ptr,
+                                                     &coef[0, 0], K, fit_intercept, &H[0, 0],
+                                                     n_threads, stop)
             else:
-                status = smx_hessian_csr_f32_i64(dp, ip, &indptr[0], n, d, sw_ptr, &coef[0, 0],
-                                                 K, fit_intercept, &H[0, 0], n_threads)
-        else:
-            if index_t is int32_t:
-                status = smx_hessian_csr_f64_i32(dp, ip, &indptr[0], n, d, sw_ptr, &coef[0, 0],
-                                                 K, fit_intercept, &H[0, 0], n_threads)
-            else:
-                status = smx_hessian_csr_f64_i64(dp, ip, &indptr[0], n, d, sw_ptr, &coef[0, 0],
-                                                 K, fit_intercept, &H[0, 0], n_threads)
+                if index_t is int32_t:
+                    status = smx_hessian_csr_f64_i32(dp, ip, &indptr[0], n, d, sw_ptr,
+                                                     &coef[0, 0], K, fit_intercept, &H[0, 0],
+                                                     n_threads, stop)
+                else:
+                    status = smx_hessian_csr_f64_i64(dp, ip, &indptr[0], n, d, sw_ptr,
+                                                     &coef[0, 0], K, fit_intercept, &H[0, 0],
+                                                     n_threads, stop)
+        if not sigint_end(&saved, stop, status == SMX_EINTR):
+            break
     raise_status(status, "Hessian", "problem too large for the BLAS int sizes of the Hessian kernel")

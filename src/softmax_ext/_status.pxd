@@ -6,6 +6,7 @@ cdef extern from "smx_config.h" nogil:
         SMX_OK
         SMX_ENOMEM
         SMX_EINVAL
+        SMX_EINTR
 
 
 cdef inline void raise_status(int status, str kernel, str too_large="") except *:
@@ -18,6 +19,8 @@ cdef inline void raise_status(int status, str kernel, str too_large="") except *
         return
     if status == SMX_ENOMEM:
         raise MemoryError(f"softmax-ext {kernel} kernel could not allocate its buffers")
+    if status == SMX_EINTR:
+        raise KeyboardInterrupt(f"softmax-ext {kernel} kernel interrupted")
     if status == SMX_EINVAL and too_large:
         raise ValueError(too_large)
     raise RuntimeError(f"softmax-ext {kernel} kernel failed with status {status}")

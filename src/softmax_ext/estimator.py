@@ -23,9 +23,10 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.callback import CallbackSupportMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.linear_model._base import SparseCoefMixin
+from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -34,8 +35,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._design_matrix import check_design_matrix, check_finite
+from ._callbacks import FitTasks
 from .objective import FixedClassLoss, MultinomialLoss
 from .solvers import solve as _solve
+from .solvers._base import center
 from .special import log_softmax, softmax
 
 __all__ = ["SoftmaxRegression"]
@@ -46,7 +49,8 @@ SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
 SAME_OPTIMUM_SOLVERS = ("sag", "saga")
 
 
-class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
+class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefMixin,
+                        BaseEstimator):
     """Softmax (multinomial logistic) regression with an L2 penalty.
 
     A drop-in replacement for :class:`sklearn.linear_model.LogisticRegression`
@@ -274,11 +278,9 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
                              f"{penalty} penalty.")
         if self.dual:
             raise ValueError(f"Solver {solver} supports only dual=False, got dual={self.dual}")
-        if penalty in ("l1", "elasticnet"):
-            raise ValueError(
-                f"penalty={penalty!r} (l1_ratio={l1_ratio!r}) is not available yet in "
-                "softmax-ext: only the L2 penalty (l1_ratio=0) can be fitted.")
-        if warn and l1_ratio is not None and 0 < l1_ratio < 1:
+        if penalty == "elasticnet" and l1_ratio is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if warn and l1_ratio is not None and 0 < l1_ratio < 1 and penalty != "elasticnet":
             warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
                           f"Got (penalty={penalty})")
         if warn and ((self.penalty == "l2" and l1_ratio != 0)
@@ -286,6 +288,10 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
             warnings.warn(f"Inconsistent values: penalty={self.penalty} with "
                           f"l1_ratio={l1_ratio}. penalty is deprecated. Please use "
                           "l1_ratio only.")
+        if penalty == "l1" or (penalty == "elasticnet" and l1_ratio > 0):
+            raise ValueError(
+                f"penalty={penalty!r} (l1_ratio={l1_ratio!r}) is not available yet in "
+                "softmax-ext: only the L2 penalty (l1_ratio=0) can be fitted.")
         C = float(self.C)
         if self.penalty is None:
             if self.C != 1.0 and warn:
@@ -359,32 +365,49 @@ class SoftmaxRegression(SparseCoefMixin, ClassifierMixin, BaseEstimator):
         )
         objective = FixedClassLoss(base, fixed=0) if is_binary else base
         solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
-        result = _solve(objective, coef0, solver=solver, tol=self.tol,
-                        max_iter=self.max_iter, verbose=self.verbose)
-        coef = np.array(result.coef, dtype=X.dtype).reshape(objective.coef_shape)
-        if not np.all(np.isfinite(coef)):
+        self.classes_ = classes  # the callbacks' fitted_estimator copies predict with it
+
+        def attributes(coef):
+            return self._attributes_from(objective, coef, X.dtype)
+
+        tasks = None
+        # no callbacks set here or propagated from a meta-estimator: no tasks
+        # (they would copy the coefficients at every iteration)
+        if getattr(self, "_skl_callbacks", None) or hasattr(self, "_parent_callback_ctx"):
+            tasks = FitTasks(self, X, y, sample_weight, self.max_iter, attributes)
+            tasks.start(objective.init_coef() if coef0 is None else coef0)
+        result = _solve(objective, coef0, solver=solver, tol=self.tol, max_iter=self.max_iter,
+                        verbose=self.verbose, callback=tasks)
+        attrs = attributes(result.coef)
+        if not all(np.all(np.isfinite(a)) for a in attrs.values()):
             raise ValueError(
                 "The solver produced non-finite coefficients: the values in X are "
                 "probably too large for the objective to be evaluated. Scale X (for "
                 "example with sklearn.preprocessing.StandardScaler)."
             )
-        if not is_binary:
+        vars(self).update(attrs)
+        self.n_iter_ = np.asarray([result.n_iter], dtype=np.int32)
+        self.n_passes_over_X_ = int(result.n_passes_over_X)
+        if tasks is not None:
+            tasks.finish()
+        return self
+
+    def _attributes_from(self, objective, coef, dtype):
+        """``coef_`` and ``intercept_`` from coefficients in the objective's layout
+        (a solver's result or an iterate): X's dtype, the canonical multinomial
+        representative, scikit-learn's shapes."""
+        coef = center(objective, np.asarray(coef, dtype=np.float64).ravel())
+        coef = np.array(coef, dtype=dtype).reshape(objective.coef_shape)
+        if coef.shape[0] > 1:
             # The multinomial model is invariant to adding one vector to every
             # class's coefficients; the penalty (and scikit-learn's solvers, whose
             # iterates keep a zero sum over classes) pick the centred one.  The
             # intercepts are unpenalised, so centre them explicitly.
             coef -= coef.mean(axis=0, keepdims=True)
-
-        self.classes_ = classes
         if self.fit_intercept:
-            self.coef_ = np.ascontiguousarray(coef[:, :-1])
-            self.intercept_ = coef[:, -1].copy()
-        else:
-            self.coef_ = coef
-            self.intercept_ = np.zeros(coef.shape[0], dtype=X.dtype)
-        self.n_iter_ = np.asarray([result.n_iter], dtype=np.int32)
-        self.n_passes_over_X_ = int(result.n_passes_over_X)
-        return self
+            return {"coef_": np.ascontiguousarray(coef[:, :-1]),
+                    "intercept_": coef[:, -1].copy()}
+        return {"coef_": coef, "intercept_": np.zeros(coef.shape[0], dtype=dtype)}
 
     def _warm_start_coef(self, n_classes, n_features):
         """Previous coefficients in the objective's layout, or None (scikit-learn's rules)."""

@@ -9,6 +9,7 @@ no pass over X); see ``_linesearch.py``.
 
 import numpy as np
 
+from .. import _memory
 from .._threads import single_threaded_blas
 from ._base import IterationState, SolverResult, check_options
 # the solver functions under private names: the package attributes
@@ -118,8 +119,8 @@ CROSSOVER_M = {"tight": 112, "loose": 64}  # newton-cholesky up to this m
 HESSIAN_BYTES_MAX = 256 * 2**20  # never assemble a Hessian larger than this
 
 
-def _choose(objective, tol=1e-4):
-    """The solver ``solver="auto"`` picks for this objective's shape and tol."""
+def _by_shape(objective, tol):
+    """The solver the crossovers above pick for this objective's shape and tol."""
     m = int(np.prod(objective.coef_shape))
     limit = CROSSOVER_M["tight" if tol <= 1e-5 else "loose"]
     if m <= limit and 8 * m * m <= HESSIAN_BYTES_MAX:
@@ -127,6 +128,23 @@ def _choose(objective, tol=1e-4):
     if objective.n_samples >= m or objective.is_sparse:
         return "newton-cg"
     return "lbfgs"
+
+
+def _choose(objective, tol=1e-4, available=None):
+    """The solver ``solver="auto"`` picks for this objective's shape and tol.
+
+    The shape's pick (``_by_shape``) when its memory estimate fits in what
+    is available (``_memory.py``), else the next of newton-cg, lbfgs that
+    fits (both need O(n K + m) beyond X); when none does, the shape's pick,
+    whose run then raises the MemoryError that names the size.
+    """
+    first = _by_shape(objective, tol)
+    if available is None:
+        available = _memory.available_bytes()
+    for name in (first, "newton-cg", "lbfgs"):
+        if _memory.fits(objective, name, available):
+            return name
+    return first
 
 
 def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbose=0,
@@ -142,7 +160,10 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd"}, default "auto"
         "auto" takes newton-cholesky when ``m = coef.size`` is below the
         crossover measured on this machine (see ``CROSSOVER_M``), newton-cg
-        when there are at least ``m`` samples or X is sparse, lbfgs otherwise.
+        when there are at least ``m`` samples or X is sparse, lbfgs otherwise;
+        never a solver whose memory estimate does not fit in the available
+        memory (``softmax_ext._memory``).  A solver whose estimate does not
+        fit raises a MemoryError that names the size before it allocates.
     tol : float, default 1e-4
         Stop when ``max |gradient| <= tol`` (the objective is normalised by the
         sum of sample weights, as in scikit-learn, so ``tol`` means what it
@@ -187,6 +208,7 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     elif precondition not in ("auto", False):
         raise ValueError(f"precondition={precondition!r} applies to the lbfgs and newton-cg "
                          f"solvers, not {name}.")
+    _memory.check_fits(objective, name)
     run = {"lbfgs": _lbfgs, "newton-cholesky": _newton_cholesky, "newton-cg": _newton_cg,
            "gd": _gd}[name]
     # Values too large for the objective (X near 1e200) overflow in the

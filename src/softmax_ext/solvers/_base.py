@@ -163,8 +163,11 @@ class Monitor:
 def warn_not_converged(name, n_iter, grad_max, tol, reason=None):
     """Emit the ConvergenceWarning of a run that stopped before ``max|grad| <= tol``."""
     why = reason or f"max_iter={n_iter} reached"
+    # scikit-learn's opening words for the solver of that name, then ours
+    opening = ("Newton solver did not converge" if name == "newton-cholesky"
+               else f"{name} failed to converge")
     warnings.warn(
-        f"The {name} solver failed to converge after {n_iter} iterations ({why}; "
+        f"{opening} after {n_iter} iterations ({why}; "
         f"max|grad| = {grad_max:.3g} > tol = {tol:.3g}). Increase the number of iterations "
         "(max_iter), or scale the features (e.g. sklearn.preprocessing.StandardScaler), or "
         "loosen tol.",

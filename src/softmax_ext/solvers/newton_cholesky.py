@@ -1,10 +1,19 @@
 """Newton's method on the assembled Hessian, solved by Cholesky (LAPACK potrf/potrs).
 
 Per iteration: the Hessian at the iterate (``objective.hessian``, one pass
-over X), its Cholesky factorisation (``scipy.linalg.cho_factor``), the Newton
+over X), its Cholesky factorisation (blocked and interruptible, through
+scipy's BLAS: ``_cholesky.pyx`` says why not ``cho_factor``), the Newton
 step, ``XD`` (one pass), a backtracking Armijo search in score space (O(n K)
 per trial) and the gradient at the accepted point (one backward pass): three
 passes over X per iteration.
+
+Memory: before anything is computed, ``solve()`` estimates the m x m arrays
+an iteration holds and compares them with the available memory
+(``_memory.newton_cholesky_bytes``); a problem
+whose Hessian does not fit raises a MemoryError naming the size and the
+other solvers.  The Hessian is the only m x m array besides the eigenvectors
+of the pseudo-inverse step: factorisation, damped retries, scaling and
+condition estimate all work inside it.
 
 Singular Hessians.  In the symmetric parametrisation adding one vector to
 every class's coefficients changes nothing, so the Hessian of
@@ -37,6 +46,7 @@ import numpy as np
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
+from .. import _cholesky
 from .._threads import effective_n_threads
 
 from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, null_columns, scores64,
@@ -84,13 +94,47 @@ def _factor_threads(m):
     return threadpool_limits(limits=effective_n_threads(), user_api="blas")
 
 
+# Column blocks of the m x m passes below (symmetrising, scaling, finiteness
+# checks): temporaries of m x BLOCK instead of m x m.
+BLOCK = 512
+
+
+def _column_blocks(m):
+    for j0 in range(0, m, BLOCK):
+        yield j0, min(j0 + BLOCK, m)
+
+
+def _all_finite(H):
+    return all(np.isfinite(H[:, j0:j1]).all() for j0, j1 in _column_blocks(H.shape[0]))
+
+
+def _factor(H):
+    """Upper Cholesky factor of H in place (``_cholesky.potrf_upper``): True on
+    success, False if H is not (numerically) positive definite, None if it
+    is not finite (then left as it was)."""
+    if not _all_finite(H):
+        return None
+    with _factor_threads(H.shape[0]):
+        return _cholesky.potrf_upper(H) == 0
+
+
+def _solve(R, g):
+    x = np.array(g, dtype=np.float64)
+    _cholesky.potrs_upper(R, x)
+    return x
+
+
 def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
     """Solve ``H D = -g`` by Cholesky; regularise singular directions, damp when needed.
+
+    Every step works inside H (no m x m copy): the factorisation writes the
+    upper triangle, a retry rebuilds H from its intact strict lower triangle.
 
     Parameters
     ----------
     H : ndarray (m, m), float64, symmetric, Fortran order
-        Overwritten (its upper triangle holds the factor on return).
+        Overwritten (its upper triangle holds the factor on return; after a
+        pseudo-inverse step, eigenvectors).
     g : ndarray (m,), float64
     null_cols : array of int
         Columns of the invariant directions (see module docstring).
@@ -120,58 +164,71 @@ def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
             H[np.ix_(idx, idx)] += c / K
     how = "cholesky"
     tau = 0.0
-    # The first attempt factors H in place.  LAPACK writes only the upper
-    # triangle (Fortran order), so after a failure H is rebuilt from its
+    # The first attempt factors H in place.  Only the upper triangle is
+    # written (Fortran order), so after a failure H is rebuilt from its
     # strict lower triangle and the saved diagonal, plus tau on the diagonal.
     diag_reg = np.diag(H).copy()
     # 1-norm of H scaled to unit diagonal, for the condition estimate below
     if singular_pinv and m:
         sc = 1.0 / np.sqrt(np.where(diag_reg > 0, diag_reg, 1.0))
-        scaled_norm = float(np.max(np.abs(H) @ sc * sc))
+        scaled_norm = _scaled_norm1(H, sc)
     for attempt in range(12):
-        try:
-            if tau == 0.0:
-                Hd = H
-            else:
-                Hd = _from_lower(H, diag_reg + tau)
-            with _factor_threads(m):
-                factor = scipy.linalg.cho_factor(Hd, lower=False, overwrite_a=True,
-                                                 check_finite=True)
-                if (singular_pinv and tau == 0.0 and m
-                        and _scaled_rcond(factor[0], sc, scaled_norm) < SINGULAR_RCOND):
+        if tau != 0.0:
+            _from_lower(H, diag_reg + tau)
+        factored = _factor(H)
+        if factored:
+            if singular_pinv and tau == 0.0 and m:
+                # the factor of S H S is R S: scaled in place, it gives the
+                # condition estimate and the step, H^-1 = S (S H S)^-1 S
+                _scale_upper(H, sc)
+                if _rcond(H, scaled_norm) < SINGULAR_RCOND:
                     return _pinv_direction(H, diag_reg, sc, g)
-                D = -scipy.linalg.cho_solve(factor, g, check_finite=False)
+                D = -sc * _solve(H, sc * g)
+            else:
+                D = -_solve(H, g)
             if np.all(np.isfinite(D)):
                 dec = float(-np.dot(g, D))
                 if dec > 0 or not np.any(g):
                     return D, dec, how
-        except (np.linalg.LinAlgError, ValueError):
+        elif factored is not None and singular_pinv and tau == 0.0 and m:
             # unpenalised: H is positive semi-definite, so a failed
             # factorisation means singular to rounding; a ridge tau would
             # amplify gradient rounding along the null space by 1/tau
-            if singular_pinv and tau == 0.0 and m and np.all(np.isfinite(diag_reg)):
-                D, dec, how_p = _pinv_direction(H, diag_reg, sc, g)
-                if np.all(np.isfinite(D)) and (dec > 0 or not np.any(g)):
-                    return D, dec, how_p
+            return _pinv_direction(H, diag_reg, sc, g)
         tau = 1e-10 * scale if tau == 0.0 else tau * 100.0
         how = f"damped tau={tau:.1e}"
     return -g, float(np.dot(g, g)), "steepest descent"
 
 
 def _from_lower(H, diag):
-    """A new symmetric matrix from H's strict lower triangle (intact after an
-    in-place upper Cholesky factorisation) and the diagonal ``diag``."""
-    Hd = np.tril(H, -1)
-    Hd += Hd.T
-    Hd[np.diag_indices(H.shape[0])] = diag
-    return Hd
+    """Make H symmetric again in place from its strict lower triangle (intact
+    after an in-place upper factorisation), with diagonal ``diag``."""
+    for j0, j1 in _column_blocks(H.shape[0]):
+        H[:j0, j0:j1] = H[j0:j1, :j0].T
+        B = H[j0:j1, j0:j1]
+        iu = np.triu_indices(j1 - j0, 1)
+        B[iu] = B.T[iu]
+    H[np.diag_indices(H.shape[0])] = diag
 
 
-def _scaled_rcond(R, sc, scaled_norm):
-    """Reciprocal condition number (LAPACK pocon) of ``S H S`` from the upper
-    Cholesky factor R of H: the factor of ``S H S`` is ``R S``."""
-    Rs = np.triu(R) * sc[None, :]
-    rcond, info = scipy.linalg.lapack.dpocon(np.asfortranarray(Rs), scaled_norm)
+def _scaled_norm1(H, sc):
+    """1-norm of ``S H S`` for a symmetric H, column block by column block."""
+    return max((float(np.max((sc @ np.abs(H[:, j0:j1])) * sc[j0:j1]))
+                for j0, j1 in _column_blocks(H.shape[0])), default=0.0)
+
+
+def _scale_upper(R, sc):
+    """``R <- R S`` on the upper triangle only (the strict lower one is H's)."""
+    for j0, j1 in _column_blocks(R.shape[0]):
+        R[:j0, j0:j1] *= sc[j0:j1]
+        B = R[j0:j1, j0:j1]
+        iu = np.triu_indices(j1 - j0)
+        B[iu] *= sc[j0:j1][iu[1]]
+
+
+def _rcond(R, norm1):
+    """Reciprocal condition number (LAPACK pocon) from the upper Cholesky factor R."""
+    rcond, info = scipy.linalg.lapack.dpocon(R, norm1)
     return float(rcond) if info == 0 else 0.0
 
 
@@ -188,18 +245,34 @@ def _pinv_direction(H, diag_reg, sc, g):
     optimum with a "precision" message.  The step is then made orthogonal to
     the null space of H, ``S V_0``, which gives the minimum-norm solution (in
     the row space of X) as the unscaled pseudo-inverse does.
+
+    ``S H S`` is formed inside H and ``eigh`` overwrites it: one m x m array
+    (the eigenvectors) besides H.  The eigenvalues come in ascending order,
+    so the kept ones are a trailing slice of the eigenvectors (a view).
+    Falls back to the steepest-descent direction when the eigensolver fails
+    or the step is not a descent direction (H is gone by then: no damped
+    retry; the copy that allowed one cost another m x m array).
     """
-    Hd = _from_lower(H, diag_reg)
-    Hd *= sc[:, None]
-    Hd *= sc[None, :]
-    w, V = scipy.linalg.eigh(Hd, overwrite_a=True, check_finite=False)
-    keep = w > PINV_RTOL * max(float(w[-1]), 0.0)
-    Vk = V[:, keep]
-    D = -sc * (Vk @ ((Vk.T @ (sc * g)) / w[keep]))
-    if not np.all(keep):
-        null, _ = np.linalg.qr(sc[:, None] * V[:, ~keep])
+    _from_lower(H, diag_reg)
+    H *= sc[:, None]
+    H *= sc[None, :]
+    # (threaded LAPACK is safe here: dsytrd's SYR2K goes through OpenBLAS's
+    # range-splitting syrk_thread, not the SYRK driver that overflows)
+    try:
+        with _factor_threads(H.shape[0]):
+            w, V = scipy.linalg.eigh(H, overwrite_a=True, check_finite=False)
+    except np.linalg.LinAlgError:   # no convergence
+        return -g, float(np.dot(g, g)), "steepest descent"
+    k0 = int(np.searchsorted(w, PINV_RTOL * max(float(w[-1]), 0.0), side="right"))
+    Vk = V[:, k0:]
+    D = -sc * (Vk @ ((Vk.T @ (sc * g)) / w[k0:]))
+    if k0:
+        null, _ = np.linalg.qr(sc[:, None] * V[:, :k0])
         D -= null @ (null.T @ D)
-    return D, float(-np.dot(g, D)), "pseudo-inverse (singular Hessian)"
+    dec = float(-np.dot(g, D))
+    if not (np.all(np.isfinite(D)) and (dec > 0 or not np.any(g))):
+        return -g, float(np.dot(g, g)), "steepest descent"
+    return D, dec, "pseudo-inverse (singular Hessian)"
 
 
 def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,

@@ -1,0 +1,66 @@
+"""Run scikit-learn's ``test_logistic.py`` against SoftmaxRegression; print the tally.
+
+The test file comes from the installed scikit-learn at run time (its own
+conftest and fixtures included); ``swap_logistic.py`` puts SoftmaxRegression
+where the tests name LogisticRegression and leaves out the
+LogisticRegressionCV tests.  Prints passed / failed / skipped and, for each
+failure, the test and the first line of its error, grouped by that line.
+
+Usage: python peer/run_sklearn_tests.py [extra pytest arguments]
+       (``make peer`` runs it in the project's virtual environment)
+"""
+
+import collections
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import sklearn
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv):
+    target = Path(sklearn.__file__).parent / "linear_model" / "tests" / "test_logistic.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.xml"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            [str(HERE), os.environ.get("PYTHONPATH", "")]))
+        cmd = [sys.executable, "-m", "pytest", str(target), "-p", "swap_logistic", "-q",
+               "-p", "no:cacheprovider", f"--junitxml={report}", "-o", "addopts=",
+               "--rootdir", str(target.parents[3]), *argv]
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)
+        if not report.exists():
+            print("pytest produced no report; run the command by hand:", " ".join(cmd))
+            return 1
+        root = ET.parse(report).getroot()
+    tally = collections.Counter()
+    reasons = collections.defaultdict(list)
+    for case in root.iter("testcase"):
+        failure = case.find("failure")
+        if failure is None:
+            failure = case.find("error")
+        if failure is not None:
+            tally["failed"] += 1
+            first = (failure.get("message") or "").strip().splitlines()
+            reasons[first[0][:160] if first else "(no message)"].append(case.get("name"))
+        elif case.find("skipped") is not None:
+            tally["skipped"] += 1
+        else:
+            tally["passed"] += 1
+    for reason, names in sorted(reasons.items(), key=lambda kv: -len(kv[1])):
+        print(f"{len(names):4d}  {reason}")
+        for name in names[:6]:
+            print(f"        {name}")
+        if len(names) > 6:
+            print(f"        ... and {len(names) - 6} more")
+    print(f"scikit-learn {sklearn.__version__} test_logistic.py on SoftmaxRegression: "
+          f"{tally['passed']} passed, {tally['failed']} failed, {tally['skipped']} skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

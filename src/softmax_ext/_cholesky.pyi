@@ -1,0 +1,6 @@
+# Type stubs of the Cython bindings in _cholesky.pyx (blocked, interruptible Cholesky).
+import numpy as np
+from numpy.typing import NDArray
+
+def potrf_upper(A: NDArray[np.float64], nb: int = ..., max_flops: float = ...) -> int: ...
+def potrs_upper(R: NDArray[np.float64], b: NDArray[np.float64]) -> None: ...
