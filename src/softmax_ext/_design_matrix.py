@@ -30,8 +30,9 @@ import scipy.sparse as sp
 
 from . import _check
 from ._threads import effective_n_threads
+from ._validation import as_float_array, float_dtype_of
 
-__all__ = ["check_design_matrix", "check_finite", "float_dtype_of"]
+__all__ = ["check_design_matrix", "check_finite"]
 
 # Elements a thread of a scan must have (~0.1 ms of one core): below that a
 # second thread costs more than it saves, and coefficient vectors are
@@ -43,12 +44,6 @@ def _scan_threads(size, n_threads=None):
     if n_threads is None and size < 2 * _MIN_SCAN_PER_THREAD:
         return 1  # skip the thread look-up (microseconds)
     return effective_n_threads(n_threads, work=size, min_work_per_thread=_MIN_SCAN_PER_THREAD)
-
-
-def float_dtype_of(dtype):
-    """The kernel dtype for input of ``dtype``: float32 stays, float16 widens to
-    float32, every other real dtype becomes float64."""
-    return np.float32 if np.dtype(dtype) in (np.float32, np.float16) else np.float64
 
 
 def _nonfinite_message(values, name, estimator_name):
@@ -228,13 +223,8 @@ def check_design_matrix(X, *, name="X", estimator_name=None):
         if len(X.shape) != 2:
             raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {X.shape}.")
         return _check_sparse(X, name, estimator_name)
-    arr = np.asarray(X)
-    if arr.dtype.kind == "c":
-        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}.")
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}.")
+    arr = as_float_array(X, name, order="C")
     if arr.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}.")
-    arr = np.ascontiguousarray(arr, dtype=float_dtype_of(arr.dtype))
     check_finite(arr, name, estimator_name=estimator_name)
     return arr

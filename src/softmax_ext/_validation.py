@@ -4,8 +4,16 @@ import numpy as np
 import scipy.sparse
 
 
-def as_float_array(Z, name="Z"):
+def float_dtype_of(dtype):
+    """The kernel dtype for input of ``dtype``: float32 stays, float16 widens to
+    float32, every other real dtype becomes float64."""
+    return np.float32 if np.dtype(dtype) in (np.float32, np.float16) else np.float64
+
+
+def as_float_array(Z, name="Z", order="K"):
     """Return ``Z`` as a float32 or float64 ndarray, never modifying it.
+
+    ``order="C"`` also makes it C-contiguous, in the same (single) copy.
 
     float32 (and float16) stays single precision; integers, booleans and
     other real floats become float64.  Complex, object, string and other
@@ -25,9 +33,7 @@ def as_float_array(Z, name="Z"):
             f"{name} must be a numeric array, got dtype {arr.dtype} "
             "(object, string or other non-numeric data)."
         )
-    if arr.dtype in (np.float32, np.float16):
-        return arr.astype(np.float32, copy=False)
-    return arr.astype(np.float64, copy=False)
+    return arr.astype(float_dtype_of(arr.dtype), order=order, copy=False)
 
 
 def as_rows(Z, name="Z"):
