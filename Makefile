@@ -90,8 +90,8 @@ $(SAN_STAMP): $(SAN_PY) $(SOURCES)
 sanitize: $(SAN_STAMP)
 	$(SAN_ENV) $(SAN_PY) -c "import softmax_ext, sys; \
 		ok = softmax_ext.openmp_enabled(); print('sanitizer build: OpenMP', 'on' if ok else 'OFF'); sys.exit(not ok)"
-	ldd $(SAN_VENV)/lib/python*/site-packages/softmax_ext/_lossgrad*.so | grep -q libasan
+	ldd $(SAN_VENV)/lib/python*/site-packages/softmax_ext/_ext/lossgrad*.so | grep -q libasan
 	$(SAN_ENV) $(SAN_PY) -m pytest -q -p no:cacheprovider --durations=10 $(SAN_TESTS)
 
 clean:
-	rm -rf build $(VENV) $(SAN_VENV) src/softmax_ext/*.so src/softmax_ext/_*.c *.egg-info src/*.egg-info
+	rm -rf build $(VENV) $(SAN_VENV) src/softmax_ext/_ext/*.so src/softmax_ext/_ext/*.c *.egg-info src/*.egg-info

@@ -1,8 +1,9 @@
 """Build the C/OpenMP kernels and their Cython bindings.
 
-Every ``src/softmax_ext/_NAME.pyx`` becomes an extension module compiled
-together with its C kernels ``csrc/smx_NAME.c`` when there is such a file
-(``_cholesky.pyx`` has none: it calls scipy's BLAS/LAPACK only).  The compiler is probed for OpenMP: without it
+Every ``src/softmax_ext/_ext/NAME.pyx`` becomes the extension module
+``softmax_ext._ext.NAME``, compiled together with its C kernels
+``csrc/smx_NAME.c`` when there is such a file (``cholesky.pyx`` has none: it
+calls scipy's BLAS/LAPACK only).  The compiler is probed for OpenMP: without it
 the build goes on single-threaded with a warning, unless the environment sets
 ``SOFTMAX_EXT_FAIL_NO_OPENMP=1`` (as CI does), which makes that an error.
 
@@ -139,12 +140,12 @@ def extensions():
     if os.name == "nt":
         compile_args = ["/O2"]
     exts = []
-    for pyx in sorted(glob(os.path.join("src", "softmax_ext", "_*.pyx"))):
+    for pyx in sorted(glob(os.path.join("src", "softmax_ext", "_ext", "*.pyx"))):
         name = os.path.splitext(os.path.basename(pyx))[0]
-        own = os.path.join(CSRC, f"smx{name}.c")
+        own = os.path.join(CSRC, f"smx_{name}.c")
         exts.append(
             Extension(
-                f"softmax_ext.{name}",
+                f"softmax_ext._ext.{name}",
                 sources=[pyx] + ([own] if os.path.exists(own) else []),
                 # Headers hold the type-generic kernel bodies: a change to
                 # one must rebuild.

@@ -14,7 +14,7 @@ def pytest_report_header(config):
     from threadpoolctl import threadpool_info
 
     import softmax_ext
-    from softmax_ext import _softmax
+    from softmax_ext._ext import softmax as _softmax
     from softmax_ext.report import _cpu_model  # the report's reading of /proc/cpuinfo
 
     lines = [

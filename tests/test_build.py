@@ -70,7 +70,7 @@ def test_wheel_and_sdist_build_and_the_sdist_installs(tmp_path):
         names = tar.getnames()
     assert any(n.endswith("csrc/smx_softmax.c") for n in names)
     assert any(n.endswith("csrc/smx_math.h") for n in names)
-    assert any(n.endswith("src/softmax_ext/_softmax.pyx") for n in names)
+    assert any(n.endswith("src/softmax_ext/_ext/softmax.pyx") for n in names)
     assert not any(n.endswith(".so") for n in names)
     target = tmp_path / "site"
     subprocess.run(

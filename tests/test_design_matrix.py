@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import softmax_ext
 from softmax_ext import FixedClassLoss, MultinomialLoss, SoftmaxRegression, reference
-from softmax_ext import _check
+from softmax_ext._ext import check as _check
 from softmax_ext._design_matrix import check_design_matrix, check_finite
 from softmax_ext._threads import effective_n_threads, usable_cpus
 

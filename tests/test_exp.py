@@ -17,7 +17,7 @@ import pytest
 import scipy.special
 
 import softmax_ext as se
-from softmax_ext import _softmax
+from softmax_ext._ext import softmax as _softmax
 
 _LIB = ctypes.CDLL(_softmax.__file__)
 

@@ -338,7 +338,7 @@ def test_hessian_pass_count_follows_the_chunk_plan():
     """One pass for the probabilities, then one prefix of X per chunk of about
     512 feature pairs (whole triangle rows), ending at the chunk's last
     feature; recomputed here from that description."""
-    from softmax_ext import _hessian as kernels
+    from softmax_ext._ext import hessian as kernels
 
     for d, fit_intercept in [(1, True), (6, True), (64, False), (100, True), (500, True)]:
         p = d + fit_intercept

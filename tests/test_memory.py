@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from softmax_ext import FixedClassLoss, MultinomialLoss, _memory
-from softmax_ext import _cholesky
+from softmax_ext._ext import cholesky as _cholesky
 from softmax_ext.solvers import _choose, solve
 from softmax_ext.solvers.newton_cholesky import newton_direction
 
@@ -254,7 +254,7 @@ _LARGE_FACTOR = textwrap.dedent("""
 @pytest.mark.slow
 def test_factorisation_at_m_18000_with_threaded_blas_does_not_crash():
     """OpenBLAS's threaded dpotrf segfaulted from m ~ 15,600 at two threads
-    (see _cholesky.pyx); the blocked factorisation must run through."""
+    (see _ext/cholesky.pyx); the blocked factorisation must run through."""
     m = 18_000
     need = 8 * m * m + 8 * m * 64 * 3
     avail = _memory.available_bytes()

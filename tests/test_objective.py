@@ -152,7 +152,7 @@ def test_fixed_class_two_classes_is_binary_logistic(rng):
 # ---------------------------------------------------------------------------
 import scipy.special
 
-from softmax_ext import _lossgrad
+from softmax_ext._ext import lossgrad as _lossgrad
 from softmax_ext import lossgrad as lg
 from softmax_ext import reference as ref
 

@@ -3,7 +3,7 @@
 C/OpenMP kernels bound with Cython under a scikit-learn compatible API.
 """
 
-from ._softmax import openmp_enabled
+from ._ext.softmax import openmp_enabled
 from ._threads import effective_n_threads
 from .estimator import SoftmaxRegression
 from .inference import InferenceResult, InferenceWarning, multinomial_inference

@@ -28,7 +28,7 @@ made when X is bound, not at every pass.
 import numpy as np
 import scipy.sparse as sp
 
-from . import _check
+from ._ext import check as _check
 from ._threads import effective_n_threads
 from ._validation import as_float_array, float_dtype_of
 

@@ -13,7 +13,7 @@ import numbers
 import os
 import threading
 
-from ._softmax import omp_max_threads, openmp_enabled
+from ._ext.softmax import omp_max_threads, openmp_enabled
 
 
 def usable_cpus():

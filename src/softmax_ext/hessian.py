@@ -18,7 +18,7 @@ float32 (products are accumulated in double), CSR stays CSR.
 
 import numpy as np
 
-from . import _hessian
+from ._ext import hessian as _hessian
 from . import lossgrad as _lossgrad
 from ._threads import single_threaded_blas
 
@@ -99,7 +99,7 @@ def passes_over_X(obj):
     The assembly reads the rows of X once for the probabilities and then
     once per chunk of feature pairs, each time only up to the chunk's last
     feature (about p/10 chunks of ~512 pairs, p = d + 1 with an intercept):
-    ~8 passes at d = 100, ~112 at d = 500 (see ``x_reads`` in _hessian.pyx).
+    ~8 passes at d = 100, ~112 at d = 500 (see ``x_reads`` in _ext/hessian.pyx).
     """
     return max(1, int(round(_hessian.x_reads(obj.n_features, obj.fit_intercept))))
 

@@ -69,7 +69,7 @@ from scipy.special import log_softmax as _log_softmax
 
 from threadpoolctl import threadpool_limits
 
-from . import _cholesky
+from ._ext import cholesky as _cholesky
 from ._design_matrix import check_design_matrix
 from .objective import FixedClassLoss, MultinomialLoss
 
@@ -98,7 +98,7 @@ _BLOCK_ELEMENTS = 1 << 20
 # Parameters from which dpocon / dpotri run on one BLAS thread: the threaded
 # SYRK of the OpenBLAS in numpy's and scipy's wheels overflows its buffer
 # from about 15,600 columns at two threads (solvers/newton_cholesky.py,
-# _cholesky.pyx); half of that leaves a margin for more threads.
+# _ext/cholesky.pyx); half of that leaves a margin for more threads.
 _ONE_THREAD_LAPACK_M = 8192
 
 

@@ -15,7 +15,8 @@ CSR stays CSR).  Gradients are float64 of shape ``obj.coef_shape``.
 
 import numpy as np
 
-from . import _lossgrad, _softmax
+from ._ext import lossgrad as _lossgrad
+from ._ext import softmax as _softmax
 from ._threads import single_threaded_blas
 
 __all__ = ["scores", "loss_from_scores", "loss_gradient_from_scores", "loss_gradient",

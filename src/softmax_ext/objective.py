@@ -34,7 +34,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import hessian as _hessian
-from . import _softmax, special
+from . import special
+from ._ext import softmax as _softmax
 from . import lossgrad as _lossgrad
 from ._design_matrix import check_design_matrix, check_finite
 from ._threads import MIN_MULADDS_PER_THREAD, effective_n_threads

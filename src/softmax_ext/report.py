@@ -61,7 +61,7 @@ def machine_info():
     import threadpoolctl
 
     from . import __version__
-    from ._softmax import openmp_enabled
+    from ._ext.softmax import openmp_enabled
     from ._threads import effective_n_threads, usable_cpus
     from .benchmarks import blas_info
 

@@ -8,7 +8,7 @@ All functions work along the last axis of a 1-D or 2-D array, like
 
 import numpy as np
 
-from . import _softmax
+from ._ext import softmax as _softmax
 from ._threads import MIN_ELEMENTS_PER_THREAD, effective_n_threads
 from ._validation import (as_rows, check_labels, check_out, check_sample_weight,
                           separate_from_out)

@@ -2,7 +2,7 @@
 
 Per iteration: the Hessian at the iterate (``objective.hessian``, one pass
 over X), its Cholesky factorisation (blocked and interruptible, through
-scipy's BLAS: ``_cholesky.pyx`` says why not ``cho_factor``), the Newton
+scipy's BLAS: ``_ext/cholesky.pyx`` says why not ``cho_factor``), the Newton
 step, ``XD`` (one pass), a backtracking Armijo search in score space (O(n K)
 per trial) and the gradient at the accepted point (one backward pass): three
 passes over X per iteration.
@@ -46,7 +46,7 @@ import numpy as np
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
-from .. import _cholesky
+from .._ext import cholesky as _cholesky
 from .._threads import effective_n_threads
 
 from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, null_columns, scores64,
@@ -109,7 +109,7 @@ def _all_finite(H):
 
 
 def _factor(H):
-    """Upper Cholesky factor of H in place (``_cholesky.potrf_upper``): True on
+    """Upper Cholesky factor of H in place (``_ext.cholesky.potrf_upper``): True on
     success, False if H is not (numerically) positive definite, None if it
     is not finite (then left as it was)."""
     if not _all_finite(H):

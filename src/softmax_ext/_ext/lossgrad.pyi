@@ -1,4 +1,4 @@
-# Type stubs of the Cython bindings in _lossgrad.pyx (fused one-pass kernels:
+# Type stubs of the Cython bindings in _ext/lossgrad.pyx (fused one-pass kernels:
 # loss and gradient, scores, Hessian-vector products; modes in its docstring).
 import numpy as np
 from numpy.typing import NDArray

@@ -1,5 +1,5 @@
 # Status codes of csrc/smx_config.h and their Python exceptions, shared by
-# every binding: `from softmax_ext._status cimport SMX_OK, raise_status`.
+# every binding: `from softmax_ext._ext.status cimport SMX_OK, raise_status`.
 
 cdef extern from "smx_config.h" nogil:
     enum:

@@ -1,4 +1,4 @@
-# Type stubs of the Cython bindings in _cholesky.pyx (blocked, interruptible Cholesky).
+# Type stubs of the Cython bindings in _ext/cholesky.pyx (blocked, interruptible Cholesky).
 import numpy as np
 from numpy.typing import NDArray
 

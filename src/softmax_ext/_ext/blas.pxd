@@ -1,5 +1,5 @@
 # The smx_blas table of csrc/smx_blas.h, filled from scipy.linalg.cython_blas.
-# Use: `from softmax_ext._blas cimport smx_blas, fill_blas` then
+# Use: `from softmax_ext._ext.blas cimport smx_blas, fill_blas` then
 # `cdef smx_blas table; fill_blas(&table)` once per module.
 
 from scipy.linalg.cython_blas cimport sgemm, dgemm, ssyrk, dsyrk

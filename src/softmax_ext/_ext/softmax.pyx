@@ -8,7 +8,7 @@ and release the GIL around each C call.
 from cython cimport floating
 from libc.stdint cimport int64_t
 
-from softmax_ext._status cimport SMX_OK, raise_status
+from softmax_ext._ext.status cimport SMX_OK, raise_status
 
 cdef extern from "smx_softmax.h" nogil:
     int smx_openmp_enabled()

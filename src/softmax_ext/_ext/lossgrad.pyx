@@ -17,9 +17,9 @@ whose probabilities are P; y is not read and the loss returned is 0).
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
 
-from softmax_ext._status cimport SMX_OK, raise_status
+from softmax_ext._ext.status cimport SMX_OK, raise_status
 
-from softmax_ext._blas cimport fill_blas, smx_blas
+from softmax_ext._ext.blas cimport fill_blas, smx_blas
 
 ctypedef fused index_t:
     int32_t

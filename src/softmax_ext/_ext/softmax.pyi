@@ -1,4 +1,4 @@
-# Type stubs of the Cython bindings in _softmax.pyx (row-wise kernels).
+# Type stubs of the Cython bindings in _ext/softmax.pyx (row-wise kernels).
 import numpy as np
 from numpy.typing import NDArray
 

@@ -1,4 +1,4 @@
-# Type stubs of the Cython bindings in _check.pyx (whole-array input checks).
+# Type stubs of the Cython bindings in _ext/check.pyx (whole-array input checks).
 import numpy as np
 from numpy.typing import NDArray
 

@@ -9,10 +9,10 @@ OpenMP threads: call them inside ``_threads.single_threaded_blas()``.
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
 
-from softmax_ext._status cimport SMX_EINTR, SMX_OK, raise_status
-from softmax_ext._sigint cimport smx_sigint_saved, smx_stop_flag, sigint_begin, sigint_end
+from softmax_ext._ext.status cimport SMX_EINTR, SMX_OK, raise_status
+from softmax_ext._ext.sigint cimport smx_sigint_saved, smx_stop_flag, sigint_begin, sigint_end
 
-from softmax_ext._blas cimport fill_blas, smx_blas
+from softmax_ext._ext.blas cimport fill_blas, smx_blas
 
 ctypedef fused index_t:
     int32_t
@@ -147,7 +147,7 @@ def hessian_dense(const floating[:, ::1] X,     # IN  (n, d)
         return
     cdef smx_sigint_saved saved
     cdef const smx_stop_flag *stop
-    while True:   # Ctrl-C stops the assembly (see _sigint.pxd)
+    while True:   # Ctrl-C stops the assembly (see _ext/sigint.pxd)
         stop = sigint_begin(&saved)
         with nogil:
             if floating is float:
@@ -231,7 +231,7 @@ def hessian_csr(const floating[::1] data,      # IN  (nnz,)
     cdef const index_t *ip = &indices[0] if indices.shape[0] > 0 else NULL
     cdef smx_sigint_saved saved
     cdef const smx_stop_flag *stop
-    while True:   # Ctrl-C stops the assembly (see _sigint.pxd)
+    while True:   # Ctrl-C stops the assembly (see _ext/sigint.pxd)
         stop = sigint_begin(&saved)
         with nogil:
             if floating is float:

@@ -1,4 +1,4 @@
-# Type stubs of the Cython bindings in _hessian.pyx (probabilities, Hessian assembly).
+# Type stubs of the Cython bindings in _ext/hessian.pyx (probabilities, Hessian assembly).
 import numpy as np
 from numpy.typing import NDArray
 
