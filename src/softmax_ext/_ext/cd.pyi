@@ -1,0 +1,10 @@
+# Type stubs of the Cython binding in _ext/cd.pyx (coordinate descent on an
+# L1-penalised quadratic model).
+import numpy as np
+from numpy.typing import NDArray
+
+def cd_l1(
+    H: NDArray[np.float64], g: NDArray[np.float64], w: NDArray[np.float64],
+    lam: NDArray[np.float64], coords: NDArray[np.int64], d: NDArray[np.float64],
+    Hd: NDArray[np.float64], max_sweeps: int, tol: float,
+) -> tuple[int, float]: ...

@@ -1,0 +1,225 @@
+"""Proximal Newton for L1 / elastic-net objectives, and its coordinate-descent kernel.
+
+Oracles: a split-variable reformulation solved by scipy's L-BFGS-B (w = u - v
+with u, v >= 0 turns ``f + lam |w|`` into a smooth bound-constrained problem
+with the same minimum), and scikit-learn's saga run to a tight tolerance.
+Coefficients are compared only where the minimiser is unique (elastic net,
+or pure L1 with an odd number of classes): with pure L1 and an even K the K
+coefficients of a feature may shift together inside a flat interval.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.datasets import load_digits, make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from softmax_ext import FixedClassLoss, MultinomialLoss
+from softmax_ext._ext import cd as _cd
+from softmax_ext.solvers.prox_newton import l1_weights, min_norm_subgradient, prox_newton
+
+
+def split_variable_minimum(obj, l1):
+    """min f + l1 ||W||_1 by L-BFGS-B on w = u - v (u, v >= 0 on the penalised entries)."""
+    lam = l1_weights(obj, l1)
+    pen = lam > 0
+    m = lam.size
+
+    k = int(pen.sum())
+
+    def fun(z):
+        w = z[:m].copy()
+        w[pen] -= z[m:]
+        f, g = obj.loss_gradient(w.reshape(obj.coef_shape))
+        g = np.asarray(g, dtype=np.float64).ravel()
+        F = f + l1 * (z[:m][pen].sum() + z[m:].sum())
+        gz = np.concatenate([g, -g[pen]])
+        gz[:m][pen] += l1
+        gz[m:] += l1
+        return F, gz
+
+    bounds = [(0, None) if p else (None, None) for p in pen] + [(0, None)] * k
+    res = scipy.optimize.minimize(fun, np.zeros(m + k), jac=True, method="L-BFGS-B",
+                                  bounds=bounds,
+                                  options=dict(maxiter=50000, maxfun=100000, ftol=1e-15,
+                                               gtol=1e-12))
+    w = res.x[:m].copy()
+    w[pen] -= res.x[m:]
+    return w, float(res.fun)
+
+
+def problem(n=400, d=12, K=3, seed=0, sparse=False, dtype=np.float64, weights=False):
+    X, y = make_classification(n, d, n_informative=6, n_redundant=2, n_classes=K,
+                               n_clusters_per_class=1, random_state=seed)
+    X = StandardScaler().fit_transform(X).astype(dtype)
+    if sparse:
+        X[np.abs(X) < 0.8] = 0
+        X = sp.csr_matrix(X)
+    sw = np.random.default_rng(seed).uniform(0.5, 2.0, n) if weights else None
+    return X, y, sw
+
+
+def composite(obj, coef, l1):
+    return obj.loss(coef) + float(np.dot(l1_weights(obj, l1), np.abs(np.ravel(coef))))
+
+
+# ----- the coordinate-descent kernel ---------------------------------------------------
+
+def quadratic(m, seed, rank=None):
+    """A PSD model (singular when ``rank`` < m, with g in its range: bounded below)."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((rank or 2 * m, m))
+    H = A.T @ A / A.shape[0]
+    g = H @ rng.standard_normal(m) if rank else rng.standard_normal(m)
+    return H, g, rng.standard_normal(m)
+
+
+@pytest.mark.parametrize("rank", [None, 3])
+def test_cd_reaches_the_model_minimiser(rank):
+    m = 8
+    H, g, w = quadratic(m, 1, rank)
+    lam = np.full(m, 0.3)
+    lam[-1] = 0.0  # an unpenalised coordinate
+    d, Hd = np.zeros(m), np.zeros(m)
+    sweeps, change = _cd.cd_l1(H, g, w, lam, np.arange(m), d, Hd, 10_000, 1e-13)
+    assert change <= 1e-13 and sweeps >= 1
+    np.testing.assert_allclose(Hd, H @ d, atol=1e-12)
+    # optimality of q(d) = g.d + d.H d / 2 + lam |w + d| at u = w + d
+    v = min_norm_subgradient(w + d, g + H @ d, lam)
+    assert np.max(np.abs(v)) < 1e-9
+
+
+def test_cd_moves_only_the_given_coordinates():
+    m = 6
+    H, g, w = quadratic(m, 2)
+    lam = np.full(m, 0.1)
+    d, Hd = np.zeros(m), np.zeros(m)
+    coords = np.array([0, 3, 4])
+    _cd.cd_l1(H, g, w, lam, coords, d, Hd, 1000, 1e-12)
+    assert np.all(d[[1, 2, 5]] == 0)
+    assert np.any(d[coords] != 0)
+
+
+def test_cd_rejects_what_the_kernel_assumes():
+    H, g, w = quadratic(4, 3)
+    lam, d, Hd = np.zeros(4), np.zeros(4), np.zeros(4)
+    with pytest.raises(ValueError, match="coords"):
+        _cd.cd_l1(H, g, w, lam, np.array([0, 4]), d, Hd, 10, 1e-8)
+    with pytest.raises(ValueError, match="lam"):
+        _cd.cd_l1(H, g, w, -np.ones(4), np.arange(4), d, Hd, 10, 1e-8)
+    with pytest.raises(ValueError, match="g has 3"):
+        _cd.cd_l1(H, g[:3], w, lam, np.arange(4), d, Hd, 10, 1e-8)
+    with pytest.raises(ValueError, match="square"):
+        _cd.cd_l1(H[:3], g, w, lam, np.arange(4), d, Hd, 10, 1e-8)
+
+
+# ----- the solver ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("weights", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_elastic_net_matches_split_variable_oracle(sparse, weights, fit_intercept):
+    X, y, sw = problem(sparse=sparse, weights=weights)
+    obj = MultinomialLoss(X, y, sample_weight=sw, l2=0.01, fit_intercept=fit_intercept)
+    l1 = 0.02
+    res = prox_newton(obj, l1, tol=1e-10, max_iter=200)
+    assert res.converged, res.message
+    w_ref, F_ref = split_variable_minimum(obj, l1)
+    assert abs(res.loss - F_ref) <= 1e-10 * abs(F_ref)
+    assert abs(composite(obj, res.coef, l1) - res.loss) <= 1e-12 * abs(F_ref)
+    np.testing.assert_allclose(res.coef.ravel(), w_ref, atol=2e-5)
+    # the zero pattern: the oracle's bound-constrained zeros are exact up to its tolerance
+    assert np.array_equal(res.coef.ravel() == 0, np.abs(w_ref) < 1e-7)
+
+
+def test_float32_objective_within_float32_accuracy():
+    X, y, _ = problem(dtype=np.float32)
+    obj32 = MultinomialLoss(X, y, l2=0.01)
+    obj64 = MultinomialLoss(X.astype(np.float64), y, l2=0.01)
+    res32 = prox_newton(obj32, 0.02, tol=1e-5)
+    res64 = prox_newton(obj64, 0.02, tol=1e-10)
+    assert res32.coef.dtype == np.float32
+    # float32 X and scores: the objective is accurate to ~sqrt(n) float32 ulps
+    assert abs(composite(obj64, res32.coef, 0.02) - res64.loss) <= 1e-5 * res64.loss
+
+
+def test_pure_l1_matches_saga_on_digits():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    n, C = X.shape[0], 0.05
+    obj = MultinomialLoss(X, y, l2=0.0)
+    res = prox_newton(obj, 1.0 / (C * n), tol=1e-9, max_iter=300)
+    assert res.converged
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk = LogisticRegression(C=C, l1_ratio=1.0, solver="saga", tol=1e-10,
+                                max_iter=100_000).fit(X, y)
+    W = np.hstack([sk.coef_, sk.intercept_[:, None]])
+    F_sk = composite(obj, W, 1.0 / (C * n))
+    assert res.loss <= F_sk * (1 + 1e-9)
+    assert abs(res.loss - F_sk) <= 1e-7 * F_sk
+    # probabilities are unique even where coefficients are not (K = 10 is even)
+    Z_ours = X @ res.coef[:, :-1].T + res.coef[:, -1]
+    np.testing.assert_allclose(Z_ours - Z_ours.mean(axis=1, keepdims=True),
+                               sk.decision_function(X) - sk.decision_function(X).mean(
+                                   axis=1, keepdims=True), atol=2e-3)
+
+
+def test_binary_fixed_class_matches_saga():
+    X, y, _ = problem(K=2, seed=4)
+    n, C = X.shape[0], 0.1
+    obj = FixedClassLoss(MultinomialLoss(X, y, l2=0.5 / (C * n)), fixed=0)
+    res = prox_newton(obj, 0.5 / (C * n), tol=1e-10)
+    assert res.converged and res.coef.shape == (1, X.shape[1] + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk = LogisticRegression(C=C, l1_ratio=0.5, solver="saga", tol=1e-12,
+                                max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(res.coef[0, :-1], sk.coef_[0], atol=1e-6)
+    np.testing.assert_allclose(res.coef[0, -1], sk.intercept_[0], atol=1e-6)
+
+
+def test_working_sets_on_a_wide_problem():
+    """Few informative features among many: the subproblems stay small and the
+    result is the full problem's optimum."""
+    X, y = make_classification(300, 200, n_informative=5, n_redundant=0, n_classes=3,
+                               n_clusters_per_class=1, random_state=7)
+    obj = MultinomialLoss(X, y, l2=1e-3)
+    l1 = 0.05
+    res = prox_newton(obj, l1, tol=1e-9, max_iter=200)
+    assert res.converged
+    sizes = [h["features"] for h in res.history if "features" in h]
+    assert sizes and min(sizes) < X.shape[1]
+    _, F_ref = split_variable_minimum(obj, l1)
+    assert abs(res.loss - F_ref) <= 1e-9 * F_ref
+    g = np.asarray(obj.gradient(res.coef), dtype=np.float64).ravel()
+    v = min_norm_subgradient(res.coef.ravel().astype(np.float64), g, l1_weights(obj, l1))
+    assert np.max(np.abs(v)) <= 1e-9
+
+
+def test_no_l1_is_the_smooth_minimum():
+    X, y, _ = problem()
+    obj = MultinomialLoss(X, y, l2=0.05)
+    res = prox_newton(obj, 0.0, tol=1e-10)
+    assert res.converged
+    g = np.asarray(obj.gradient(res.coef))
+    assert np.max(np.abs(g)) <= 1e-10
+
+
+def test_zero_start_already_optimal_for_a_huge_penalty():
+    X, y, _ = problem()
+    obj = MultinomialLoss(X, y, l2=0.0, fit_intercept=False)
+    res = prox_newton(obj, 100.0, tol=1e-10)
+    assert res.converged and res.n_iter == 0 and not np.any(res.coef)
+
+
+def test_rejects_bad_l1():
+    X, y, _ = problem()
+    obj = MultinomialLoss(X, y)
+    for bad in (-1.0, np.inf, np.nan):
+        with pytest.raises(ValueError, match="l1"):
+            prox_newton(obj, bad)
