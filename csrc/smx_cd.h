@@ -11,4 +11,11 @@ int smx_cd_l1(smx_int m, const double *H, const double *g, const double *w,
               smx_int max_sweeps, double tol, double *d, double *Hd,
               smx_int *sweeps_out, double *change_out);
 
+int smx_cd_group(smx_int m, const double *H, const double *g, const double *w,
+                 const smx_int *groups, smx_int n_groups, smx_int group_size,
+                 const double *glam, const double *lipschitz,
+                 const smx_int *unpenalised, smx_int n_free,
+                 smx_int max_sweeps, double tol, double *d, double *Hd,
+                 smx_int *sweeps_out, double *change_out);
+
 #endif

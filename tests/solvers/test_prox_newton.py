@@ -223,3 +223,73 @@ def test_rejects_bad_l1():
     for bad in (-1.0, np.inf, np.nan):
         with pytest.raises(ValueError, match="l1"):
             prox_newton(obj, bad)
+
+
+# ----- the group lasso across classes ------------------------------------------------------
+
+def group_minimum(obj, l1):
+    """min f + l1 sum_j ||W[:, j]||_2 by scipy's SLSQP on the epigraph form
+    (t_j >= ||W[:, j]||, smooth constraints ||W_j||^2 <= t_j^2, t_j >= 0)."""
+    K, p = obj.coef_shape
+    d = obj.n_features
+    m = K * p
+
+    def fun(z):
+        f, g = obj.loss_gradient(z[:m].reshape(K, p))
+        return f + l1 * z[m:].sum(), np.concatenate([np.ravel(g), np.full(d, l1)])
+
+    def cons(z):
+        W = z[:m].reshape(K, p)[:, :d]
+        return z[m:] ** 2 - np.sum(W ** 2, axis=0)
+
+    z0 = np.concatenate([np.zeros(m), np.ones(d)])
+    res = scipy.optimize.minimize(fun, z0, jac=True, method="SLSQP",
+                                  constraints=[dict(type="ineq", fun=cons)],
+                                  bounds=[(None, None)] * m + [(0, None)] * d,
+                                  options=dict(maxiter=5000, ftol=1e-14))
+    W = res.x[:m].reshape(K, p)
+    # the true objective at SLSQP's point: its constraints hold only to a tolerance
+    return res.x[:m], obj.loss(W) + l1 * float(np.sum(np.linalg.norm(W[:, :d], axis=0)))
+
+
+def test_cd_group_reaches_the_model_minimiser():
+    K, d = 3, 4
+    m = K * (d + 1)
+    H, g, w = quadratic(m, 5)
+    flat = np.arange(m).reshape(K, d + 1)
+    groups = np.ascontiguousarray(flat[:, :d].T)
+    free = flat[:, -1].copy()
+    blocks = H[groups[:, :, None], groups[:, None, :]]
+    L = np.ascontiguousarray(np.linalg.eigvalsh(blocks)[:, -1])
+    dvec, Hd = np.zeros(m), np.zeros(m)
+    _cd.cd_group(H, g, w, groups, np.full(d, 0.4), L, free, dvec, Hd, 100_000, 1e-13)
+    np.testing.assert_allclose(Hd, H @ dvec, atol=1e-12)
+    u, r = w + dvec, g + H @ dvec
+    for G in groups:
+        nu = np.linalg.norm(u[G])
+        if nu > 0:
+            np.testing.assert_allclose(r[G] + 0.4 * u[G] / nu, 0, atol=1e-8)
+        else:
+            assert np.linalg.norm(r[G]) <= 0.4 + 1e-10
+    np.testing.assert_allclose(r[free], 0, atol=1e-8)
+
+
+def test_group_lasso_selects_whole_features_and_matches_oracle():
+    X, y, _ = problem(n=300, d=10, K=3, seed=2)
+    obj = MultinomialLoss(X, y, l2=0.0)
+    l1 = 0.05
+    res = prox_newton(obj, l1, tol=1e-10, max_iter=300, penalty="group")
+    assert res.converged, res.message
+    W = res.coef[:, :-1]
+    zero = np.all(W == 0, axis=0)
+    assert zero.any() and not zero.all()
+    assert np.all(np.all(W == 0, axis=0) == np.any(W == 0, axis=0))  # all classes or none
+    _, F_ref = group_minimum(obj, l1)
+    assert res.loss <= F_ref + 1e-9 * abs(F_ref)
+    assert abs(res.loss - F_ref) <= 1e-7 * abs(F_ref)
+
+
+def test_rejects_unknown_penalty():
+    X, y, _ = problem()
+    with pytest.raises(ValueError, match="penalty"):
+        prox_newton(MultinomialLoss(X, y), 0.1, penalty="l0")

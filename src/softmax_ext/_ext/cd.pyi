@@ -8,3 +8,9 @@ def cd_l1(
     lam: NDArray[np.float64], coords: NDArray[np.int64], d: NDArray[np.float64],
     Hd: NDArray[np.float64], max_sweeps: int, tol: float,
 ) -> tuple[int, float]: ...
+def cd_group(
+    H: NDArray[np.float64], g: NDArray[np.float64], w: NDArray[np.float64],
+    groups: NDArray[np.int64], glam: NDArray[np.float64], lipschitz: NDArray[np.float64],
+    free: NDArray[np.int64], d: NDArray[np.float64], Hd: NDArray[np.float64],
+    max_sweeps: int, tol: float,
+) -> tuple[int, float]: ...

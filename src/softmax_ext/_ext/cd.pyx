@@ -7,6 +7,8 @@ range, penalties finite and >= 0), then runs the kernel without the GIL.
 from libc.stdint cimport int64_t
 from libc.math cimport isfinite
 
+import numpy as np
+
 from softmax_ext._ext.status cimport SMX_OK, raise_status
 
 cdef extern from "smx_cd.h" nogil:
@@ -14,6 +16,38 @@ cdef extern from "smx_cd.h" nogil:
                   const double *lam, const int64_t *coords, int64_t n_coords,
                   int64_t max_sweeps, double tol, double *d, double *Hd,
                   int64_t *sweeps_out, double *change_out)
+    int smx_cd_group(int64_t m, const double *H, const double *g, const double *w,
+                     const int64_t *groups, int64_t n_groups, int64_t group_size,
+                     const double *glam, const double *lipschitz,
+                     const int64_t *free, int64_t n_free,
+                     int64_t max_sweeps, double tol, double *d, double *Hd,
+                     int64_t *sweeps_out, double *change_out)
+
+
+def _check_model(H, g, w, d, Hd, int64_t max_sweeps):
+    """The shape checks both kernels need: H square, every vector of its size."""
+    cdef int64_t m = H.shape[0]
+    if H.shape[1] != m:
+        raise ValueError(f"H must be square, got shape {(H.shape[0], H.shape[1])}.")
+    for name, vec in (("g", g), ("w", w), ("d", d), ("Hd", Hd)):
+        if vec.shape[0] != m:
+            raise ValueError(f"{name} has {vec.shape[0]} entries, expected {m}.")
+    if max_sweeps < 0:
+        raise ValueError(f"max_sweeps must be >= 0, got {max_sweeps}.")
+
+
+def _check_indices(name, const int64_t[::1] idx, int64_t m):
+    cdef int64_t t
+    for t in range(idx.shape[0]):
+        if idx[t] < 0 or idx[t] >= m:
+            raise ValueError(f"{name}[{t}] = {idx[t]} is outside [0, {m}).")
+
+
+def _check_weights(name, const double[::1] lam):
+    cdef int64_t t
+    for t in range(lam.shape[0]):
+        if not (isfinite(lam[t]) and lam[t] >= 0):
+            raise ValueError(f"{name}[{t}] = {lam[t]} must be finite and >= 0.")
 
 
 def cd_l1(const double[:, ::1] H,        # IN  (m, m) symmetric PSD
@@ -33,27 +67,55 @@ def cd_l1(const double[:, ::1] H,        # IN  (m, m) symmetric PSD
     change : float
         ``max_j H_jj |delta_j|`` of the last full sweep (<= tol when converged).
     """
-    cdef int64_t m = H.shape[0], n = coords.shape[0], t, sweeps = 0
+    cdef int64_t m = H.shape[0], n = coords.shape[0], sweeps = 0
     cdef double change = 0.0
     cdef int status
-    if H.shape[1] != m:
-        raise ValueError(f"H must be square, got shape {(H.shape[0], H.shape[1])}.")
-    for name, size in (("g", g.shape[0]), ("w", w.shape[0]), ("lam", lam.shape[0]),
-                       ("d", d.shape[0]), ("Hd", Hd.shape[0])):
-        if size != m:
-            raise ValueError(f"{name} has {size} entries, expected {m}.")
-    for t in range(n):
-        if coords[t] < 0 or coords[t] >= m:
-            raise ValueError(f"coords[{t}] = {coords[t]} is outside [0, {m}).")
-    for t in range(m):
-        if not (isfinite(lam[t]) and lam[t] >= 0):
-            raise ValueError(f"lam[{t}] = {lam[t]} must be finite and >= 0.")
-    if max_sweeps < 0:
-        raise ValueError(f"max_sweeps must be >= 0, got {max_sweeps}.")
+    _check_model(H, g, w, d, Hd, max_sweeps)
+    if lam.shape[0] != m:
+        raise ValueError(f"lam has {lam.shape[0]} entries, expected {m}.")
+    _check_indices("coords", coords, m)
+    _check_weights("lam", lam)
     if m == 0 or n == 0:
         return 0, 0.0
     with nogil:
         status = smx_cd_l1(m, &H[0, 0], &g[0], &w[0], &lam[0], &coords[0], n, max_sweeps,
                            tol, &d[0], &Hd[0], &sweeps, &change)
     raise_status(status, "coordinate descent")
+    return int(sweeps), float(change)
+
+
+def cd_group(const double[:, ::1] H,         # IN  (m, m) symmetric PSD
+             const double[::1] g,             # IN  (m,)
+             const double[::1] w,             # IN  (m,)
+             const int64_t[:, ::1] groups,    # IN  (n_groups, group_size) coordinates
+             const double[::1] glam,          # IN  (n_groups,) group penalty weights
+             const double[::1] lipschitz,     # IN  (n_groups,) >= max eigenvalue of H_GG
+             const int64_t[::1] free,         # IN  (n_free,) unpenalised coordinates
+             double[::1] d,                   # INOUT (m,)
+             double[::1] Hd,                  # INOUT (m,)
+             int64_t max_sweeps, double tol):
+    """Minimise ``g.d + d.H d / 2 + sum_G glam_G ||w_G + d_G||_2`` by block coordinate descent.
+
+    Returns ``(sweeps, change)`` as :func:`cd_l1`.
+    """
+    cdef int64_t m = H.shape[0], G = groups.shape[0], gs = groups.shape[1], sweeps = 0
+    cdef double change = 0.0
+    cdef int status
+    _check_model(H, g, w, d, Hd, max_sweeps)
+    for name, vec in (("glam", glam), ("lipschitz", lipschitz)):
+        if vec.shape[0] != G:
+            raise ValueError(f"{name} has {vec.shape[0]} entries, expected {G} (one per group).")
+    _check_indices("groups", np.asarray(groups).ravel(), m)
+    _check_indices("free", free, m)
+    _check_weights("glam", glam)
+    _check_weights("lipschitz", lipschitz)
+    if m == 0 or (G == 0 and free.shape[0] == 0):
+        return 0, 0.0
+    with nogil:
+        status = smx_cd_group(m, &H[0, 0], &g[0], &w[0],
+                              &groups[0, 0] if G > 0 and gs > 0 else NULL, G, gs,
+                              &glam[0] if G > 0 else NULL, &lipschitz[0] if G > 0 else NULL,
+                              &free[0] if free.shape[0] > 0 else NULL, free.shape[0],
+                              max_sweeps, tol, &d[0], &Hd[0], &sweeps, &change)
+    raise_status(status, "block coordinate descent")
     return int(sweeps), float(change)

@@ -35,7 +35,7 @@ from .._ext import cd as _cd
 from ._base import (Monitor, SolverResult, check_separable, in_dtype, loss_grad_at, max_abs,
                     start, warn_not_converged)
 
-__all__ = ["prox_newton", "min_norm_subgradient", "l1_weights"]
+__all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1"]
 
 # Backtracking: sufficient decrease (Armijo on the composite model decrease)
 # and the most halvings of the step before the direction is given up.
@@ -71,8 +71,82 @@ def min_norm_subgradient(x, g, lam):
     return np.where(x != 0, g + lam * np.sign(x), shrunk)
 
 
-def _l1_norm(x, lam):
-    return float(np.dot(lam, np.abs(x)))
+class L1:
+    """``l1 * ||W||_1``: every weight on its own (scikit-learn's penalty)."""
+
+    def __init__(self, objective, l1):
+        self.l1 = float(l1)
+        self.lam = l1_weights(objective, l1)
+
+    def value(self, x):
+        return float(np.dot(self.lam, np.abs(x)))
+
+    def change(self, x, d):
+        """``value(x + d) - value(x)``, summed entry by entry: a difference of two
+        norms would drown the last iterations' decrease in rounding error."""
+        return float(np.dot(self.lam, np.abs(x + d) - np.abs(x)))
+
+    def subgradient(self, x, g):
+        return min_norm_subgradient(x, g, self.lam)
+
+    def model_step(self, H, g, x, tol):
+        m = x.size
+        d, Hd = np.zeros(m), np.zeros(m)
+        _cd.cd_l1(H, g, x, self.lam, np.arange(m, dtype=np.int64), d, Hd, MAX_SWEEPS, tol)
+        return d
+
+    def for_objective(self, objective):
+        return type(self)(objective, self.l1)
+
+
+class GroupL1(L1):
+    """``l1 * sum_j ||W[:, j]||_2``: a feature's coefficients in every class as one
+    group, selected for all classes or for none (glmnet's grouped multinomial)."""
+
+    def __init__(self, objective, l1):
+        super().__init__(objective, l1)
+        K, p = objective.coef_shape
+        flat = np.arange(K * p).reshape(K, p)
+        self.groups = np.ascontiguousarray(flat[:, :objective.n_features].T, dtype=np.int64)
+        self.free = (flat[:, -1].astype(np.int64) if objective.fit_intercept
+                     else np.zeros(0, dtype=np.int64))
+
+    def _norms(self, x):
+        return np.sqrt(np.sum(x[self.groups] ** 2, axis=1))
+
+    def value(self, x):
+        return self.l1 * float(np.sum(self._norms(x)))
+
+    def change(self, x, d):
+        return self.l1 * float(np.sum(self._norms(x + d) - self._norms(x)))
+
+    def subgradient(self, x, g):
+        v = g.copy()
+        if self.groups.size == 0:
+            return v
+        xg, gg = x[self.groups], g[self.groups]
+        nx, ng = self._norms(x), np.sqrt(np.sum(gg ** 2, axis=1))
+        on = nx > 0
+        vg = np.empty_like(gg)
+        vg[on] = gg[on] + self.l1 * xg[on] / nx[on, None]
+        shrink = np.maximum(0.0, 1.0 - self.l1 / np.where(ng > 0, ng, np.inf))
+        vg[~on] = gg[~on] * shrink[~on, None]
+        v[self.groups] = vg
+        return v
+
+    def model_step(self, H, g, x, tol):
+        m = x.size
+        d, Hd = np.zeros(m), np.zeros(m)
+        blocks = H[self.groups[:, :, None], self.groups[:, None, :]]
+        lipschitz = (np.linalg.eigvalsh(blocks)[:, -1] if blocks.size
+                     else np.zeros(0))
+        glam = np.full(self.groups.shape[0], self.l1)
+        _cd.cd_group(H, g, x, self.groups, glam, np.maximum(lipschitz, 0.0), self.free, d, Hd,
+                     MAX_SWEEPS, tol)
+        return d
+
+
+PENALTIES = {"l1": L1, "group": GroupL1}
 
 
 def restrict(objective, features):
@@ -80,7 +154,6 @@ def restrict(objective, features):
 
     Its coefficients are ``coef[:, features]`` (plus the intercept column);
     with every other weight zero its scores equal the full objective's.
-    Passes over the sub-X are added to the full objective's count.
     """
     # TODO(issue 15): an objective method, so that solvers never read X.
     base = getattr(objective, "base", objective)
@@ -101,35 +174,29 @@ def _columns(objective, features):
         cols = np.append(cols, p - 1)
     return (np.arange(K)[:, None] * p + cols[None, :]).ravel()
 
-
 class _Composite:
-    """F = f + sum lam |x| on one objective, with the scores of the current iterate."""
+    """F = f + penalty on one objective, with the scores of the current iterate."""
 
-    def __init__(self, obj, lam, x, Z, f, g):
-        self.obj, self.lam = obj, lam
+    def __init__(self, obj, penalty, x, Z, f, g):
+        self.obj, self.penalty = obj, penalty
         self.x, self.Z, self.f, self.g = x, Z, f, g
 
     @property
     def F(self):
-        return self.f + _l1_norm(self.x, self.lam)
+        return self.f + self.penalty.value(self.x)
+
+    def subgradient(self):
+        return self.penalty.subgradient(self.x, self.g)
 
     def violation(self):
-        return max_abs(min_norm_subgradient(self.x, self.g, self.lam))
+        return max_abs(self.subgradient())
 
     def newton_step(self, cd_tol):
-        """Minimise the quadratic model plus the L1 term: ``(d, predicted decrease)``."""
+        """Minimise the quadratic model plus the penalty: ``(d, predicted decrease)``."""
         H = np.ascontiguousarray(self.obj.hessian(self.x.reshape(self.obj.coef_shape)),
                                  dtype=np.float64)
-        m = self.x.size
-        d, Hd = np.zeros(m), np.zeros(m)
-        _cd.cd_l1(H, self.g, self.x, self.lam, np.arange(m, dtype=np.int64), d, Hd,
-                  MAX_SWEEPS, cd_tol)
-        d = in_dtype(self.obj, d)
-        # the L1 change entry by entry: a difference of two norms would drown
-        # the last iterations' decrease in rounding error
-        delta = float(np.dot(self.g, d)) + float(np.dot(self.lam,
-                                                        np.abs(self.x + d) - np.abs(self.x)))
-        return d, delta
+        d = in_dtype(self.obj, self.penalty.model_step(H, self.g, self.x, cd_tol))
+        return d, float(np.dot(self.g, d)) + self.penalty.change(self.x, d)
 
     def line_search(self, d, delta):
         """Backtrack from t = 1 until F decreases by ARMIJO * t * delta; the step or None."""
@@ -141,7 +208,7 @@ class _Composite:
             x_t = self.x + t * d
             Z_t = self.Z + t * XD
             F_t = float(self.obj.loss_scores(Z_t, x_t.reshape(self.obj.coef_shape)))
-            F_t += _l1_norm(x_t, self.lam)
+            F_t += self.penalty.value(x_t)
             if F_t <= F0 + ARMIJO * t * delta + noise:
                 self.x, self.Z = x_t, Z_t
                 self.f, self.g = loss_grad_at(self.obj, Z_t, x_t)
@@ -167,7 +234,7 @@ def _working_set(objective, x, v):
 
 
 def prox_newton(objective, l1, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
-                name="prox-newton"):
+                penalty="l1", name="prox-newton"):
     """Minimise ``objective + l1 * ||W||_1`` (intercept unpenalised).
 
     Parameters
@@ -182,6 +249,9 @@ def prox_newton(objective, l1, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
         ``max |v| <= tol``.
     max_iter : int
         Proximal Newton iterations over all working sets.
+    penalty : {"l1", "group"}, default "l1"
+        "l1": every weight on its own; "group": ``l1 * sum_j ||W[:, j]||_2``,
+        each feature's coefficients in all classes together.
 
     Returns
     -------
@@ -190,11 +260,13 @@ def prox_newton(objective, l1, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
     """
     if not (np.isfinite(l1) and l1 >= 0):
         raise ValueError(f"l1 must be a finite number >= 0, got {l1!r}.")
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {sorted(PENALTIES)}, got {penalty!r}.")
     obj = objective
     mon = Monitor(obj, name, verbose=verbose, callback=callback)
     x, Z, f, g = start(obj, coef0)
-    lam = l1_weights(obj, l1)
-    full = _Composite(obj, lam, x, Z, f, g)
+    pen = PENALTIES[penalty](obj, l1)
+    full = _Composite(obj, pen, x, Z, f, g)
     vmax = full.violation()
     stop = mon.record(0, x, full.F, g, vmax, 0.0)
     it, converged, message = 0, vmax <= tol, "max_iter reached"
@@ -202,14 +274,13 @@ def prox_newton(objective, l1, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
         message = "max|subgradient| <= tol at the start"
     idle = 0  # working-set rounds in a row without a Newton step
     while not converged and not stop and it < max_iter and idle < 3:
-        v = min_norm_subgradient(full.x, full.g, lam)
-        features = _working_set(obj, full.x, v)
+        features = _working_set(obj, full.x, full.subgradient())
         cols = _columns(obj, features)
         everything = features.size == obj.n_features
         sub_obj = obj if everything else restrict(obj, features)
         sub = (full if everything else
-               _Composite(sub_obj, lam[cols], full.x[cols].copy(), full.Z, full.f,
-                          full.g[cols].copy()))
+               _Composite(sub_obj, pen.for_objective(sub_obj), full.x[cols].copy(), full.Z,
+                          full.f, full.g[cols].copy()))
         target = tol if everything else max(tol, WS_FORCING * vmax)
         passes0 = sub_obj.n_passes_over_X
         failed, it0 = False, it
@@ -249,7 +320,7 @@ def prox_newton(objective, l1, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
 def _result(mon, obj, state, it, vmax, tol, converged, stop, message):
     if stop and not converged:
         message = "stopped by callback"
-    if obj.l2 == 0.0 and not np.any(state.lam):
+    if obj.l2 == 0.0 and state.penalty.l1 == 0.0:
         check_separable(obj, state.Z, state.x)
     if not converged and not stop:
         warn_not_converged(mon.name, it, vmax, tol,
