@@ -214,3 +214,21 @@ def test_help_lists_commands_and_exit_statuses(capsys):
         cli.main(["predict", "--help"])
     assert "--trust" in capsys.readouterr().out
 
+
+
+def test_fit_and_predict_never_import_the_measurement_tools(tmp_path, small_model_and_data):
+    # softmax_ext.bench (the demo and bench commands) is loaded only by those
+    # commands: importing the package and running fit / predict must not.
+    model, data, _, _ = small_model_and_data
+    code = (
+        "import sys, softmax_ext; from softmax_ext import cli; "
+        f"assert cli.main(['--quiet', 'fit', {str(data)!r}, '--target', 'species', "
+        f"'--out', {str(tmp_path / 'm.npz')!r}]) == 0; "
+        f"assert cli.main(['--quiet', 'predict', {str(model)!r}, {str(data)!r}, "
+        f"'--out', {str(tmp_path / 'p.csv')!r}]) == 0; "
+        "loaded = [m for m in sys.modules if m.startswith('softmax_ext.bench')]; "
+        "assert not loaded, loaded"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
