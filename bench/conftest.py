@@ -15,10 +15,10 @@ def pytest_report_header(config):
 
     import softmax_ext
     from softmax_ext._ext import softmax as _softmax
-    from softmax_ext.report import _cpu_model  # the report's reading of /proc/cpuinfo
+    from softmax_ext.bench.machine import cpu_model  # the report's reading of /proc/cpuinfo
 
     lines = [
-        f"machine: {platform.machine()} {_cpu_model()}, {os.cpu_count()} CPUs, "
+        f"machine: {platform.machine()} {cpu_model()}, {os.cpu_count()} CPUs, "
         f"usable {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}",
         f"numpy {np.__version__} (SIMD found: {_numpy_simd(np)}), scipy {scipy.__version__}, "
         f"softmax_ext from {os.path.dirname(softmax_ext.__file__)} "

@@ -2,12 +2,13 @@
 
 One benchmark group per data case; scikit-learn's fits (role 'sklearn <solver>')
 are the baselines of ours (role 'ours <solver>'), so ``python bench/ratios.py
-bench/results`` prints the speed ratios.  Settings as in ANCHORS.md: tol=1e-6,
-C=1 (l2 = 1 / (C n)), max_iter=1000.  scikit-learn runs in its best thread
-setting: scipy's OpenBLAS limited to 1 thread (the 'thread clash' of
-ANCHORS.md), numpy's left alone.  Each entry records in extra_info the final
-objective of its coefficients, evaluated by the same float64
-``MultinomialLoss`` for every entry of a case, with n_iter and max|grad|.
+bench/results`` prints the speed ratios.  Settings: tol=1e-6, C=1
+(l2 = 1 / (C n)), max_iter=1000.  scikit-learn runs in its best thread
+setting: scipy's OpenBLAS limited to 1 thread (the 'thread clash', see
+``softmax_ext.bench.timing``), numpy's left alone.  Each entry records in
+extra_info the final objective of its coefficients, evaluated by the same
+float64 ``MultinomialLoss`` for every entry of a case
+(``softmax_ext.bench.cases.scoring_loss``), with n_iter and max|grad|.
 
 Cases whose Hessian cannot be assembled skip newton-cholesky, and say so in the
 group name.  Rounds are few (the machine is shared): medians of 1 to 3 fits.
@@ -26,9 +27,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from threadpoolctl import ThreadpoolController
 
 from softmax_ext import MultinomialLoss
+from softmax_ext.bench.cases import l2_of, scoring_loss
+from softmax_ext.bench.timing import sklearn_blas_limit
 from softmax_ext.solvers import solve
 
 TOL = 1e-6
@@ -101,8 +103,7 @@ def evaluator(case):
     key = ("eval", case)
     if key not in _cache:
         X, y = data(case)
-        X64 = X if X.dtype == np.float64 else X.astype(np.float64)
-        _cache[key] = MultinomialLoss(X64, y, l2=1.0 / (C * X.shape[0]), n_threads=1)
+        _cache[key] = scoring_loss(X, y, C, n_threads=1)
     return _cache[key]
 
 
@@ -112,14 +113,6 @@ def record(benchmark, case, role, coef, n_iter, extra=None):
     benchmark.extra_info.update(role=role, objective=float(loss),
                                 grad_max=float(np.max(np.abs(grad))), n_iter=int(n_iter))
     benchmark.extra_info.update(extra or {})
-
-
-def sklearn_blas_limit():
-    """scikit-learn's best setting: scipy's OpenBLAS pool at 1 thread, numpy's untouched."""
-    ctl = ThreadpoolController()
-    scipy_libs = [lib.filepath for lib in ctl.lib_controllers
-                  if lib.user_api == "blas" and "scipy.libs" in lib.filepath]
-    return ctl.select(filepath=scipy_libs).limit(limits=1)
 
 
 def _params(ours):
@@ -158,7 +151,7 @@ def test_ours(benchmark, case, solver):
     result = {}
 
     def fit():
-        obj = MultinomialLoss(X, y, l2=1.0 / (C * X.shape[0]))
+        obj = MultinomialLoss(X, y, l2=l2_of(C, X.shape[0]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             result["res"] = solve(obj, solver=solver, tol=TOL, max_iter=MAX_ITER)

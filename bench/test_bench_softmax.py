@@ -20,6 +20,7 @@ import scipy.special
 
 import softmax_ext as se
 from softmax_ext import reference as ref
+from softmax_ext.bench.cases import kernel_scores
 
 SHAPES = [(1_000_000, 10), (100_000, 1_000)]
 DTYPES = [np.float32, np.float64]
@@ -35,10 +36,7 @@ def data(shape, dtype):
     key = (shape, np.dtype(dtype).name)
     if key not in _cache:
         _cache.clear()
-        rng = np.random.default_rng(0)
-        Z = (rng.standard_normal(shape) * 4).astype(dtype)
-        y = np.random.default_rng(1).integers(0, shape[1], size=shape[0])
-        _cache[key] = (Z, y)
+        _cache[key] = kernel_scores(*shape, dtype)
     return _cache[key]
 
 
