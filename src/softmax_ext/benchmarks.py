@@ -239,8 +239,8 @@ def digits_problem(dtype=np.float64):
 # fits
 # --------------------------------------------------------------------------
 def our_estimator_class():
-    """``softmax_ext.estimator.SoftmaxRegression`` (imported on first use)."""
-    from .estimator import SoftmaxRegression
+    """``softmax_ext.linear_model.SoftmaxRegression`` (imported on first use)."""
+    from .linear_model import SoftmaxRegression
 
     return SoftmaxRegression
 
