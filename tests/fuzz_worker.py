@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 
-from softmax_ext.estimator import SoftmaxRegression
+from softmax_ext.linear_model import SoftmaxRegression
 
 SPECIALS = [np.nan, np.inf, -np.inf, 1e308, -1e308, 1e38, 3e38, 1e-308, 5e-324, 0.0, -0.0]
 DTYPES = [np.float64, np.float32, np.float16, np.int8, np.int64, np.uint64, np.bool_,

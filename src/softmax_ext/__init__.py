@@ -5,7 +5,7 @@ C/OpenMP kernels bound with Cython under a scikit-learn compatible API.
 
 from ._ext.softmax import openmp_enabled
 from ._threads import effective_n_threads
-from .estimator import SoftmaxRegression
+from .linear_model import SoftmaxRegression
 from .inference import InferenceResult, InferenceWarning, multinomial_inference
 from .objective import FixedClassLoss, MultinomialLoss
 from .solvers import SolverResult, solve

@@ -185,3 +185,78 @@ def csr_structure(indices, indptr, n_features):
         if any(b <= a for a, b in zip(cols, cols[1:])):
             canonical = False
     return 0, -1, canonical
+
+
+def fit_reference_form(X, y, *, sample_weight=None, C=np.inf, fit_intercept=True, reference=0,
+                       n_classes=None, max_iter=100, tol=1e-10, n_threads=None):
+    """Oracle of tightly converged fits for ``multinomial_inference``: Newton's
+    method on the (penalised) likelihood in the reference parametrisation.
+
+    Plain Newton with a Cholesky solve (least squares when the Hessian is
+    singular) and Armijo backtracking, on the objective's
+    :meth:`~softmax_ext.objective.FixedClassLoss.hessian`; it stops when a
+    full step is below ``tol`` relative, which Newton's quadratic
+    convergence makes far more accurate than the estimator's gradient test.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Integer class codes in ``[0, n_classes)``.
+    sample_weight : ndarray of shape (n_samples,), optional
+    C : float, default=np.inf
+        scikit-learn's C; the penalty is ``||W_free||^2 / (2 C)`` on the free
+        rows (the binary / reference form), intercepts unpenalised.
+    fit_intercept : bool, default=True
+    reference : int, default=0
+        The class whose row is fixed at zero.
+    n_classes : int, optional
+    max_iter : int, default=100
+    tol : float, default=1e-10
+    n_threads : int, optional
+
+    Returns
+    -------
+    ndarray of shape (n_classes - 1, n_features [+1]), float64
+        The contrasts ``gamma`` against ``reference``, intercept as the last
+        column.
+    """
+    import scipy.linalg
+
+    from .linear_model._penalty_params import l2_from_C
+    from .objective import FixedClassLoss, MultinomialLoss
+
+    weight_sum = float(len(y) if sample_weight is None else np.sum(sample_weight))
+    base = MultinomialLoss(X, y, sample_weight=sample_weight, n_classes=n_classes,
+                           fit_intercept=fit_intercept, n_threads=n_threads,
+                           l2=l2_from_C(C, weight_sum))
+    obj = FixedClassLoss(base, fixed=reference)
+    coef = obj.init_coef().astype(np.float64)
+    loss, grad = obj.loss_gradient(coef)
+    for _ in range(max_iter):
+        g = np.asarray(grad, dtype=np.float64).ravel()
+        H = obj.hessian(coef)
+        try:
+            step = -scipy.linalg.cho_solve(scipy.linalg.cho_factor(H), g)
+        except np.linalg.LinAlgError:
+            step = -np.linalg.lstsq(H, g, rcond=None)[0]
+        dec = -g @ step
+        if not dec > 0:  # at the optimum to rounding
+            break
+        t = 1.0
+        while True:
+            new = coef + t * step.reshape(coef.shape)
+            new_loss, new_grad = obj.loss_gradient(new)
+            # Armijo, or a change below rounding of the loss (near the optimum
+            # the decrease is not measurable; the full step is then right).
+            if (new_loss <= loss - 1e-4 * t * dec
+                    or new_loss - loss <= 8 * np.finfo(np.float64).eps * abs(loss)
+                    or t < 1e-10):
+                break
+            t *= 0.5
+        coef, loss, grad = new, new_loss, new_grad
+        # Newton converges quadratically: a full step this small leaves an
+        # error far below it.
+        if t == 1.0 and np.abs(step).max() < tol * (1.0 + np.abs(coef).max()):
+            break
+    return coef

@@ -8,13 +8,14 @@ their scoring objective from here, so that a case means the same thing in
 import numpy as np
 
 from .. import MultinomialLoss
+from ..linear_model._penalty_params import l2_from_C
 
 __all__ = ["l2_of", "make_problem", "digits_problem", "kernel_scores", "scoring_loss"]
 
 
 def l2_of(C, n):
-    """The L2 strength of LogisticRegression's ``C`` on ``n`` unit-weight rows: 1 / (C n)."""
-    return 1.0 / (C * n)
+    """The L2 strength of LogisticRegression's ``C`` on ``n`` unit-weight rows."""
+    return l2_from_C(C, float(n))
 
 
 def _standardize(train, test, dtype):

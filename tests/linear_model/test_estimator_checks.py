@@ -19,7 +19,7 @@ from pathlib import Path
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import softmax_ext
-from softmax_ext.estimator import SoftmaxRegression
+from softmax_ext.linear_model import SoftmaxRegression
 
 # The folder holding the softmax_ext this test imported (the installed
 # package under `make test`, the source tree under PYTHONPATH=src): the
@@ -34,7 +34,7 @@ _CHILD = """
 import sys, traceback
 from sklearn.utils.estimator_checks import {name} as check
 import softmax_ext
-from softmax_ext.estimator import SoftmaxRegression
+from softmax_ext.linear_model import SoftmaxRegression
 for i, est in enumerate([{estimators}]):
     try:
         check("SoftmaxRegression", est, **{kwargs!r})

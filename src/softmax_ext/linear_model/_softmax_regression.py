@@ -3,7 +3,7 @@
 The estimator validates input with scikit-learn's utilities, folds class
 weights into sample weights exactly as ``LogisticRegression`` does, builds
 the objective of :mod:`softmax_ext.objective` with scikit-learn's penalty
-scaling ``l2 = 1 / (C * sum(sample_weight))`` and hands it to
+scaling (``_penalty_params.l2_from_C``) and hands it to
 :func:`softmax_ext.solvers.solve`.  For the same data, ``C``, ``class_weight``
 and ``sample_weight`` the fitted coefficients are those of
 ``LogisticRegression`` (both minimise the same strictly convex function).
@@ -19,7 +19,6 @@ Two parametrisations, as in scikit-learn:
 """
 
 import numbers
-import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,17 +28,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.linear_model._base import LinearClassifierMixin, SparseCoefMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._design_matrix import check_design_matrix, check_finite
+from .._design_matrix import check_design_matrix
+from ..objective import FixedClassLoss, MultinomialLoss
+from ..solvers import solve as _solve
+from ..special import log_softmax, softmax
 from ._callbacks import FitTasks
-from .objective import FixedClassLoss, MultinomialLoss
-from .solvers import solve as _solve
-from .solvers._base import center
-from .special import log_softmax, softmax
+from ._coef import attributes_from, warm_start_coef
+from ._penalty_params import effective_C, l2_from_C
+from ._sample_weight import fit_sample_weight, weight_sum
 
 __all__ = ["SoftmaxRegression"]
 
@@ -144,7 +144,7 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from softmax_ext.estimator import SoftmaxRegression
+    >>> from softmax_ext.linear_model import SoftmaxRegression
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = SoftmaxRegression(max_iter=1000).fit(X, y)
     >>> clf.predict(X[:2])
@@ -246,139 +246,67 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
             X = check_design_matrix(X, estimator_name=name)
         return X if no_y else (X, out[1])
 
-    def _penalty_C(self, warn=True):
-        """The C the fit uses, after scikit-learn 1.9's reading of ``penalty``,
-        ``l1_ratio``, ``C``, ``dual`` and ``n_jobs``: its FutureWarnings,
-        warnings and errors, in its order (``LogisticRegression.fit``)."""
-        l1_ratio = self.l1_ratio
-        if self.penalty == "deprecated":
-            if l1_ratio == 0 or l1_ratio is None:
-                penalty = "l2"
-                if l1_ratio is None and warn:
-                    warnings.warn(
-                        "'l1_ratio=None' was deprecated in version 1.8 and will trigger an "
-                        "error in 1.10. Use 0<=l1_ratio<=1 instead.", FutureWarning)
-            else:
-                penalty = "l1" if l1_ratio == 1 else "elasticnet"
-            if self.C == np.inf:
-                penalty = None
-        else:
-            penalty = self.penalty
-            if warn:
-                warnings.warn(
-                    "'penalty' was deprecated in version 1.8 and will be removed in 1.10. "
-                    "To avoid this warning, leave 'penalty' set to its default value and use "
-                    "'l1_ratio' or 'C' instead. Use l1_ratio=0 instead of penalty='l2', "
-                    "l1_ratio=1 instead of penalty='l1', l1_ratio set to a float between 0 "
-                    "and 1 instead of penalty='elasticnet', and C=np.inf instead of "
-                    "penalty=None.", FutureWarning)
-        solver = self.solver
-        if solver not in ("auto", "saga") and penalty not in ("l2", None):
-            raise ValueError(f"Solver {solver} supports only 'l2' or None penalties, got "
-                             f"{penalty} penalty.")
-        if self.dual:
-            raise ValueError(f"Solver {solver} supports only dual=False, got dual={self.dual}")
-        if penalty == "elasticnet" and l1_ratio is None:
-            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
-        if warn and l1_ratio is not None and 0 < l1_ratio < 1 and penalty != "elasticnet":
-            warnings.warn("l1_ratio parameter is only used when penalty is 'elasticnet'. "
-                          f"Got (penalty={penalty})")
-        if warn and ((self.penalty == "l2" and l1_ratio != 0)
-                     or (self.penalty == "l1" and l1_ratio != 1)):
-            warnings.warn(f"Inconsistent values: penalty={self.penalty} with "
-                          f"l1_ratio={l1_ratio}. penalty is deprecated. Please use "
-                          "l1_ratio only.")
-        if penalty == "l1" or (penalty == "elasticnet" and l1_ratio > 0):
-            raise ValueError(
-                f"penalty={penalty!r} (l1_ratio={l1_ratio!r}) is not available yet in "
-                "softmax-ext: only the L2 penalty (l1_ratio=0) can be fitted.")
-        C = float(self.C)
-        if self.penalty is None:
-            if self.C != 1.0 and warn:
-                warnings.warn("Setting penalty=None will ignore the C and l1_ratio parameters")
-            C = np.inf
-        if warn and self.n_jobs is not None:
-            warnings.warn(
-                "'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
-                f"You provided 'n_jobs={self.n_jobs}', please leave it unspecified.",
-                FutureWarning)
-        return C
-
     def _fit(self, X, y, sample_weight):
-        C = self._penalty_C()
+        """The steps of a fit: validate, encode labels and weights, build the
+        objective, solve, set the attributes (``fit`` restores a failed one)."""
+        C = effective_C(self)
         X, y = self._check_X(X, y, reset=True)
+        classes, y_enc = self._encode_labels(y)
+        sample_weight = fit_sample_weight(sample_weight, self.class_weight, X, y, y_enc,
+                                          classes)
+        l2 = l2_from_C(C, weight_sum(sample_weight, X.shape[0]))
+        n_classes, n_features = classes.shape[0], X.shape[1]
+        coef0 = warm_start_coef(self, n_classes, n_features) if self.warm_start else None
+        objective = self._objective(X, y_enc, sample_weight, l2, n_classes)
+        self.classes_ = classes  # the callbacks' fitted_estimator copies predict with it
+        tasks = self._callback_tasks(objective, coef0, X, y, sample_weight)
+        solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
+        result = _solve(objective, coef0, solver=solver, tol=self.tol, max_iter=self.max_iter,
+                        verbose=self.verbose, callback=tasks)
+        self._set_attributes(objective, result, X.dtype)
+        if tasks is not None:
+            tasks.finish()
+        return self
+
+    def _encode_labels(self, y):
+        """``classes_`` (sorted labels, at least two) and the codes of y into them."""
         check_classification_targets(y)
         le = LabelEncoder().fit(y)
         classes = le.classes_
-        n_classes = classes.shape[0]
-        if n_classes < 2:
+        if classes.shape[0] < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the "
                 f"data contains only one class: {classes[0]!r}"
             )
-        y_enc = le.transform(y)
-        n_samples, n_features = X.shape
+        return classes, le.transform(y)
 
-        if sample_weight is not None or self.class_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, copy=True, ensure_non_negative=True
-            )
-        if self.class_weight is not None:
-            class_weight_ = compute_class_weight(
-                self.class_weight, classes=classes, y=y, sample_weight=sample_weight
-            )
-            class_weight_ = np.asarray(class_weight_, dtype=np.float64)
-            if not np.all(np.isfinite(class_weight_)) or np.any(class_weight_ < 0):
-                raise ValueError(
-                    "class_weight must hold finite non-negative weights, got "
-                    f"{dict(zip(classes.tolist(), class_weight_.tolist()))}."
-                )
-            sample_weight *= class_weight_[y_enc].astype(X.dtype)
-
-        with np.errstate(over="ignore"):  # an overflowing sum is reported below
-            sw_sum = n_samples if sample_weight is None else float(
-                np.sum(sample_weight, dtype=np.float64))
-        if not sw_sum > 0:
-            raise ValueError(
-                "The sample weights (times the class weights) sum to zero: there is "
-                "nothing to fit."
-            )
-        if not np.isfinite(sw_sum):
-            raise ValueError(
-                f"The sample weights sum to {sw_sum}: rescale them (only their ratios and "
-                "C * sum(sample_weight) matter)."
-            )
-        denominator = C * sw_sum
-        l2 = 0.0 if np.isinf(C) else (1.0 / denominator if denominator > 0 else np.inf)
-        if not np.isfinite(l2):
-            raise ValueError(
-                f"The penalty strength 1 / (C * sum(sample_weight)) = 1 / ({C!r} * "
-                f"{sw_sum!r}) overflows: C or the sample weights are too small."
-            )
-
-        is_binary = n_classes == 2
-        coef0 = self._warm_start_coef(n_classes, n_features) if self.warm_start else None
-
+    def _objective(self, X, y_enc, sample_weight, l2, n_classes):
+        """The objective the solver minimises: the binary logistic model (class 0
+        fixed at zero) for two classes, the symmetric multinomial one above."""
         base = MultinomialLoss(
             X, y_enc, sample_weight=sample_weight, l2=l2,
             fit_intercept=self.fit_intercept, n_classes=n_classes, n_threads=self.n_threads,
         )
-        objective = FixedClassLoss(base, fixed=0) if is_binary else base
-        solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
-        self.classes_ = classes  # the callbacks' fitted_estimator copies predict with it
+        return FixedClassLoss(base, fixed=0) if n_classes == 2 else base
 
-        def attributes(coef):
-            return self._attributes_from(objective, coef, X.dtype)
-
-        tasks = None
+    def _callback_tasks(self, objective, coef0, X, y, sample_weight):
+        """scikit-learn's callback tasks of this fit, begun; None without callbacks."""
         # no callbacks set here or propagated from a meta-estimator: no tasks
         # (they would copy the coefficients at every iteration)
-        if getattr(self, "_skl_callbacks", None) or hasattr(self, "_parent_callback_ctx"):
-            tasks = FitTasks(self, X, y, sample_weight, self.max_iter, attributes)
-            tasks.start(objective.init_coef() if coef0 is None else coef0)
-        result = _solve(objective, coef0, solver=solver, tol=self.tol, max_iter=self.max_iter,
-                        verbose=self.verbose, callback=tasks)
-        attrs = attributes(result.coef)
+        if not (getattr(self, "_skl_callbacks", None) or hasattr(self, "_parent_callback_ctx")):
+            return None
+
+        def attributes(coef):
+            return attributes_from(objective, coef, X.dtype, self.fit_intercept)
+
+        tasks = FitTasks(self, X, y, sample_weight, self.max_iter, attributes)
+        tasks.start(objective.init_coef() if coef0 is None else coef0)
+        return tasks
+
+    def _set_attributes(self, objective, result, dtype):
+        """``coef_``, ``intercept_``, ``n_iter_`` and ``n_passes_over_X_`` from a
+        solver's result; a ValueError (nothing set) when it is not finite."""
+        attrs = attributes_from(objective, result.coef, dtype, self.fit_intercept)
         if not all(np.all(np.isfinite(a)) for a in attrs.values()):
             raise ValueError(
                 "The solver produced non-finite coefficients: the values in X are "
@@ -388,56 +316,6 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         vars(self).update(attrs)
         self.n_iter_ = np.asarray([result.n_iter], dtype=np.int32)
         self.n_passes_over_X_ = int(result.n_passes_over_X)
-        if tasks is not None:
-            tasks.finish()
-        return self
-
-    def _attributes_from(self, objective, coef, dtype):
-        """``coef_`` and ``intercept_`` from coefficients in the objective's layout
-        (a solver's result or an iterate): X's dtype, the canonical multinomial
-        representative, scikit-learn's shapes."""
-        coef = center(objective, np.asarray(coef, dtype=np.float64).ravel())
-        coef = np.array(coef, dtype=dtype).reshape(objective.coef_shape)
-        if coef.shape[0] > 1:
-            # The multinomial model is invariant to adding one vector to every
-            # class's coefficients; the penalty (and scikit-learn's solvers, whose
-            # iterates keep a zero sum over classes) pick the centred one.  The
-            # intercepts are unpenalised, so centre them explicitly.
-            coef -= coef.mean(axis=0, keepdims=True)
-        if self.fit_intercept:
-            return {"coef_": np.ascontiguousarray(coef[:, :-1]),
-                    "intercept_": coef[:, -1].copy()}
-        return {"coef_": coef, "intercept_": np.zeros(coef.shape[0], dtype=dtype)}
-
-    def _warm_start_coef(self, n_classes, n_features):
-        """Previous coefficients in the objective's layout, or None (scikit-learn's rules)."""
-        coef = getattr(self, "coef_", None)
-        if coef is None:
-            return None
-        if sp.issparse(coef):  # after sparsify()
-            coef = coef.toarray()
-        if self.fit_intercept:
-            coef = np.concatenate([coef, np.asarray(self.intercept_)[:, None]], axis=1)
-        coef = np.asarray(coef)
-        if coef.dtype.kind not in "biuf":
-            raise TypeError(f"coef_ must be numeric for warm_start=True, got dtype {coef.dtype}.")
-        check_finite(coef.astype(np.float64),
-                     "coef_ or intercept_ (reused by warm_start=True; set warm_start=False "
-                     "to start from zero)")
-        p = n_features + int(self.fit_intercept)
-        if n_classes == 2:
-            ok, expected = coef.shape == (1, p), f"({p},) or (1, {p})"
-        else:
-            ok, expected = coef.shape == (n_classes, p), f"{(n_classes, p)}"
-        if not ok:
-            # scikit-learn's message, then why and what to do.
-            raise ValueError(
-                f"Initialization coef is of shape {coef.shape}, expected shape {expected}. "
-                "warm_start=True reuses coef_ and intercept_ of the previous fit, which "
-                "had a different number of classes or features; set warm_start=False to "
-                "start from zero."
-            )
-        return np.asarray(coef, dtype=np.float64)
 
     # ------------------------------------------------------------- predict
     def decision_function(self, X):
@@ -554,14 +432,14 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         >>> res.params.shape
         (3, 1)
         """
-        from .inference import multinomial_inference
+        from ..inference import multinomial_inference
 
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         coef = self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
         return multinomial_inference(
             X, y, coef, self.intercept_ if self.fit_intercept else None,
-            classes=self.classes_, sample_weight=sample_weight, C=self._penalty_C(warn=False),
+            classes=self.classes_, sample_weight=sample_weight, C=effective_C(self, warn=False),
             fit_intercept=self.fit_intercept, reference=reference, cov_type=cov_type,
             n_threads=self.n_threads, feature_names=getattr(self, "feature_names_in_", None),
         )

@@ -16,8 +16,8 @@ import statsmodels.api as sm
 from numpy.testing import assert_allclose
 
 from softmax_ext import FixedClassLoss, MultinomialLoss
-from softmax_ext.inference import (InferenceResult, InferenceWarning, _fit_reference,
-                                   multinomial_inference)
+from softmax_ext.inference import InferenceResult, InferenceWarning, multinomial_inference
+from softmax_ext.reference import fit_reference_form
 
 RTOL = 1e-5
 
@@ -52,8 +52,8 @@ def symmetric_coef(X, y, K, fit_intercept=True, rng=None, sample_weight=None):
     At C = inf any common shift of all rows is an optimum; the shift checks
     that inference only uses the contrasts.
     """
-    gamma = _fit_reference(X, y, n_classes=K, fit_intercept=fit_intercept,
-                           sample_weight=sample_weight)
+    gamma = fit_reference_form(X, y, n_classes=K, fit_intercept=fit_intercept,
+                               sample_weight=sample_weight)
     theta = np.vstack([np.zeros(gamma.shape[1]), gamma])
     if rng is not None:
         theta += rng.normal(size=gamma.shape[1])
@@ -121,7 +121,7 @@ def test_binary_reference_form_and_logit():
     """scikit-learn's binary coef_ (1, d): class 1 against class 0."""
     rng = np.random.default_rng(3)
     X, y = make_problem(rng, K=2)
-    gamma = _fit_reference(X, y, n_classes=2)
+    gamma = fit_reference_form(X, y, n_classes=2)
     res = multinomial_inference(X, y, gamma[:, :-1], gamma[:, -1])
     assert_matches_statsmodels(res, sm_fit(X, y))
     logit = sm.Logit(y, sm.add_constant(X, prepend=False)).fit(method="newton", disp=0, tol=1e-12)
@@ -217,7 +217,7 @@ def test_scores_of_1e3_stay_finite():
     """
     rng = np.random.default_rng(8)
     X, y = make_problem(rng, n=300, K=3, d=2, scale=1.5)
-    gamma = _fit_reference(X, y, n_classes=3)
+    gamma = fit_reference_form(X, y, n_classes=3)
     full = np.vstack([np.zeros(3), gamma])
     dirs = rng.normal(size=(30, 2))
     dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
@@ -247,7 +247,7 @@ def test_collinear_features_warn_and_nan():
     rng = np.random.default_rng(9)
     X, y = make_problem(rng, K=3, d=2)
     Xc = np.column_stack([X[:, 0], X[:, 0], X[:, 1]])  # duplicated column
-    gamma = _fit_reference(X, y, n_classes=3)
+    gamma = fit_reference_form(X, y, n_classes=3)
     # split x0's coefficient between the two copies: same model
     g3 = np.column_stack([0.5 * gamma[:, 0], 0.5 * gamma[:, 0], gamma[:, 1:]])
     with pytest.warns(InferenceWarning, match="singular"):
@@ -269,7 +269,7 @@ def test_separable_data_warn_without_crash():
     # A solver stopped early (coefficients still growing) and one run until the
     # probabilities are 1 to rounding (singular information).
     for max_iter in (20, 60):
-        gamma = _fit_reference(X, y, n_classes=3, max_iter=max_iter)
+        gamma = fit_reference_form(X, y, n_classes=3, max_iter=max_iter)
         with pytest.warns(InferenceWarning) as record:
             res = multinomial_inference(X, y, np.vstack([np.zeros(2), gamma[:, :-1]]),
                                         np.r_[0.0, gamma[:, -1]])
@@ -352,7 +352,7 @@ def test_finite_C_binary_reference_form():
     rng = np.random.default_rng(14)
     X, y = make_problem(rng, K=2)
     C = 0.1
-    gamma = _fit_reference(X, y, n_classes=2, C=C)
+    gamma = fit_reference_form(X, y, n_classes=2, C=C)
     with warnings.catch_warnings():
         warnings.simplefilter("error", InferenceWarning)
         res = multinomial_inference(X, y, gamma[:, :-1], gamma[:, -1], C=C)

@@ -1,0 +1,14 @@
+"""Linear classifiers on the softmax objective: :class:`SoftmaxRegression`,
+a drop-in replacement for scikit-learn's ``LogisticRegression``.
+
+The class (``_softmax_regression``) validates, orchestrates and predicts;
+what it delegates sits in one small module each: scikit-learn's penalty
+parameters and the C -> l2 scaling (``_penalty_params``), sample and class
+weights (``_sample_weight``), the coefficients between the estimator's
+attributes and the objective's layout (``_coef``), and scikit-learn's fit
+callbacks (``_callbacks``).
+"""
+
+from ._softmax_regression import SoftmaxRegression
+
+__all__ = ["SoftmaxRegression"]
