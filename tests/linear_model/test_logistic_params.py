@@ -64,6 +64,13 @@ SAME = [
     dict(random_state="zero"),
     dict(solver="sag", tol=1e-10, max_iter=10_000),
     dict(solver="saga", tol=1e-10, max_iter=10_000),
+    dict(solver="saga", l1_ratio=1.0, C=0.5),
+    dict(solver="saga", l1_ratio=0.5, C=0.5),
+    dict(solver="saga", penalty="l1", C=0.5),
+    dict(solver="saga", penalty="elasticnet", l1_ratio=0.3),
+    dict(solver="saga", penalty="l2", l1_ratio=0.3),
+    dict(solver="sag", l1_ratio=1.0),
+    dict(solver="newton-cholesky", penalty="l1"),
 ]
 
 
@@ -84,11 +91,14 @@ def test_same_warnings_errors_and_coefficients(params):
         np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=2e-4)
 
 
-@pytest.mark.parametrize("params", [dict(l1_ratio=0.5), dict(l1_ratio=1.0),
-                                    dict(penalty="l1"), dict(solver="saga", l1_ratio=0.3)])
-def test_l1_penalties_are_refused_clearly_until_they_land(params):
-    error, _, _ = _outcome(SoftmaxRegression, params)
-    assert error is not None and "is not available yet" in error[1] and "L2" in error[1]
+@pytest.mark.parametrize("params", [dict(l1_ratio=0.5), dict(l1_ratio=1.0), dict(penalty="l1")])
+def test_auto_fits_l1_penalties_as_saga_does(params):
+    """"auto" (ours) takes every penalty, with saga's warnings and optimum."""
+    ours = _outcome(SoftmaxRegression, dict(params, tol=1e-10, max_iter=1000))
+    theirs = _outcome(LogisticRegression, dict(params, solver="saga", tol=1e-10,
+                                               max_iter=100_000))
+    assert ours[0] is None and ours[1] == theirs[1]
+    np.testing.assert_allclose(ours[2].predict_proba(X), theirs[2].predict_proba(X), atol=1e-5)
 
 
 def test_random_state_and_n_jobs_change_nothing():
@@ -103,3 +113,16 @@ def test_dual_needs_liblinear_whatever_the_solver():
     for solver in ("auto", "newton-cholesky", "saga"):
         error, _, _ = _outcome(SoftmaxRegression, dict(dual=True, solver=solver))
         assert error == ("ValueError", f"Solver {solver} supports only dual=False, got dual=True")
+
+
+def test_no_penalty_ignores_l1_ratio_as_scikit_learn_does():
+    """C=inf reads as penalty=None whatever l1_ratio (unpenalised iris is nearly
+    separable, where saga does not converge: compare with our own L2-free fit)."""
+    params = dict(solver="saga", l1_ratio=0.5, C=np.inf)
+    ours = _outcome(SoftmaxRegression, params)
+    theirs = _outcome(LogisticRegression, params)
+    assert ours[0] == theirs[0] is None and ours[1] == theirs[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = SoftmaxRegression(C=np.inf).fit(X, Y)
+    np.testing.assert_allclose(ours[2].coef_, plain.coef_)

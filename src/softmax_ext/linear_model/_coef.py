@@ -15,7 +15,7 @@ from ..solvers._base import center
 __all__ = ["attributes_from", "warm_start_coef"]
 
 
-def attributes_from(objective, coef, dtype, fit_intercept):
+def attributes_from(objective, coef, dtype, fit_intercept, *, l1=0.0):
     """``coef_`` and ``intercept_`` from coefficients in the objective's layout.
 
     Parameters
@@ -27,6 +27,10 @@ def attributes_from(objective, coef, dtype, fit_intercept):
     dtype : numpy dtype
         X's dtype, that of the attributes.
     fit_intercept : bool
+    l1 : float, default=0.0
+        The fit's L1 strength.  With an L1 term only the intercepts are
+        invariant to a shift common to all classes (the L1 norm is not), so
+        only they are centred; without one, every invariant column is.
 
     Returns
     -------
@@ -35,14 +39,18 @@ def attributes_from(objective, coef, dtype, fit_intercept):
         ndarray of shape (n_rows,)}``, C-contiguous, the canonical
         multinomial representative, scikit-learn's shapes.
     """
-    coef = center(objective, np.asarray(coef, dtype=np.float64).ravel())
+    coef = np.asarray(coef, dtype=np.float64).ravel()
+    if l1 == 0.0:
+        coef = center(objective, coef)
     coef = np.array(coef, dtype=dtype).reshape(objective.coef_shape)
-    if coef.shape[0] > 1:
+    if coef.shape[0] > 1 and l1 == 0.0:
         # The multinomial model is invariant to adding one vector to every
         # class's coefficients; the penalty (and scikit-learn's solvers, whose
         # iterates keep a zero sum over classes) pick the centred one.  The
         # intercepts are unpenalised, so centre them explicitly.
         coef -= coef.mean(axis=0, keepdims=True)
+    elif coef.shape[0] > 1 and fit_intercept:
+        coef[:, -1] -= coef[:, -1].mean()
     if fit_intercept:
         return {"coef_": np.ascontiguousarray(coef[:, :-1]),
                 "intercept_": coef[:, -1].copy()}

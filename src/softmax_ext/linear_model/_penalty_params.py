@@ -1,18 +1,19 @@
 """scikit-learn's penalty parameters (``penalty``, ``C``, ``l1_ratio``, ``dual``,
-``n_jobs``) read as ``LogisticRegression`` 1.9 reads them, and the L2 strength
-of the objective that a ``C`` stands for.
+``n_jobs``) read as ``LogisticRegression`` 1.9 reads them, and the penalty
+strengths of the objective that a ``C`` and an ``l1_ratio`` stand for.
 
-scikit-learn minimises ``sum_i s_i CE_i + ||W||^2 / (2 C)``; the objectives of
-:mod:`softmax_ext.objective` take the mean loss, so their ``l2`` is that
-penalty divided by ``sum(s)``: :func:`l2_from_C` is the one place this
-scaling is written.
+scikit-learn minimises ``C sum_i s_i CE_i + (1 - r) ||W||^2 / 2 + r ||W||_1``
+(r = ``l1_ratio``); the objectives of :mod:`softmax_ext.objective` take the
+mean loss, so their ``l2`` and the solvers' ``l1`` are those penalties
+divided by ``C sum(s)``: :func:`l2_from_C` is the one place this scaling is
+written, :func:`penalty_strengths` splits it between the two terms.
 """
 
 import warnings
 
 import numpy as np
 
-__all__ = ["effective_C", "l2_from_C"]
+__all__ = ["effective_C", "effective_penalty", "l2_from_C", "penalty_strengths"]
 
 
 def _penalty_from_l1_ratio(est, warn):
@@ -49,18 +50,21 @@ def _check_penalty(est, penalty, warn):
         warnings.warn(f"Inconsistent values: penalty={est.penalty} with "
                       f"l1_ratio={l1_ratio}. penalty is deprecated. Please use "
                       "l1_ratio only.")
-    if penalty == "l1" or (penalty == "elasticnet" and l1_ratio > 0):
-        raise ValueError(
-            f"penalty={penalty!r} (l1_ratio={l1_ratio!r}) is not available yet in "
-            "softmax-ext: only the L2 penalty (l1_ratio=0) can be fitted.")
 
 
 def effective_C(est, *, warn=True):
-    """The C a fit uses, after scikit-learn 1.9's reading of the penalty parameters.
+    """The C a fit uses: the first half of :func:`effective_penalty`."""
+    return effective_penalty(est, warn=warn)[0]
+
+
+def effective_penalty(est, *, warn=True):
+    """The C and l1_ratio a fit uses, after scikit-learn 1.9's reading of the
+    penalty parameters.
 
     Gives scikit-learn's FutureWarnings, warnings and errors, in its order
-    (``LogisticRegression.fit``), then the ValueError of the penalties not
-    available here (L1, elastic-net).
+    (``LogisticRegression.fit``).  ``penalty="l1"`` is ``l1_ratio=1``,
+    ``"l2"`` is 0, ``"elasticnet"`` takes ``l1_ratio`` as given; no penalty
+    (``C=np.inf`` or ``penalty=None``) has ``l1_ratio`` 0.
 
     Parameters
     ----------
@@ -73,8 +77,10 @@ def effective_C(est, *, warn=True):
 
     Returns
     -------
-    float
+    C : float
         ``C``, or ``np.inf`` for no penalty.
+    l1_ratio : float
+        The L1 share of the penalty, in [0, 1].
     """
     if est.penalty == "deprecated":
         penalty = _penalty_from_l1_ratio(est, warn)
@@ -99,7 +105,19 @@ def effective_C(est, *, warn=True):
             "'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
             f"You provided 'n_jobs={est.n_jobs}', please leave it unspecified.",
             FutureWarning)
-    return C
+    l1_ratio = {"l1": 1.0, "elasticnet": est.l1_ratio}.get(penalty, 0.0)
+    return C, (0.0 if np.isinf(C) else float(l1_ratio))
+
+
+def penalty_strengths(C, l1_ratio, weight_sum):
+    """The objective's ``(l2, l1)`` for scikit-learn's ``C`` and ``l1_ratio``.
+
+    ``l2 = (1 - l1_ratio) / (C sum(s))`` and ``l1 = l1_ratio / (C sum(s))``
+    (both 0 for ``C = inf``); see :func:`l2_from_C` for the arguments and
+    the overflow error.
+    """
+    total = l2_from_C(C, weight_sum)
+    return total * (1.0 - l1_ratio), total * l1_ratio
 
 
 def l2_from_C(C, weight_sum):

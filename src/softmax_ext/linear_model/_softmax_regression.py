@@ -35,10 +35,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._design_matrix import check_design_matrix
 from ..objective import FixedClassLoss, MultinomialLoss
 from ..solvers import solve as _solve
+from ..solvers.prox_newton import prox_newton
 from ..special import log_softmax, softmax
 from ._callbacks import FitTasks
 from ._coef import attributes_from, warm_start_coef
-from ._penalty_params import effective_C, l2_from_C
+from ._penalty_params import effective_penalty, penalty_strengths
 from ._sample_weight import fit_sample_weight, weight_sum
 
 __all__ = ["SoftmaxRegression"]
@@ -59,9 +60,9 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
     with scikit-learn's to the solvers' tolerance.  Fitting and prediction
     run on the C/OpenMP kernels of softmax-ext.
 
-    The objective is, with sample weights s (class weights folded in),
-    ``sum_i s_i CE_i / sum(s) + ||W||^2 / (2 C sum(s))``; the intercepts are
-    not penalised.
+    The objective is, with sample weights s (class weights folded in) and
+    r = ``l1_ratio``, ``sum_i s_i CE_i / sum(s) + ((1 - r) ||W||^2 / 2 +
+    r ||W||_1) / (C sum(s))``; the intercepts are not penalised.
 
     The constructor is ``LogisticRegression``'s (scikit-learn 1.9) plus
     ``n_threads``; its parameters mean what they mean there.
@@ -70,13 +71,18 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
     ----------
     penalty : {"l1", "l2", "elasticnet"} or None, default="deprecated"
         Deprecated in scikit-learn 1.8, with the same FutureWarning here:
-        ``"l2"`` is ``l1_ratio=0``, None is ``C=np.inf``.  L1 and
-        elastic-net penalties are not available yet (a ValueError).
+        ``"l2"`` is ``l1_ratio=0``, ``"l1"`` is ``l1_ratio=1``,
+        ``"elasticnet"`` uses ``l1_ratio``, None is ``C=np.inf``.
     C : float, default=1.0
         Inverse of the penalty strength, > 0; ``np.inf`` fits without penalty.
     l1_ratio : float in [0, 1], default=0.0
-        The L1 share of the penalty; only 0 (the L2 penalty) is available
-        yet: anything larger is a ValueError.
+        The L1 share of the penalty: the objective is
+        ``C sum_i s_i CE_i + (1 - l1_ratio) ||W||^2 / 2 + l1_ratio ||W||_1``
+        (scikit-learn's).  With ``l1_ratio > 0`` the fit runs proximal Newton
+        with working sets (``softmax_ext.solvers.prox_newton``) whatever the
+        solver named, as long as scikit-learn accepts that solver with an L1
+        penalty (``"saga"``; ``"auto"`` here); ``tol`` then bounds the
+        minimum-norm subgradient of that objective divided by ``C sum(s)``.
     dual : bool, default=False
         Only False: as in scikit-learn, the dual formulation exists only for
         its liblinear solver, which is not available here.
@@ -249,21 +255,25 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
     def _fit(self, X, y, sample_weight):
         """The steps of a fit: validate, encode labels and weights, build the
         objective, solve, set the attributes (``fit`` restores a failed one)."""
-        C = effective_C(self)
+        C, l1_ratio = effective_penalty(self)
         X, y = self._check_X(X, y, reset=True)
         classes, y_enc = self._encode_labels(y)
         sample_weight = fit_sample_weight(sample_weight, self.class_weight, X, y, y_enc,
                                           classes)
-        l2 = l2_from_C(C, weight_sum(sample_weight, X.shape[0]))
+        l2, l1 = penalty_strengths(C, l1_ratio, weight_sum(sample_weight, X.shape[0]))
         n_classes, n_features = classes.shape[0], X.shape[1]
         coef0 = warm_start_coef(self, n_classes, n_features) if self.warm_start else None
         objective = self._objective(X, y_enc, sample_weight, l2, n_classes)
         self.classes_ = classes  # the callbacks' fitted_estimator copies predict with it
-        tasks = self._callback_tasks(objective, coef0, X, y, sample_weight)
-        solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
-        result = _solve(objective, coef0, solver=solver, tol=self.tol, max_iter=self.max_iter,
-                        verbose=self.verbose, callback=tasks)
-        self._set_attributes(objective, result, X.dtype)
+        tasks = self._callback_tasks(objective, coef0, X, y, sample_weight, l1)
+        if l1 > 0:
+            result = prox_newton(objective, l1, coef0, tol=self.tol, max_iter=self.max_iter,
+                                 verbose=self.verbose, callback=tasks)
+        else:
+            solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
+            result = _solve(objective, coef0, solver=solver, tol=self.tol,
+                            max_iter=self.max_iter, verbose=self.verbose, callback=tasks)
+        self._set_attributes(objective, result, X.dtype, l1)
         if tasks is not None:
             tasks.finish()
         return self
@@ -289,7 +299,7 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         )
         return FixedClassLoss(base, fixed=0) if n_classes == 2 else base
 
-    def _callback_tasks(self, objective, coef0, X, y, sample_weight):
+    def _callback_tasks(self, objective, coef0, X, y, sample_weight, l1):
         """scikit-learn's callback tasks of this fit, begun; None without callbacks."""
         # no callbacks set here or propagated from a meta-estimator: no tasks
         # (they would copy the coefficients at every iteration)
@@ -297,16 +307,16 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
             return None
 
         def attributes(coef):
-            return attributes_from(objective, coef, X.dtype, self.fit_intercept)
+            return attributes_from(objective, coef, X.dtype, self.fit_intercept, l1=l1)
 
         tasks = FitTasks(self, X, y, sample_weight, self.max_iter, attributes)
         tasks.start(objective.init_coef() if coef0 is None else coef0)
         return tasks
 
-    def _set_attributes(self, objective, result, dtype):
+    def _set_attributes(self, objective, result, dtype, l1=0.0):
         """``coef_``, ``intercept_``, ``n_iter_`` and ``n_passes_over_X_`` from a
         solver's result; a ValueError (nothing set) when it is not finite."""
-        attrs = attributes_from(objective, result.coef, dtype, self.fit_intercept)
+        attrs = attributes_from(objective, result.coef, dtype, self.fit_intercept, l1=l1)
         if not all(np.all(np.isfinite(a)) for a in attrs.values()):
             raise ValueError(
                 "The solver produced non-finite coefficients: the values in X are "
@@ -435,11 +445,18 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         from ..inference import multinomial_inference
 
         check_is_fitted(self)
+        C, l1_ratio = effective_penalty(self, warn=False)
+        if l1_ratio > 0:
+            raise ValueError(
+                f"inference is defined for the L2 penalty only, but this model was fitted "
+                f"with l1_ratio={self.l1_ratio!r}: the L1 term has no curvature, so the "
+                "covariance of its estimates is not the inverse penalised information. "
+                "Refit with l1_ratio=0 (or C=np.inf) on the selected features.")
         X = self._check_X(X, reset=False)
         coef = self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
         return multinomial_inference(
             X, y, coef, self.intercept_ if self.fit_intercept else None,
-            classes=self.classes_, sample_weight=sample_weight, C=effective_C(self, warn=False),
+            classes=self.classes_, sample_weight=sample_weight, C=C,
             fit_intercept=self.fit_intercept, reference=reference, cov_type=cov_type,
             n_threads=self.n_threads, feature_names=getattr(self, "feature_names_in_", None),
         )
