@@ -39,6 +39,20 @@ def prior_precision(n_classes, reference, reference_form, fit_intercept, C, p):
     zero); the contrasts ``A theta`` have prior precision
     ``(1 / C) (A Sigma A^T)^{-1}`` on every penalised feature.
 
+    Parameters
+    ----------
+    n_classes : int
+    reference : int
+        The baseline class.
+    reference_form : bool
+        Whether the fit held class 0 at zero (``class_layout``).
+    fit_intercept : bool
+        Whether the last of the ``p`` columns is the (unpenalised) intercept.
+    C : float
+        The fit's C (``np.inf``: no penalty).
+    p : int
+        Coefficients per class.
+
     Returns
     -------
     ndarray of shape (m, m), float64
