@@ -50,9 +50,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .solvers import SOLVERS
+
 __all__ = ["main", "build_parser", "load_data", "read_model", "write_model", "CLIError"]
 
-SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
 MODEL_TAG = "softmax-ext model"
 # Exit statuses (see the module docstring).
 EXIT_INTERNAL = 1

@@ -37,13 +37,13 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from ._design_matrix import check_design_matrix, check_finite
 from ._callbacks import FitTasks
 from .objective import FixedClassLoss, MultinomialLoss
+from .solvers import SOLVERS
 from .solvers import solve as _solve
 from .solvers._base import center
 from .special import log_softmax, softmax
 
 __all__ = ["SoftmaxRegression"]
 
-SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
 # scikit-learn's stochastic solvers: the optimum does not depend on the
 # method, so these names fit it with what "auto" picks for the problem.
 SAME_OPTIMUM_SOLVERS = ("sag", "saga")
