@@ -65,12 +65,16 @@ SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 # 7 minutes under ASan (its newton-cg half runs the same large CSR problem).
 SAN_TESTS ?= tests/test_special.py tests/test_exp.py tests/test_lossgrad_memory.py \
 	tests/test_hessian.py tests/test_objective.py tests/test_solvers.py \
-	tests/test_precondition.py tests/linear_model/test_estimator.py \
-	tests/linear_model/test_estimator_behaviour.py tests/linear_model/test_estimator_errors.py \
+	tests/solvers/test_solver_optimum.py tests/solvers/test_solver_run.py \
+	tests/solvers/test_linesearch.py tests/solvers/test_lbfgs.py tests/solvers/test_newton_cg.py \
+	tests/solvers/test_newton_cholesky.py tests/solvers/test_auto_choice.py \
+	tests/solvers/test_precondition.py tests/solvers/test_prox_newton.py \
+	tests/linear_model/test_estimator.py tests/linear_model/test_estimator_behaviour.py \
+	tests/linear_model/test_estimator_errors.py tests/linear_model/test_l1_fit.py \
 	tests/inference/test_inference.py \
 	tests/test_fuzz_inputs.py \
 	--deselect "tests/test_exp.py::test_kernels_take_full_path_outside_fast_range[float64-200]" \
-	--deselect "tests/test_precondition.py::test_fewer_passes_on_text_like_sparse_rows[lbfgs]"
+	--deselect "tests/solvers/test_precondition.py::test_fewer_passes_on_text_like_sparse_rows[lbfgs]"
 SAN_RUNTIMES = $(shell $(SAN_CC) -print-file-name=libasan.so) $(shell $(SAN_CC) -print-file-name=libubsan.so)
 SAN_ENV = LD_PRELOAD="$(SAN_RUNTIMES)" \
 	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \

@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._design_matrix import check_design_matrix
 from ..objective import FixedClassLoss, MultinomialLoss
+from ..solvers import SOLVERS
 from ..solvers import solve as _solve
 from ..solvers.prox_newton import prox_newton
 from ..special import log_softmax, softmax
@@ -44,7 +45,6 @@ from ._sample_weight import fit_sample_weight, weight_sum
 
 __all__ = ["SoftmaxRegression"]
 
-SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "gd")
 # scikit-learn's stochastic solvers: the optimum does not depend on the
 # method, so these names fit it with what "auto" picks for the problem.
 SAME_OPTIMUM_SOLVERS = ("sag", "saga")

@@ -1,4 +1,6 @@
-"""Shared pieces of the solvers: result, per-iteration bookkeeping, warnings.
+"""Shared pieces of the solvers: result, per-iteration bookkeeping, warnings, vector helpers.
+
+The iteration state itself (iterate, status, the named steps) is in ``_state.py``.
 
 Every solver minimises an objective object of :mod:`softmax_ext.objective`
 (``MultinomialLoss`` or ``FixedClassLoss``) through its public methods only.
@@ -259,22 +261,15 @@ def loss_grad_at(objective, Z, flat):
     return float(f), np.asarray(g, dtype=np.float64).ravel()
 
 
-def start(objective, coef0):
-    """Initial iterate, scores, loss and gradient (two passes over X: forward, backward).
-
-    At zero coefficients the scores are zero and the forward pass is skipped.
-    """
-    x = check_coef0(objective, coef0)
-    x = in_dtype(objective, x)
-    if np.any(x):
-        Z = scores64(objective, x)
-    else:
-        Z = np.zeros((objective.n_samples, objective.n_classes), dtype=np.float64)
-    f, g = loss_grad_at(objective, Z, x)
-    return x, Z, f, g
-
-
 def check_options(tol, max_iter, verbose):
+    """Check the options every solver takes (``solve`` does, once, before any solver runs).
+
+    Raises
+    ------
+    ValueError
+        ``tol`` not a finite number >= 0, ``max_iter`` not an int >= 0, or
+        ``verbose`` not an int (booleans count as ints there).
+    """
     if not (isinstance(tol, (int, float, np.floating, np.integer)) and not isinstance(tol, bool)
             and np.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}.")
@@ -315,16 +310,3 @@ def center(objective, flat):
     M = flat.reshape(objective.coef_shape).copy()
     M[:, cols] -= M[:, cols].mean(axis=0)
     return M.ravel()
-
-
-def finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message):
-    """End of every solver's run: the separability check, the
-    ConvergenceWarning when neither converged nor stopped by the callback,
-    and the SolverResult."""
-    if stop and not converged:
-        message = "stopped by callback"
-    check_separable(obj, Z, x)
-    if not converged and not stop:
-        reason = None if message == "max_iter reached" else message
-        warn_not_converged(name, it, gmax, tol, reason)
-    return mon.result(x, it, converged, f, gmax, message)

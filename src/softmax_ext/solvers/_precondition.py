@@ -11,18 +11,17 @@ whose inverse is cheap through the eigendecompositions ``A = Q diag(lam) Q^T``
 and ``B = R diag(sig) R^T``: ``M^-1 V = R ((R^T V Q) / (sig lam^T + l2)) Q^T``
 for V of the coefficients' shape (K, p).  A is at most one pass over X per
 fit (BLAS syrk over row blocks, no copy of X; on tall problems a strided
-sample of the rows: on the bench's 100,000 x 100, 20,000 rows gave 34
-products instead of 33 and cut the set-up from ~60 to ~12 ms), B is
-O(n K^2) per Newton iteration from the scores the solver holds, and each
-application costs O(K^2 p + K p^2), small next to a product's 2 n p K.
+sample of the rows, as good for a preconditioner at a fraction of the
+cost), B is O(n K^2) per Newton iteration from the scores the solver holds,
+and each application costs O(K^2 p + K p^2), small next to a product's
+2 n p K.
 
 M is exact in the feature geometry (correlated, badly scaled or constant
-features: A carries all of it) and averages the class weights; on the bench
-problems it cut Newton-CG's Hessian-vector products 3x (dense 100,000 x 100,
-104 -> 32; 20,000 x 500, K=20, 169 -> 48) and 1.4x on standardized digits,
-where the class weights vary most between samples.  As L-BFGS's initial
-inverse Hessian (``lbfgs.py``) it took 100,000 x 100 from 161 iterations to
-17.
+features: A carries all of it) and averages the class weights, so it helps
+least where the class weights vary most between samples.  It serves as
+Newton-CG's preconditioner and as L-BFGS's initial inverse Hessian
+(``lbfgs.py``).  Its measured effect: docs/solvers.md, "The Kronecker
+preconditioner".
 
 Sparse X, and dense X where A in full costs too much (``kind_to_build``),
 get A with the covariances between features left out: with ``mu`` the
@@ -40,20 +39,12 @@ l2 L L^T instead of l2 I: an approximation, as l2 on the intercept is), so
 ``M^-1`` is a diagonal solve between ``L^-1`` (subtract ``mu`` times the
 intercept entry) and ``L^-T``; without one, ``M = B kron (diag(v) + mu mu^T)
 + l2 I``, solved by Sherman-Morrison for each eigenvalue of B.  Either costs
-O(K^2 p) an application and one pass over X (its nonzeros) to set up.  Passes at
-tol=1e-6, none | A's diagonal | this: the CSR bench (50,000 x 20,000, K=10,
-uniform random values at density 0.002) Newton-CG 71 | 82 | 45, L-BFGS
-255 | 120 | 42; TF-IDF-like rows with Zipf column frequencies, 50,000 x
-20,000, Newton-CG 662 | 196 | 88, L-BFGS 1597 | 428 | 106, and 3,000 x
-1,500, Newton-CG 249 | 232 | 82, L-BFGS 641 | 394 | 102.  Dense 2,000 x
-2,000 uniform values in [0, 1), K=5, where A in full would cost ~2,000
-products: L-BFGS 2,269 -> 78 passes (3.3 -> 0.18 s).
+O(K^2 p) an application and one pass over X (its nonzeros) to set up.
 
-The preconditioner does not help features on wildly
-different scales (1e-3 to 1e3, tests' sizes: 363 products
-against 294): CG stops on the 2-norm of the residual, which those features'
-large gradient entries dominate and plain CG reduces first; scale such
-features (as scikit-learn recommends) or pass ``precondition=False``.
+The preconditioner does not help features on wildly different scales (1e-3
+to 1e3): CG stops on the 2-norm of the residual, which those features' large
+gradient entries dominate and plain CG reduces first; scale such features
+(as scikit-learn recommends) or pass ``precondition=False``.
 
 ``FixedClassLoss`` (one class held at zero) uses the rows and columns of B of
 its free classes.
@@ -69,8 +60,8 @@ from .. import special
 # Build M only when it is cheap next to the products it saves: setting up A
 # (n p^2 / 2 multiply-adds, plus ~10 p^3 for its eigendecomposition) within
 # SETUP_PRODUCTS Hessian-vector products (2 n p K each), and one application
-# (2 (K^2 p + K p^2)) within APPLY_FRACTION of a product.  The bench cases
-# need 30-170 products; 20 keeps 20,000 x 500 (K=20, setup ~9 products) in.
+# (2 (K^2 p + K p^2)) within APPLY_FRACTION of a product (the measurements
+# behind this and the other thresholds below: docs/solvers.md).
 SETUP_PRODUCTS = 20.0
 APPLY_FRACTION = 0.25
 # The diagonal-and-means version (kind_to_build): an application within this
@@ -79,21 +70,15 @@ MOMENTS_APPLY_FRACTION = {"newton-cg": 0.5, "lbfgs": 1.0}
 # ... and, on dense X, only from this many multiply-adds a product: below it a
 # fit takes milliseconds of mostly Python, and the n-dependent choice would
 # send integer sample weights and the same rows repeated down different
-# paths (scikit-learn's check_sample_weight_equivalence, 15 x 30 and 30 x 30,
-# compares the two fits to 1e-7 at tol=1e-4).
+# paths (scikit-learn's check_sample_weight_equivalence compares the two).
 MOMENTS_MIN_DENSE_MULADDS = 1 << 16
 LBFGS_PAIRS = 10
 MAX_FEATURES = 4096          # A is p x p doubles: 128 MB at this size
 # "auto" drops the preconditioner (after the one pass that built A) when A's
 # condition number over its nonzero eigenvalues is below this: with nearly
-# uncorrelated features M is close to B kron I and did not save products
-# (make_problem(200,000, 100, 10) of benchmarks.py, kappa 3.6: newton-cg 55
-# passes with it, 51 without, and 1.35 vs 0.89 s), while every problem where
-# it paid had kappa above 100 (digits 146, the bench's 100,000 x 100 419 and
-# 20,000 x 500 605).  Sparse X: the condition number of the features'
-# part of A as the preconditioner models it, diag(v) + mu mu^T (condition()):
-# 61 on the CSR bench's uniform random columns (from their mean row),
-# 1.1e9 on TF-IDF-like Zipf columns, ~1 on centred columns of equal variance.
+# uncorrelated features M is close to B kron I and saves no products.  Sparse
+# X: the condition number of the features' part of A as the preconditioner
+# models it, diag(v) + mu mu^T (condition()).
 MIN_CONDITION = 20.0
 # Eigenvalues of B or A below this fraction of the largest are zero to rounding.
 NULL_CUT = 1e-13
@@ -106,9 +91,8 @@ ROW_BLOCK_BYTES = 1 << 22    # X rows per syrk call (float64 copies of float32 b
 GRAM_MIN_ROWS = 20_000
 GRAM_ROWS_PER_FEATURE = 40
 # Let BLAS use the objective's threads for the Gram matrix above this many
-# multiply-adds: changing the limit walks every loaded library (~2 ms), and
-# the syrk gained from a second thread only for long products (20,000 x 500:
-# 106 -> 66 ms; 100,000 x 100: none).
+# multiply-adds: changing the limit walks every loaded library, and the syrk
+# gains from a second thread only for long products.
 THREADED_GRAM_MULADDS = 1 << 28
 
 
@@ -125,20 +109,22 @@ def kind_to_build(obj, solver="newton-cg"):
     ``APPLY_FRACTION`` of one.  Otherwise "moments" (A's diagonal and the
     column means) when one application, ``2 K^2 p``, costs at most
     ``MOMENTS_APPLY_FRACTION`` of what it is applied alongside: a product
-    for newton-cg (sparse: 20,000 x 50,000 with K=20 and 60 nonzeros a row,
-    at 0.83 of a product, took 38 passes instead of 47 but 1.22 s instead of
-    0.87; at 0.5, 20,000 x 20,000 with K=20, 43 instead of 68 and 0.48 s
-    instead of 0.60), and an iteration for lbfgs (a pass and the two-loop
+    for newton-cg, and an iteration for lbfgs (a pass and the two-loop
     recursion, ``4 * LBFGS_PAIRS`` m flops, memory-bound where the
-    application is two small GEMMs; 5,000 x 50,000 with K=20, at 0.87 of
-    that, went from 111 passes to 32 and from 2.4 s to 0.7).
-    Dense X needs ``MOMENTS_MIN_DENSE_MULADDS`` a product for the latter, and
-    Newton-CG on wide dense X (n < p / 2) gets neither: there diag(v) claims
-    curvature along the p - n directions X does not span (1,000 x 5,000
-    uniform values, K=10: 298 passes with it, 194 without; 3,000 x 5,000
-    Poisson counts, K=3: 84 and 116; 2,000 x 2,000 uniform, K=5: 85 and
-    266), while L-BFGS gained on all three (332, 58 and 78 passes against
-    1,117, 343 and 2,269).
+    application is two small GEMMs).  Dense X needs
+    ``MOMENTS_MIN_DENSE_MULADDS`` a product for the latter, and Newton-CG on
+    wide dense X (n < p / 2) gets neither: there diag(v) claims curvature
+    along the p - n directions X does not span, while L-BFGS gains from it.
+    The measurements: docs/solvers.md, "When it is built".
+
+    Parameters
+    ----------
+    obj : MultinomialLoss or FixedClassLoss
+    solver : {"newton-cg", "lbfgs"}, default "newton-cg"
+
+    Returns
+    -------
+    {"full", "moments"} or None
     """
     n, (K, p) = obj.n_samples, obj.coef_shape
     if n == 0 or p == 0 or K == 0:

@@ -20,18 +20,13 @@ from collections import deque
 
 import numpy as np
 
-from ._base import (Monitor, axpy, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
-                    steepest_descent)
-from ._linesearch import ScoreLine
+from ._base import axpy, in_dtype
 from ._precondition import Preconditioning
-
-
+from ._state import SolverState
 
 # With the Kronecker preconditioner, its class factor B is refreshed from the
 # current scores every REFRESH iterations (H0 may change between iterations;
-# B drifts as the probabilities do).  100,000 x 100, K=10, tol=1e-6: 161
-# iterations without the preconditioner, 18 with B fixed at the start, 17
-# refreshed every 10.
+# B drifts as the probabilities do; measured in docs/solvers.md).
 REFRESH = 10
 
 
@@ -57,6 +52,79 @@ def _two_loop(g, pairs, gamma, precondition=None):
     return q
 
 
+class _LBFGS:
+    """L-BFGS's steps on a started :class:`SolverState` (see :func:`lbfgs`).
+
+    Besides the state it keeps the (s, y) pairs and the scale ``gamma`` of
+    the initial inverse Hessian, the preconditioner and the iteration it was
+    last refreshed at, and ``plain``: the preconditioned gradient failed its
+    line search, so the next direction without pairs is steepest descent.
+    """
+
+    def __init__(self, state, memory, pre):
+        self.state, self.pre = state, pre
+        self.pairs = deque(maxlen=int(memory))
+        self.gamma = 1.0
+        self.precond, self.refreshed = None, 0
+        self.plain = False
+
+    def run(self):
+        """Iterate until converged, stopped, out of iterations or out of steps."""
+        state = self.state
+        while state.running:
+            self.refresh_preconditioner()
+            D, d0, fell_back = state.descent(self.direction())
+            if fell_back:
+                self.pairs.clear()
+            line, t = state.search(D, d0, "wolfe")
+            if t is None:
+                self.restart()
+                continue
+            self.plain = False
+            before = state.point()
+            state.take_step(line, t, trials=line.n_evals, **self.pre.take_setup())
+            self.update(state.coef - before.coef, state.grad - before.grad)
+            state.check_gradient()
+
+    def refresh_preconditioner(self):
+        """Set ``precond`` (``r -> M^-1 r`` or None) at the start and every REFRESH iterations."""
+        it = self.state.iteration
+        if self.pre.active and (self.precond is None or it - self.refreshed >= REFRESH):
+            with self.state.stage("preconditioner"):
+                self.precond, self.refreshed = self.pre.at(self.state.scores), it
+
+    def direction(self):
+        """The two-loop direction, or without pairs the preconditioned gradient (None:
+        steepest descent), rounded to the objective's dtype."""
+        obj, g = self.state.objective, self.state.grad
+        with self.state.stage("direction"):
+            if self.pairs:
+                return in_dtype(obj, _two_loop(g, self.pairs, self.gamma, self.precond))
+            if self.precond is None or self.plain:
+                return None
+            return in_dtype(obj, -self.precond(g))
+
+    def restart(self):
+        """After a failed line search: forget the pairs (a poor quasi-Newton model),
+        else try steepest descent instead of the preconditioned gradient, else halt."""
+        if self.pairs:
+            self.pairs.clear()
+        elif self.precond is not None and not self.plain:
+            self.plain = True
+        else:
+            self.state.line_search_failed()
+
+    def update(self, s, y):
+        """Keep the pair (s, y) when its curvature is positive, and rescale ``gamma``."""
+        sy = float(np.dot(s, y))
+        yy = float(np.dot(y, y))
+        if sy > 1e-10 * yy and sy > 0:
+            self.pairs.append((s, y, 1.0 / sy))
+            yhy = yy if self.precond is None else float(np.dot(y, self.precond(y)))
+            if yhy > 0:  # (M singular along y, l2 = 0: keep the last scale)
+                self.gamma = sy / yhy
+
+
 def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
           memory=10, precondition="auto", name="lbfgs"):
     """Minimise ``objective`` with L-BFGS; see :func:`softmax_ext.solvers.solve`.
@@ -73,66 +141,8 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         in any X), True always.
     """
     pre = Preconditioning(objective, precondition, "lbfgs")
-    obj = objective
-    mon = Monitor(obj, name, verbose=verbose, callback=callback)
-    x, Z, f, g = start(obj, coef0)
-    precond = None
-    refreshed = 0
-    plain = False  # the preconditioned gradient failed its line search: steepest descent
-    gmax = max_abs(g)
-    stop = mon.record(0, x, f, g, gmax, 0.0)
-    pairs = deque(maxlen=int(memory))
-    gamma = 1.0
-    it = 0
-    message = "max_iter reached"
-    converged = gmax <= tol
-    if converged:
-        message = "max|grad| <= tol at the start"
-    while not converged and not stop and it < max_iter:
-        if pre.active and (precond is None or it - refreshed >= REFRESH):
-            with mon.stage("preconditioner"):
-                precond, refreshed = pre.at(Z), it
-        with mon.stage("direction"):
-            if pairs:
-                D = in_dtype(obj, _two_loop(g, pairs, gamma, precond))
-            else:  # the preconditioned gradient, or steepest descent below
-                D = None if precond is None or plain else in_dtype(obj, -precond(g))
-        d0 = float(np.dot(g, D)) if D is not None else 0.0
-        if D is None or not d0 < 0:
-            pairs.clear()
-            D, d0 = steepest_descent(obj, g)
-        with mon.stage("forward"):
-            XD = scores64(obj, D)
-        line = ScoreLine(obj, x, D, Z, XD, f, d0)
-        with mon.stage("line search"):
-            t, f_t = line.wolfe(1.0)
-        if t is None:
-            if pairs:  # a poor quasi-Newton model: restart
-                pairs.clear()
-                continue
-            if precond is not None and not plain:
-                plain = True
-                continue
-            message = ("line search failed: the objective cannot be decreased further at "
-                       f"{np.dtype(obj.dtype).name} precision")
-            break
-        it += 1
-        plain = False
-        Z, x_new = line.point(t)
-        with mon.stage("backward"):
-            f_new, g_new = loss_grad_at(obj, Z, x_new)
-        s = x_new - x
-        yv = g_new - g
-        sy = float(np.dot(s, yv))
-        yy = float(np.dot(yv, yv))
-        if sy > 1e-10 * yy and sy > 0:
-            pairs.append((s, yv, 1.0 / sy))
-            yhy = yy if precond is None else float(np.dot(yv, precond(yv)))
-            if yhy > 0:  # (M singular along y, l2 = 0: keep the last scale)
-                gamma = sy / yhy
-        x, f, g = x_new, f_new, g_new
-        gmax = max_abs(g)
-        stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, **pre.take_setup())
-        if gmax <= tol:
-            converged, message = True, "max|grad| <= tol"
-    return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)
+    state = SolverState(objective, name, tol=tol, max_iter=max_iter, verbose=verbose,
+                        callback=callback)
+    state.start(coef0)
+    _LBFGS(state, memory, pre).run()
+    return state.finish()

@@ -1,11 +1,10 @@
 """Truncated Newton: conjugate gradients on Hessian-vector products, line search in score space.
 
 For problems whose Hessian is too large to assemble.  Per iteration: the
-product operator at the iterate (``score_hessp``: probabilities from the
-kept scores, no pass; or ``objective.hessp``, one setup pass), CG iterations
-on ``H D = -g`` (two passes per product with ``score_hessp``, one with a fused
-``objective.hessp``), preconditioned where it pays (``_precondition.py``: one
-more pass, once), stopped at the relative
+product operator at the iterate (``objective.hessp`` from the scores the
+solver holds: no setup pass), CG iterations on ``H D = -g`` (one pass over X
+per product, the fused C kernel), preconditioned where it pays
+(``_precondition.py``: one more pass, once), stopped at the relative
 residual ``eta = min(0.5, sqrt(||g||))`` (Eisenstat-Walker forcing, giving
 superlinear convergence as in scikit-learn's ``_newton_cg``) or on
 non-positive curvature, ``XD`` (one pass), a strong Wolfe search in score
@@ -22,24 +21,19 @@ Stopping as scikit-learn's ``newton-cg``: ``max|grad| <= tol``.
 import numpy as np
 
 from .. import special
-from ._base import (Monitor, axpy, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
-                    steepest_descent)
-from ._linesearch import ScoreLine
+from ._base import axpy, in_dtype
+from ._newton import NewtonMethod
 from ._precondition import Preconditioning
+from ._state import SolverState
 
-
-# Where Hessian-vector products come from.  True: the objective's ``hessp``
-# from the scores the solver holds (no setup pass, one pass over X per
-# product, C kernel).  False: ``score_hessp`` below, on the public API (two
-# passes per product), kept as an independent check in the tests.
-HESSP_FROM_OBJECTIVE = True
+# CG's last Newton step solves to this share of tol (see forcing()).
 FINAL_MARGIN = 0.3
 # Longest step tried along a Newton-CG direction (scipy's line_search_wolfe1,
 # which scikit-learn's newton-cg uses, stops at amax=50 too).  The natural
 # step is 1; far longer ones only happen on directions made of rounding noise
 # (float32 X, tol below what float32 scores resolve), where the score-space
-# model Z + t XD drifts from X (coef + t D): one float32 iris fit at tol=1e-10
-# took t = 1.7e5 and left max|grad| at 2.6e-4 after reaching 7e-9.
+# model Z + t XD drifts from X (coef + t D) and the fit wanders off a better
+# point it had reached (docs/solvers.md).
 T_MAX = 50.0
 
 
@@ -85,18 +79,9 @@ def score_hessp(obj, Z):
     return product
 
 
-# Measured alternatives (100k x 100, K=10, tol=1e-6; products per Newton
-# iteration; relative objective error against a tol=1e-11 fit):
-#   min(0.5, sqrt||g||_2) (this)      3,3,5,22,26,32  = 91   1e-12
-#   min(0.5, sqrt||g||_1) (scikit-learn's eta)  3,3,3,11,11,14,24,26 = 95   6e-12
-#   min(0.5, ||g||) (quadratic)       3,5,25,33,32    = 98   2e-13
-#   + diagonal preconditioner (exact, or mean p(1-p) times sum x_j^2):
-#     sqrt forcing                    2,2,3,4,6,38    = 55   1.0-1.2e-10
-#     0.3 sqrt forcing                2,3,5,7,69      = 86   4e-12
-# The preconditioner cuts the early iterations but not the last one, and at
-# the same forcing ends ~1e-10 from the optimum (the max|grad| test alone
-# does not bound that): not adopted until a stop rule keeps the objective
-# within 1e-10 with fewer products than plain CG.
+# Eisenstat-Walker forcing with the 2-norm: the alternatives measured
+# (scikit-learn's 1-norm, quadratic forcing, a diagonal preconditioner) are
+# in docs/solvers.md.
 def forcing(g, gnorm, tol):
     """Relative CG residual for the Newton system at gradient g.
 
@@ -139,8 +124,7 @@ def conjugate_gradient(hessp, g, rtol, max_cg, precondition=None):
         if not (curv > 0 and np.isfinite(curv)):
             return (D if n_prod > 1 else -g), n_prod, "negative curvature"
         alpha = rz / curv
-        # in place (axpy): at m = 200,000 (the CSR bench) the vector algebra
-        # with numpy temporaries took 18 ms of a 0.37 s fit, in place 13
+        # in place (axpy): numpy temporaries cost an m-vector each (docs/solvers.md)
         axpy(alpha, p, D)
         axpy(-alpha, Hp, r)
         if float(np.dot(r, r)) <= target:
@@ -155,6 +139,72 @@ def conjugate_gradient(hessp, g, rtol, max_cg, precondition=None):
     return D, n_prod, "max_cg"
 
 
+class _NewtonCG(NewtonMethod):
+    """Newton-CG's steps on a started :class:`SolverState` (see :func:`newton_cg`).
+
+    Besides the state it keeps the Hessian-vector product and the
+    preconditioner at the iterate, the CG products of the last direction,
+    and the best iterate so far, which a failed line search returns to.
+    """
+
+    def __init__(self, state, max_cg, pre):
+        super().__init__(state)
+        self.max_cg, self.pre = max_cg, pre
+        self.hessp = self.precond = None
+        self.n_products = 0
+        self.best = state.point()
+
+    def update_curvature(self):
+        """Set ``hessp`` (``v -> H v`` from the held scores, no pass) and ``precond``."""
+        obj, state = self.state.objective, self.state
+        shape = obj.coef_shape
+        product = obj.hessp(state.coef.reshape(shape), scores=state.scores)
+
+        def hessp(v):
+            return np.asarray(product(in_dtype(obj, v).reshape(shape)), dtype=np.float64).ravel()
+
+        self.hessp = hessp
+        self.precond = None
+        if self.pre.active:
+            with state.stage("preconditioner"):
+                self.precond = self.pre.at(state.scores)
+
+    def inner_solve(self):
+        """CG on ``H D = -g`` to the forcing tolerance; sets ``n_products``."""
+        g, tol = self.state.grad, self.state.tol
+        gnorm = float(np.sqrt(np.dot(g, g)))
+        with self.state.stage("cg"):
+            D, self.n_products, _ = conjugate_gradient(self.hessp, g, forcing(g, gnorm, tol),
+                                                       self.max_cg, self.precond)
+        return D
+
+    def line_search(self, D, d0, fell_back):
+        return self.state.search(D, d0, "wolfe", t_max=T_MAX)
+
+    def recover(self):
+        """Drop a preconditioner whose step failed (and retry), else halt at the best point.
+
+        Plain CG from there on: a nearly singular unpenalised problem stalled
+        above the optimum the plain solver reaches.  Without one, the run
+        ends, back at the best iterate when rounding noise moved it away.
+        """
+        if self.precond is not None:
+            self.pre.drop()
+            return
+        self.state.line_search_failed()
+        if self.best.grad_max < self.state.grad_max:
+            self.state.move_to(self.best)
+
+    def record_extra(self, line):
+        return dict(trials=line.n_evals, cg=self.n_products, **self.pre.take_setup())
+
+    def check_convergence(self, before):
+        """As scikit-learn's ``newton-cg``: ``max|grad| <= tol``; keeps the best iterate."""
+        if self.state.grad_max < self.best.grad_max:
+            self.best = self.state.point()
+        super().check_convergence(before)
+
+
 def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
               max_cg=200, precondition="auto", name="newton-cg"):
     """Minimise ``objective`` with truncated Newton-CG; see :func:`softmax_ext.solvers.solve`.
@@ -165,64 +215,8 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     sparse X or dense X with n >= p / 2), True (always) or False.
     """
     pre = Preconditioning(objective, precondition)
-    obj = objective
-    mon = Monitor(obj, name, verbose=verbose, callback=callback)
-    x, Z, f, g = start(obj, coef0)
-    gmax = max_abs(g)
-    stop = mon.record(0, x, f, g, gmax, 0.0)
-    it = 0
-    converged = gmax <= tol
-    message = "max|grad| <= tol at the start" if converged else "max_iter reached"
-    shape = obj.coef_shape
-    best = (gmax, x, Z, f, g)  # returned if a line search fails from a worse point
-    while not converged and not stop and it < max_iter:
-        if HESSP_FROM_OBJECTIVE:
-            product = obj.hessp(x.reshape(shape), scores=Z)
-
-            def hessp(v):
-                return np.asarray(product(in_dtype(obj, v).reshape(shape)),
-                                  dtype=np.float64).ravel()
-        else:
-            hessp = score_hessp(obj, Z)
-
-        precond = None
-        if pre.active:
-            with mon.stage("preconditioner"):
-                precond = pre.at(Z)
-        gnorm = float(np.sqrt(np.dot(g, g)))
-        with mon.stage("cg"):
-            D, n_prod, why = conjugate_gradient(hessp, g, forcing(g, gnorm, tol), max_cg,
-                                                precond)
-        D = in_dtype(obj, D)
-        d0 = float(np.dot(g, D))
-        if not d0 < 0:
-            D, d0 = steepest_descent(obj, g)
-        with mon.stage("forward"):
-            XD = scores64(obj, D)
-        line = ScoreLine(obj, x, D, Z, XD, f, d0)
-        with mon.stage("line search"):
-            t, _ = line.wolfe(1.0, t_max=T_MAX)
-        if t is None:
-            if precond is not None:
-                # the preconditioned step failed: plain CG from here on (a
-                # nearly singular unpenalised problem stalled 5.6e-4 above the
-                # optimum the plain solver reaches)
-                pre.drop()
-                continue
-            message = ("line search failed: the objective cannot be decreased further at "
-                       f"{np.dtype(obj.dtype).name} precision")
-            if best[0] < gmax:  # rounding noise moved us away from a better point
-                gmax, x, Z, f, g = best
-            break
-        it += 1
-        Z, x = line.point(t)
-        with mon.stage("backward"):
-            f, g = loss_grad_at(obj, Z, x)
-        gmax = max_abs(g)
-        if gmax < best[0]:
-            best = (gmax, x, Z, f, g)
-        stop = mon.record(it, x, f, g, gmax, t, trials=line.n_evals, cg=n_prod,
-                          **pre.take_setup())
-        if gmax <= tol:
-            converged, message = True, "max|grad| <= tol"
-    return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)
+    state = SolverState(objective, name, tol=tol, max_iter=max_iter, verbose=verbose,
+                        callback=callback)
+    state.start(coef0)
+    _NewtonCG(state, max_cg, pre).run()
+    return state.finish()

@@ -49,21 +49,20 @@ from threadpoolctl import threadpool_limits
 from .._ext import cholesky as _cholesky
 from .._threads import effective_n_threads
 
-from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, null_columns, scores64,
-                    start, steepest_descent)
-from ._linesearch import ScoreLine
+from ._base import null_columns, steepest_descent
+from ._newton import NewtonMethod
+from ._state import SolverState
 
 # Order of the Hessian from which a threaded LAPACK factorisation (m^3 / 3
 # flops) pays for waking BLAS threads; solve() runs everything else with one.
-# At 512 the digits fit (m = 650) with 2 OpenMP threads took 319 ms instead
-# of 174 ms at one: BLAS workers left spinning after each factorisation
-# slowed the next kernels, and the factorisation itself (~3 ms) gained little.
+# Below it, BLAS workers left spinning after each factorisation slow the next
+# kernels more than the factorisation gains (measured in docs/solvers.md).
 THREADED_FACTOR_M = 2048
 
 # Newton converges quadratically until the gradient reaches the rounding
 # noise of the objective; there the Armijo search keeps accepting steps that
-# change nothing (float32 iris at tol=1e-10 ran 2076 iterations at max|grad|
-# ~3e-9, wine all 5000).  Stop when for STALL_ITERATIONS iterations in a row
+# change nothing (float32 fits ran thousands of iterations there; see
+# docs/solvers.md).  Stop when for STALL_ITERATIONS iterations in a row
 # neither max|grad| fell below STALL_FACTOR times its best value nor the
 # objective decreased by more than its rounding level (10 eps of X's dtype,
 # relative): slow but real progress, as on separable data, continues.
@@ -79,9 +78,8 @@ STALL_FACTOR = 0.5
 # solved, not dropped.)  Its Newton step is then taken with the
 # pseudo-inverse, which keeps the iterate in the row space of X like the
 # gradient methods do; the plain solve amplified the rounding noise of the
-# gradient along the null space into large, arbitrary coefficient moves (a
-# rank-28 X with 30 columns ended 50% away from scikit-learn's coefficients,
-# same probabilities).
+# gradient along the null space into large, arbitrary coefficient moves
+# (docs/solvers.md has the case).
 SINGULAR_RCOND = 1e-12
 # Eigenvalues below this fraction of the largest are dropped in that step.
 PINV_RTOL = 1e-10
@@ -275,67 +273,85 @@ def _pinv_direction(H, diag_reg, sc, g):
     return D, dec, "pseudo-inverse (singular Hessian)"
 
 
+class _NewtonCholesky(NewtonMethod):
+    """Newton-Cholesky's steps on a started :class:`SolverState` (see :func:`newton_cholesky`).
+
+    Besides the state it keeps the Hessian between its assembly and its
+    factorisation, the decrement and the solve of the last direction, and
+    the stall counter of the stopping test.
+    """
+
+    def __init__(self, state):
+        super().__init__(state)
+        obj = state.objective
+        self.null_cols = null_columns(obj)
+        self.H = None
+        self.decrement, self.how = np.inf, "cholesky"
+        self.best_gmax, self.stalled = state.grad_max, 0
+        self.noise = 10 * np.finfo(obj.dtype).eps   # relative rounding level of the objective
+
+    def update_curvature(self):
+        """Set ``H``, the Hessian at the iterate (one pass over X, stage "hessian")."""
+        obj = self.state.objective
+        with self.state.stage("hessian"):
+            # symmetric: its transpose is the same matrix in Fortran order,
+            # which LAPACK factors in place (no copy of an m x m array)
+            self.H = np.asarray(obj.hessian(self.state.coef.reshape(obj.coef_shape)),
+                                dtype=np.float64).T
+
+    def inner_solve(self):
+        """The Newton direction by Cholesky in place of ``H`` (then released); sets
+        ``decrement`` and ``how``."""
+        obj = self.state.objective
+        with self.state.stage("cholesky"):
+            D, self.decrement, self.how = newton_direction(
+                self.H, self.state.grad, self.null_cols, obj.coef_shape,
+                singular_pinv=obj.l2 == 0.0)
+        self.H = None
+        return D
+
+    def line_search(self, D, d0, fell_back):
+        """Backtracking Armijo on the Newton direction; if that fails (or D was no
+        descent direction), steepest descent with a strong Wolfe search."""
+        state = self.state
+        if not fell_back:
+            line, t = state.search(D, d0, "armijo")
+            if t is not None:
+                return line, t
+            D, d0 = steepest_descent(state.objective, state.grad)
+        self.how, self.decrement = "gradient step", np.inf
+        return state.search(D, d0, "wolfe")
+
+    def record_extra(self, line):
+        extra = super().record_extra(line)
+        if self.how != "cholesky":
+            extra["solve"] = self.how
+        return extra
+
+    def check_convergence(self, before):
+        """As scikit-learn's ``newton-cholesky``: ``max|grad| <= tol`` and half the
+        Newton decrement ``<= tol``; ends a run that has stalled at the rounding
+        noise of the objective (``STALL_ITERATIONS``)."""
+        state = self.state
+        if state.grad_max <= state.tol and 0.5 * self.decrement <= state.tol:
+            state.converged = True
+            state.message = "max|grad| <= tol and Newton decrement <= tol"
+        elif (state.grad_max < STALL_FACTOR * self.best_gmax
+              or before.loss - state.loss > self.noise * abs(state.loss)):
+            self.best_gmax, self.stalled = min(state.grad_max, self.best_gmax), 0
+        else:
+            self.stalled += 1
+            if self.stalled >= STALL_ITERATIONS:
+                state.halt(f"no progress in {self.stalled} iterations: max|grad| stays near "
+                           f"{self.best_gmax:.1e}, the {np.dtype(state.objective.dtype).name} "
+                           "precision of the objective; tol cannot be reached")
+
+
 def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
                     name="newton-cholesky"):
     """Minimise ``objective`` with Newton-Cholesky; see :func:`softmax_ext.solvers.solve`."""
-    obj = objective
-    mon = Monitor(obj, name, verbose=verbose, callback=callback)
-    x, Z, f, g = start(obj, coef0)
-    gmax = max_abs(g)
-    stop = mon.record(0, x, f, g, gmax, 0.0)
-    null_cols = null_columns(obj)
-    it = 0
-    converged = gmax <= tol
-    message = "max|grad| <= tol at the start" if converged else "max_iter reached"
-    best_gmax, stalled = gmax, 0
-    noise = 10 * np.finfo(obj.dtype).eps   # relative rounding level of the objective
-    while not converged and not stop and it < max_iter:
-        with mon.stage("hessian"):
-            # symmetric: its transpose is the same matrix in Fortran order,
-            # which LAPACK factors in place (no copy of an m x m array)
-            H = np.asarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64).T
-        with mon.stage("cholesky"):
-            D, dec, how = newton_direction(H, g, null_cols, obj.coef_shape,
-                                           singular_pinv=obj.l2 == 0.0)
-        del H
-        D = in_dtype(obj, D)
-        d0 = float(np.dot(g, D))
-        t = None
-        if d0 < 0:
-            with mon.stage("forward"):
-                XD = scores64(obj, D)
-            line = ScoreLine(obj, x, D, Z, XD, f, d0)
-            with mon.stage("line search"):
-                t, _ = line.armijo(1.0)
-        if t is None:  # robust path: steepest descent with a strong Wolfe search
-            how = "gradient step"
-            D, d0 = steepest_descent(obj, g)
-            XD = scores64(obj, D)
-            line = ScoreLine(obj, x, D, Z, XD, f, d0)
-            t, _ = line.wolfe(1.0)
-            dec = np.inf
-            if t is None:
-                message = ("line search failed: the objective cannot be decreased further at "
-                           f"{np.dtype(obj.dtype).name} precision")
-                break
-        it += 1
-        Z, x = line.point(t)
-        f_before = f
-        with mon.stage("backward"):
-            f, g = loss_grad_at(obj, Z, x)
-        gmax = max_abs(g)
-        extra = dict(trials=line.n_evals) if how == "cholesky" else dict(trials=line.n_evals,
-                                                                          solve=how)
-        stop = mon.record(it, x, f, g, gmax, t, **extra)
-        if gmax <= tol and 0.5 * dec <= tol:
-            converged, message = True, "max|grad| <= tol and Newton decrement <= tol"
-        elif gmax < STALL_FACTOR * best_gmax or f_before - f > noise * abs(f):
-            best_gmax, stalled = min(gmax, best_gmax), 0
-        else:
-            stalled += 1
-            if stalled >= STALL_ITERATIONS:
-                message = (f"no progress in {stalled} iterations: max|grad| stays near "
-                           f"{best_gmax:.1e}, the {np.dtype(obj.dtype).name} precision of "
-                           "the objective; tol cannot be reached")
-                break
-    return finish(mon, obj, name, Z, x, it, f, gmax, tol, converged, stop, message)
+    state = SolverState(objective, name, tol=tol, max_iter=max_iter, verbose=verbose,
+                        callback=callback)
+    state.start(coef0)
+    _NewtonCholesky(state).run()
+    return state.finish()

@@ -32,8 +32,8 @@ F (``min_norm_subgradient``), the composite analogue of ``max|grad| <= tol``
 import numpy as np
 
 from .._ext import cd as _cd
-from ._base import (Monitor, SolverResult, check_separable, in_dtype, loss_grad_at, max_abs,
-                    start, warn_not_converged)
+from ._base import (Monitor, SolverResult, check_coef0, check_separable, in_dtype, loss_grad_at,
+                    max_abs, scores64, warn_not_converged)
 
 __all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1"]
 
@@ -233,6 +233,16 @@ def _working_set(objective, x, v):
     return np.sort(np.union1d(chosen, support)).astype(np.int64)
 
 
+def _start(obj, coef0):
+    """Iterate, scores, loss and gradient at ``coef0`` (SolverState.start's first
+    half: its record and stopping test are the smooth problem's)."""
+    x = in_dtype(obj, check_coef0(obj, coef0))
+    Z = (scores64(obj, x) if np.any(x)
+         else np.zeros((obj.n_samples, obj.n_classes), dtype=np.float64))
+    f, g = loss_grad_at(obj, Z, x)
+    return x, Z, f, g
+
+
 def prox_newton(objective, l1, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
                 penalty="l1", name="prox-newton"):
     """Minimise ``objective + l1 * ||W||_1`` (intercept unpenalised).
@@ -264,7 +274,7 @@ def prox_newton(objective, l1, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
         raise ValueError(f"penalty must be one of {sorted(PENALTIES)}, got {penalty!r}.")
     obj = objective
     mon = Monitor(obj, name, verbose=verbose, callback=callback)
-    x, Z, f, g = start(obj, coef0)
+    x, Z, f, g = _start(obj, coef0)
     pen = PENALTIES[penalty](obj, l1)
     full = _Composite(obj, pen, x, Z, f, g)
     vmax = full.violation()

@@ -18,7 +18,8 @@ import pytest
 
 from softmax_ext import FixedClassLoss, MultinomialLoss, _memory
 from softmax_ext._ext import cholesky as _cholesky
-from softmax_ext.solvers import _choose, solve
+from softmax_ext.solvers import solve
+from softmax_ext.solvers._choice import choose
 from softmax_ext.solvers.newton_cholesky import newton_direction
 
 
@@ -154,12 +155,12 @@ def test_unknown_available_memory_refuses_nothing(monkeypatch):
 
 def test_auto_skips_a_solver_whose_memory_does_not_fit(monkeypatch):
     obj = _problem()
-    assert _choose(obj, 1e-6) == "newton-cholesky"
+    assert choose(obj, 1e-6) == "newton-cholesky"
     chol = _memory.solver_bytes(obj, "newton-cholesky")
     ncg = _memory.solver_bytes(obj, "newton-cg")
     assert ncg < chol
     monkeypatch.setattr(_memory, "available_bytes", lambda: ncg)
-    assert _choose(obj, 1e-6) == "newton-cg"
+    assert choose(obj, 1e-6) == "newton-cg"
     res = solve(obj, solver="auto", tol=1e-8)
     assert res.solver == "newton-cg" and res.converged
     # below every solver's estimate: the shape's pick, which names the size

@@ -14,7 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 from softmax_ext import FixedClassLoss, MultinomialLoss
-from softmax_ext.solvers import _precondition, lbfgs, newton_cg
+from softmax_ext.solvers import _precondition, _state, lbfgs, newton_cg
 from softmax_ext.solvers._precondition import KroneckerPreconditioner, kind_to_build
 
 
@@ -493,14 +493,14 @@ def test_newton_cg_drops_a_preconditioner_whose_step_fails(monkeypatch):
     obj = make_objective(l2=1e-2, d=10)
     failed = []
 
-    class FailFirst(newton_cg.ScoreLine):
+    class FailFirst(_state.ScoreLine):
         def wolfe(self, *args, **kwargs):
             if not failed:
                 failed.append(1)
                 return None, None
             return super().wolfe(*args, **kwargs)
 
-    monkeypatch.setattr(newton_cg, "ScoreLine", FailFirst)
+    monkeypatch.setattr(_state, "ScoreLine", FailFirst)   # where the solvers make their lines
     res = newton_cg.newton_cg(obj, tol=1e-8, precondition=True)
     monkeypatch.undo()
     plain = newton_cg.newton_cg(obj, tol=1e-8, precondition=False)
