@@ -293,3 +293,19 @@ def test_rejects_unknown_penalty():
     X, y, _ = problem()
     with pytest.raises(ValueError, match="penalty"):
         prox_newton(MultinomialLoss(X, y), 0.1, penalty="l0")
+
+
+def test_working_set_is_bounded_and_a_too_large_support_is_refused(monkeypatch):
+    from softmax_ext.solvers import prox_newton as pn
+
+    X, y = make_classification(200, 60, n_informative=30, n_redundant=0, n_classes=3,
+                               random_state=3)
+    obj = MultinomialLoss(X, y, l2=1e-3)
+    # room for 20 features: m = 3 x 21 = 63, two 63 x 63 arrays
+    monkeypatch.setattr(pn, "WS_HESSIAN_BYTES", 16 * 63 * 63)
+    assert pn.max_working_set(obj) == 20
+    res = prox_newton(obj, 0.2, tol=1e-9, max_iter=300)  # a sparse optimum: fits
+    sizes = [h["features"] for h in res.history if "features" in h]
+    assert res.converged and max(sizes) <= 20
+    with pytest.raises(MemoryError, match="working-set Hessian fits in"):
+        prox_newton(obj, 1e-4, tol=1e-9, max_iter=300)  # a dense optimum: refused

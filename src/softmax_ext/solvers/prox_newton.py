@@ -49,6 +49,9 @@ CD_FORCING = 0.1
 # violation (never below tol), and holds at least this many features.
 WS_FORCING = 0.3
 WS_MIN_FEATURES = 10
+# The working set's explicit Hessian (and its copy for the kernel) stays
+# within this many bytes: it bounds the working set, never the support.
+WS_HESSIAN_BYTES = 512 * 2**20
 
 
 def l1_weights(objective, l1):
@@ -217,16 +220,35 @@ class _Composite:
         return None
 
 
-def _working_set(objective, x, v):
-    """Support features plus the worst violators, at least twice the support."""
+def max_working_set(objective):
+    """The most features whose working-set Hessian (two m x m float64 arrays,
+    m = rows x (features + intercept)) fits in ``WS_HESSIAN_BYTES``."""
+    K = objective.coef_shape[0]
+    m_max = int(np.sqrt(WS_HESSIAN_BYTES / 16))
+    return max(1, m_max // K - int(objective.fit_intercept))
+
+
+def _working_set(objective, x, v, tol):
+    """Support features plus the worst violators, at least twice the support,
+    at most :func:`max_working_set`; a MemoryError when features violating
+    optimality by more than ``tol`` no longer fit beside the support."""
     K, p = objective.coef_shape
     d = objective.n_features
     W, V = x.reshape(K, p)[:, :d], v.reshape(K, p)[:, :d]
     support = np.flatnonzero(np.any(W != 0, axis=0))
-    size = max(2 * support.size, WS_MIN_FEATURES)
+    limit = max_working_set(objective)
+    score = np.max(np.abs(V), axis=0)
+    outside = np.delete(score, support)
+    if support.size > limit or (support.size == limit and outside.size
+                                and outside.max() > tol):
+        raise MemoryError(
+            f"The L1 fit needs more than the {limit:,} features whose working-set Hessian "
+            f"fits in {WS_HESSIAN_BYTES / 2**20:.0f} MiB (its support has {support.size:,} "
+            "and others still violate optimality): use a stronger penalty (a smaller C or "
+            "a larger l1_ratio).")
+    size = min(max(2 * support.size, WS_MIN_FEATURES), limit)
     if size >= d:
         return np.arange(d)
-    score = np.max(np.abs(V), axis=0)
     score[support] = np.inf
     chosen = np.argpartition(-score, size - 1)[:size]
     chosen = chosen[score[chosen] > 0]
@@ -284,7 +306,7 @@ def prox_newton(objective, l1, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
         message = "max|subgradient| <= tol at the start"
     idle = 0  # working-set rounds in a row without a Newton step
     while not converged and not stop and it < max_iter and idle < 3:
-        features = _working_set(obj, full.x, full.subgradient())
+        features = _working_set(obj, full.x, full.subgradient(), tol)
         cols = _columns(obj, features)
         everything = features.size == obj.n_features
         sub_obj = obj if everything else restrict(obj, features)
