@@ -20,7 +20,8 @@ from sklearn.preprocessing import StandardScaler
 
 from softmax_ext import FixedClassLoss, MultinomialLoss
 from softmax_ext._ext import cd as _cd
-from softmax_ext.solvers.prox_newton import l1_weights, min_norm_subgradient, prox_newton
+from softmax_ext.solvers import solve
+from softmax_ext.solvers.prox_newton import l1_weights, min_norm_subgradient
 
 
 def split_variable_minimum(obj, l1):
@@ -126,7 +127,7 @@ def test_elastic_net_matches_split_variable_oracle(sparse, weights, fit_intercep
     X, y, sw = problem(sparse=sparse, weights=weights)
     obj = MultinomialLoss(X, y, sample_weight=sw, l2=0.01, fit_intercept=fit_intercept)
     l1 = 0.02
-    res = prox_newton(obj, l1, tol=1e-10, max_iter=200)
+    res = solve(obj, l1=l1, tol=1e-10, max_iter=200)
     assert res.converged, res.message
     w_ref, F_ref = split_variable_minimum(obj, l1)
     assert abs(res.loss - F_ref) <= 1e-10 * abs(F_ref)
@@ -140,8 +141,8 @@ def test_float32_objective_within_float32_accuracy():
     X, y, _ = problem(dtype=np.float32)
     obj32 = MultinomialLoss(X, y, l2=0.01)
     obj64 = MultinomialLoss(X.astype(np.float64), y, l2=0.01)
-    res32 = prox_newton(obj32, 0.02, tol=1e-5)
-    res64 = prox_newton(obj64, 0.02, tol=1e-10)
+    res32 = solve(obj32, l1=0.02, tol=1e-5)
+    res64 = solve(obj64, l1=0.02, tol=1e-10)
     assert res32.coef.dtype == np.float32
     # float32 X and scores: the objective is accurate to ~sqrt(n) float32 ulps
     assert abs(composite(obj64, res32.coef, 0.02) - res64.loss) <= 1e-5 * res64.loss
@@ -152,7 +153,7 @@ def test_pure_l1_matches_saga_on_digits():
     X = StandardScaler().fit_transform(X)
     n, C = X.shape[0], 0.05
     obj = MultinomialLoss(X, y, l2=0.0)
-    res = prox_newton(obj, 1.0 / (C * n), tol=1e-9, max_iter=300)
+    res = solve(obj, l1=1.0 / (C * n), tol=1e-9, max_iter=300)
     assert res.converged
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -173,7 +174,7 @@ def test_binary_fixed_class_matches_saga():
     X, y, _ = problem(K=2, seed=4)
     n, C = X.shape[0], 0.1
     obj = FixedClassLoss(MultinomialLoss(X, y, l2=0.5 / (C * n)), fixed=0)
-    res = prox_newton(obj, 0.5 / (C * n), tol=1e-10)
+    res = solve(obj, l1=0.5 / (C * n), tol=1e-10)
     assert res.converged and res.coef.shape == (1, X.shape[1] + 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -190,7 +191,7 @@ def test_working_sets_on_a_wide_problem():
                                n_clusters_per_class=1, random_state=7)
     obj = MultinomialLoss(X, y, l2=1e-3)
     l1 = 0.05
-    res = prox_newton(obj, l1, tol=1e-9, max_iter=200)
+    res = solve(obj, l1=l1, tol=1e-9, max_iter=200)
     assert res.converged
     sizes = [h["features"] for h in res.history if "features" in h]
     assert sizes and min(sizes) < X.shape[1]
@@ -204,7 +205,7 @@ def test_working_sets_on_a_wide_problem():
 def test_no_l1_is_the_smooth_minimum():
     X, y, _ = problem()
     obj = MultinomialLoss(X, y, l2=0.05)
-    res = prox_newton(obj, 0.0, tol=1e-10)
+    res = solve(obj, l1=0.0, tol=1e-10)
     assert res.converged
     g = np.asarray(obj.gradient(res.coef))
     assert np.max(np.abs(g)) <= 1e-10
@@ -213,16 +214,20 @@ def test_no_l1_is_the_smooth_minimum():
 def test_zero_start_already_optimal_for_a_huge_penalty():
     X, y, _ = problem()
     obj = MultinomialLoss(X, y, l2=0.0, fit_intercept=False)
-    res = prox_newton(obj, 100.0, tol=1e-10)
+    res = solve(obj, l1=100.0, tol=1e-10)
     assert res.converged and res.n_iter == 0 and not np.any(res.coef)
 
 
-def test_rejects_bad_l1():
+def test_rejects_bad_l1_and_smooth_solvers_with_l1():
     X, y, _ = problem()
     obj = MultinomialLoss(X, y)
-    for bad in (-1.0, np.inf, np.nan):
-        with pytest.raises(ValueError, match="l1"):
-            prox_newton(obj, bad)
+    for bad in (-1.0, np.inf, np.nan, "0.1", True):
+        with pytest.raises(ValueError, match="l1 must be"):
+            solve(obj, l1=bad)
+    for solver in ("lbfgs", "newton-cg", "newton-cholesky", "gd"):
+        with pytest.raises(ValueError, match="smooth objectives only"):
+            solve(obj, l1=0.1, solver=solver)
+    assert solve(obj, l1=0.1).solver == "prox-newton"
 
 
 # ----- the group lasso across classes ------------------------------------------------------
@@ -278,7 +283,7 @@ def test_group_lasso_selects_whole_features_and_matches_oracle():
     X, y, _ = problem(n=300, d=10, K=3, seed=2)
     obj = MultinomialLoss(X, y, l2=0.0)
     l1 = 0.05
-    res = prox_newton(obj, l1, tol=1e-10, max_iter=300, penalty="group")
+    res = solve(obj, l1=l1, tol=1e-10, max_iter=300, penalty="group")
     assert res.converged, res.message
     W = res.coef[:, :-1]
     zero = np.all(W == 0, axis=0)
@@ -292,7 +297,7 @@ def test_group_lasso_selects_whole_features_and_matches_oracle():
 def test_rejects_unknown_penalty():
     X, y, _ = problem()
     with pytest.raises(ValueError, match="penalty"):
-        prox_newton(MultinomialLoss(X, y), 0.1, penalty="l0")
+        solve(MultinomialLoss(X, y), l1=0.1, penalty="l0")
 
 
 def test_working_set_is_bounded_and_a_too_large_support_is_refused(monkeypatch):
@@ -304,8 +309,8 @@ def test_working_set_is_bounded_and_a_too_large_support_is_refused(monkeypatch):
     # room for 20 features: m = 3 x 21 = 63, two 63 x 63 arrays
     monkeypatch.setattr(pn, "WS_HESSIAN_BYTES", 16 * 63 * 63)
     assert pn.max_working_set(obj) == 20
-    res = prox_newton(obj, 0.2, tol=1e-9, max_iter=300)  # a sparse optimum: fits
+    res = solve(obj, l1=0.2, tol=1e-9, max_iter=300)  # a sparse optimum: fits
     sizes = [h["features"] for h in res.history if "features" in h]
     assert res.converged and max(sizes) <= 20
     with pytest.raises(MemoryError, match="working-set Hessian fits in"):
-        prox_newton(obj, 1e-4, tol=1e-9, max_iter=300)  # a dense optimum: refused
+        solve(obj, l1=1e-4, tol=1e-9, max_iter=300)  # a dense optimum: refused

@@ -35,7 +35,7 @@ def _penalty_from_l1_ratio(est, warn):
 def _check_penalty(est, penalty, warn):
     """scikit-learn's errors and warnings on the penalty, then ours for L1."""
     l1_ratio, solver = est.l1_ratio, est.solver
-    if solver not in ("auto", "saga") and penalty not in ("l2", None):
+    if solver not in ("auto", "saga", "prox-newton") and penalty not in ("l2", None):
         raise ValueError(f"Solver {solver} supports only 'l2' or None penalties, got "
                          f"{penalty} penalty.")
     if est.dual:

@@ -36,7 +36,6 @@ from .._design_matrix import check_design_matrix
 from ..objective import FixedClassLoss, MultinomialLoss
 from ..solvers import SOLVERS
 from ..solvers import solve as _solve
-from ..solvers.prox_newton import prox_newton
 from ..special import log_softmax, softmax
 from ._callbacks import FitTasks
 from ._coef import attributes_from, warm_start_coef
@@ -99,7 +98,7 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
     random_state : int, RandomState instance or None, default=None
         Accepted for scikit-learn's stochastic solvers; every solver here is
         deterministic, so it changes nothing.
-    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd", "sag", \
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd", "prox-newton", "sag", \
             "saga"}, default="auto"
         Optimisation algorithm; ``"auto"`` picks one from the problem's shape.
         "lbfgs" and "newton-cg" precondition where it pays (correlated dense
@@ -107,6 +106,9 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         ``softmax_ext.solvers._precondition``); the fitted coefficients are
         the same either way.  "sag" and "saga" (scikit-learn's stochastic
         solvers) fit the same optimum with the solver "auto" picks.
+        "prox-newton" (proximal Newton with working sets) is what every L1 /
+        elastic-net fit runs; for the L2 penalty it is a Newton method on the
+        explicit Hessian of a working set of features.
     max_iter : int, default=100
         Maximum number of solver iterations.
     verbose : int, default=0
@@ -266,13 +268,9 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         objective = self._objective(X, y_enc, sample_weight, l2, n_classes)
         self.classes_ = classes  # the callbacks' fitted_estimator copies predict with it
         tasks = self._callback_tasks(objective, coef0, X, y, sample_weight, l1)
-        if l1 > 0:
-            result = prox_newton(objective, l1, coef0, tol=self.tol, max_iter=self.max_iter,
-                                 verbose=self.verbose, callback=tasks)
-        else:
-            solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
-            result = _solve(objective, coef0, solver=solver, tol=self.tol,
-                            max_iter=self.max_iter, verbose=self.verbose, callback=tasks)
+        solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
+        result = _solve(objective, coef0, solver=solver, tol=self.tol, max_iter=self.max_iter,
+                        verbose=self.verbose, callback=tasks, l1=l1)
         self._set_attributes(objective, result, X.dtype, l1)
         if tasks is not None:
             tasks.finish()

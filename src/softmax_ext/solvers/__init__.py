@@ -1,4 +1,5 @@
-"""Solvers for the multinomial objective: L-BFGS, Newton-Cholesky, Newton-CG, gradient descent.
+"""Solvers for the multinomial objective: L-BFGS, Newton-Cholesky, Newton-CG, gradient
+descent, and proximal Newton for L1 / elastic-net penalties.
 
 All of them work on the objective objects of :mod:`softmax_ext.objective`
 through their public methods, keep the scores ``Z = X W^T + b`` between
@@ -24,11 +25,13 @@ from .gd import gd as _gd
 from .lbfgs import lbfgs as _lbfgs
 from .newton_cg import newton_cg as _newton_cg
 from .newton_cholesky import newton_cholesky as _newton_cholesky
+from .prox_newton import PENALTIES
+from .prox_newton import prox_newton as _prox_newton
 
 __all__ = ["solve", "SolverResult", "IterationState", "SOLVERS"]
 
 _RUN = {"lbfgs": _lbfgs, "newton-cholesky": _newton_cholesky, "newton-cg": _newton_cg,
-        "gd": _gd}
+        "gd": _gd, "prox-newton": _prox_newton}
 # The solver names, here only: the estimator, the CLI and the tests import them.
 SOLVERS = ("auto",) + tuple(_RUN)
 # The solvers that take the ``precondition`` option.
@@ -47,7 +50,7 @@ def _blas_context(objective):
 
 
 def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbose=0,
-          callback=None, precondition="auto"):
+          callback=None, precondition="auto", l1=0.0, penalty="l1"):
     """Minimise a multinomial objective.
 
     Parameters
@@ -56,7 +59,8 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         The objective bound to its data (see :mod:`softmax_ext.objective`).
     coef0 : ndarray of shape ``objective.coef_shape``, optional
         Warm start; zeros when None.
-    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd"}, default "auto"
+    solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd", "prox-newton"}, \
+            default "auto"
         "auto" takes newton-cholesky when ``m = coef.size`` is below the
         crossover measured on this machine (``_choice.CROSSOVER_M``; the
         measurements are in docs/solvers.md), newton-cg
@@ -64,6 +68,8 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         never a solver whose memory estimate does not fit in the available
         memory (``softmax_ext._memory``).  A solver whose estimate does not
         fit raises a MemoryError that names the size before it allocates.
+        With ``l1 > 0`` "auto" is "prox-newton" (``prox_newton.py``), the
+        only solver here for a non-smooth term.
     tol : float, default 1e-4
         Stop when ``max |gradient| <= tol`` (the objective is normalised by the
         sum of sample weights, as in scikit-learn, so ``tol`` means what it
@@ -80,6 +86,13 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         ``solvers/_precondition.py`` ("auto": where it is cheap and the
         features are correlated (dense X of moderate width), or their means
         large or their norms uneven, enough for it to pay; True: always).
+    l1 : float, default 0.0
+        Strength of an L1 term ``l1 * ||W||_1`` added to the objective
+        (intercepts excluded), on the objective's normalised scale; ``tol``
+        then bounds its minimum-norm subgradient.
+    penalty : {"l1", "group"}, default "l1"
+        The form of that term: every weight on its own, or each feature's
+        coefficients in all classes as one group (``l1 * sum_j ||W[:, j]||``).
 
     Returns
     -------
@@ -101,8 +114,21 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     check_options(tol, max_iter, verbose)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}.")
-    name = choose(objective, tol) if solver == "auto" else solver
+    if (isinstance(l1, bool) or not isinstance(l1, (int, float, np.floating, np.integer))
+            or not np.isfinite(l1) or l1 < 0):
+        raise ValueError(f"l1 must be a finite number >= 0, got {l1!r}.")
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {sorted(PENALTIES)}, got {penalty!r}.")
+    if l1 > 0 and solver not in ("auto", "prox-newton"):
+        raise ValueError(f"solver={solver!r} minimises smooth objectives only; an L1 term "
+                         "(l1 > 0) needs solver='auto' or 'prox-newton'.")
+    if l1 > 0 or solver == "prox-newton":
+        name = "prox-newton"
+    else:
+        name = choose(objective, tol) if solver == "auto" else solver
     kwargs = dict(tol=float(tol), max_iter=int(max_iter), verbose=int(verbose), callback=callback)
+    if name == "prox-newton":
+        kwargs.update(l1=float(l1), penalty=penalty)
     if name in PRECONDITIONED:
         kwargs["precondition"] = precondition
     elif precondition not in ("auto", False):

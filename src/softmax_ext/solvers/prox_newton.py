@@ -265,7 +265,7 @@ def _start(obj, coef0):
     return x, Z, f, g
 
 
-def prox_newton(objective, l1, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
+def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbose=0, callback=None,
                 penalty="l1", name="prox-newton"):
     """Minimise ``objective + l1 * ||W||_1`` (intercept unpenalised).
 
