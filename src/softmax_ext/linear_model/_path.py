@@ -1,0 +1,169 @@
+"""Regularisation paths: fits along a sequence of C values, warm-started, and
+the smallest C at which an L1 penalty lets a coefficient leave zero.
+
+The path runs from the strongest penalty (smallest C) to the weakest, each
+fit starting from the previous one's coefficients: along an L1 path the
+working sets of ``solvers/prox_newton.py`` then start at the previous
+support, so most fits take a few Newton steps on a small subproblem.
+"""
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_consistent_length
+
+from .._design_matrix import check_design_matrix
+from ..objective import FixedClassLoss, MultinomialLoss
+from ._sample_weight import fit_sample_weight, weight_sum
+from ._softmax_regression import SoftmaxRegression
+
+__all__ = ["l1_min_c", "softmax_path", "PathResult"]
+
+
+def _intercept_only(objective, y_enc, sample_weight, n_classes):
+    """Coefficients of the best intercept-only model (zero weights), in the
+    objective's layout: the log of each class's weighted share."""
+    sw = np.ones(y_enc.shape[0]) if sample_weight is None else np.asarray(sample_weight)
+    share = np.bincount(y_enc, weights=sw, minlength=n_classes) / np.sum(sw)
+    with np.errstate(divide="ignore"):
+        logp = np.log(np.maximum(share, np.finfo(np.float64).tiny))
+    coef = np.zeros(objective.coef_shape)
+    if isinstance(objective, FixedClassLoss):
+        coef[:, -1] = logp[objective.free] - logp[objective.fixed]
+    else:
+        coef[:, -1] = logp - logp.mean()
+    return coef
+
+
+def l1_min_c(X, y, *, sample_weight=None, fit_intercept=True, l1_ratio=1.0, grouped=False):
+    """The smallest C for which an L1 / elastic-net fit has a non-zero weight.
+
+    ``SoftmaxRegression(C=C, l1_ratio=l1_ratio)`` fits all weights zero for
+    every ``C <= l1_min_c(...)`` and some weight non-zero above it: at zero
+    weights and the best intercepts the gradient of the data term is
+    ``G = sum_i s_i (p_i - e_{y_i}) x_i^T``, and zero is optimal exactly when
+    ``C max |G| <= l1_ratio`` (``max_j ||G[:, j]||_2`` for the grouped
+    penalty).  The multinomial counterpart of scikit-learn's
+    ``sklearn.svm.l1_min_c`` (binary problems use the binary model, as the
+    estimator does).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    sample_weight : array-like of shape (n_samples,), default=None
+    fit_intercept : bool, default=True
+    l1_ratio : float in (0, 1], default=1.0
+    grouped : bool, default=False
+        The group penalty across classes (``penalty="group"`` of
+        :func:`softmax_ext.solvers.solve`).
+
+    Returns
+    -------
+    float
+        ``np.inf`` when every weight's gradient is zero (no C selects one).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from softmax_ext import SoftmaxRegression, l1_min_c
+    >>> X, y = load_iris(return_X_y=True)
+    >>> c = l1_min_c(X, y)
+    >>> bool((SoftmaxRegression(l1_ratio=1, C=0.99 * c).fit(X, y).coef_ == 0).all())
+    True
+    """
+    if (isinstance(l1_ratio, bool) or not isinstance(l1_ratio, numbers.Real)
+            or not 0 < l1_ratio <= 1):
+        raise ValueError(f"l1_ratio must be in (0, 1], got {l1_ratio!r}.")
+    if not sp.issparse(X):
+        X = check_array(X, dtype=[np.float64, np.float32], order="C",
+                        ensure_all_finite=False)
+    X = check_design_matrix(X, estimator_name="l1_min_c")
+    y = np.asarray(y)
+    check_consistent_length(X, y)
+    check_classification_targets(y)
+    le = LabelEncoder().fit(y)
+    classes, y_enc = le.classes_, le.transform(y)
+    if classes.shape[0] < 2:
+        raise ValueError(f"y has a single class ({classes[0]!r}): there is nothing to fit.")
+    sample_weight = fit_sample_weight(sample_weight, None, X, y, y_enc, classes)
+    S = weight_sum(sample_weight, X.shape[0])
+    base = MultinomialLoss(X, y_enc, sample_weight=sample_weight, l2=0.0,
+                           fit_intercept=fit_intercept, n_classes=classes.shape[0])
+    obj = FixedClassLoss(base, fixed=0) if classes.shape[0] == 2 else base
+    coef = (_intercept_only(obj, y_enc, sample_weight, classes.shape[0]) if fit_intercept
+            else obj.init_coef())
+    G = S * np.asarray(obj.gradient(coef), dtype=np.float64)[:, :X.shape[1]]
+    size = np.max(np.linalg.norm(G, axis=0)) if grouped else np.max(np.abs(G), initial=0.0)
+    return float(l1_ratio / size) if size > 0 else np.inf
+
+
+@dataclass
+class PathResult:
+    """What :func:`softmax_path` returns, one entry per C in the order given.
+
+    Attributes
+    ----------
+    Cs : ndarray of shape (n_Cs,)
+    coefs : ndarray of shape (n_Cs, n_rows, n_features)
+        ``coef_`` of each fit (``n_rows`` is 1 for two classes).
+    intercepts : ndarray of shape (n_Cs, n_rows)
+    n_iter : ndarray of shape (n_Cs,), int
+    classes : ndarray of shape (n_classes,)
+    """
+
+    Cs: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    n_iter: np.ndarray
+    classes: np.ndarray
+
+
+def softmax_path(X, y, Cs, *, sample_weight=None, **params):
+    """Fit ``SoftmaxRegression`` at every C, warm-started from strong to weak penalty.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    Cs : array-like of positive floats
+        Any order; the fits run in increasing C.
+    sample_weight : array-like of shape (n_samples,), default=None
+    **params
+        Any other parameter of :class:`SoftmaxRegression` (``l1_ratio``,
+        ``tol``, ``max_iter``, ``fit_intercept``, ``class_weight``,
+        ``n_threads``, ...); ``C`` and ``warm_start`` are the path's.
+
+    Returns
+    -------
+    PathResult
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from softmax_ext import softmax_path
+    >>> X, y = load_iris(return_X_y=True)
+    >>> path = softmax_path(X, y, [0.01, 0.1, 1.0], l1_ratio=1.0)
+    >>> path.coefs.shape, [int((c != 0).sum()) for c in path.coefs]
+    ((3, 3, 4), [1, 2, 4])
+    """
+    for name in ("C", "warm_start"):
+        if name in params:
+            raise TypeError(f"softmax_path sets {name} itself; do not pass it.")
+    Cs = np.asarray(Cs, dtype=np.float64).ravel()
+    if Cs.size == 0 or not np.all(np.isfinite(Cs)) or np.any(Cs <= 0):
+        raise ValueError(f"Cs must be a non-empty sequence of finite values > 0, got {Cs!r}.")
+    model = SoftmaxRegression(warm_start=True, **params)
+    order = np.argsort(Cs, kind="stable")
+    coefs, intercepts, n_iter = [None] * Cs.size, [None] * Cs.size, np.zeros(Cs.size, int)
+    for i in order:
+        model.set_params(C=float(Cs[i]))
+        model.fit(X, y, sample_weight=sample_weight)
+        coefs[i], intercepts[i] = model.coef_.copy(), model.intercept_.copy()
+        n_iter[i] = int(model.n_iter_[0])
+    return PathResult(Cs=Cs, coefs=np.stack(coefs), intercepts=np.stack(intercepts),
+                      n_iter=n_iter, classes=model.classes_.copy())
