@@ -63,7 +63,7 @@ SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 # that holds a 200-term row sum to 32 ulps, which only the vectorised build
 # meets, and the lbfgs half of a pass-count test that takes 3.5 of the run's
 # 7 minutes under ASan (its newton-cg half runs the same large CSR problem).
-SAN_TESTS ?= tests/test_special.py tests/test_exp.py tests/test_lossgrad_memory.py \
+SAN_TESTS ?= tests/kernels/test_special.py tests/kernels/test_exp.py tests/test_lossgrad_memory.py \
 	tests/test_hessian.py tests/test_objective.py tests/test_solvers.py \
 	tests/solvers/test_solver_optimum.py tests/solvers/test_solver_run.py \
 	tests/solvers/test_linesearch.py tests/solvers/test_lbfgs.py tests/solvers/test_newton_cg.py \
@@ -72,8 +72,8 @@ SAN_TESTS ?= tests/test_special.py tests/test_exp.py tests/test_lossgrad_memory.
 	tests/linear_model/test_estimator.py tests/linear_model/test_estimator_behaviour.py \
 	tests/linear_model/test_estimator_errors.py tests/linear_model/test_l1_fit.py \
 	tests/inference/test_inference.py \
-	tests/test_fuzz_inputs.py \
-	--deselect "tests/test_exp.py::test_kernels_take_full_path_outside_fast_range[float64-200]" \
+	tests/kernels/test_fuzz_inputs.py \
+	--deselect "tests/kernels/test_exp.py::test_kernels_take_full_path_outside_fast_range[float64-200]" \
 	--deselect "tests/solvers/test_precondition.py::test_fewer_passes_on_text_like_sparse_rows[lbfgs]"
 SAN_RUNTIMES = $(shell $(SAN_CC) -print-file-name=libasan.so) $(shell $(SAN_CC) -print-file-name=libubsan.so)
 SAN_ENV = LD_PRELOAD="$(SAN_RUNTIMES)" \

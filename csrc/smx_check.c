@@ -1,11 +1,12 @@
 /* Whole-array input checks (see smx_check.h), instantiated from
- * smx_check_body.h for float/double and int32/int64 indices. */
+ * smx_check_body.h for float/double (finiteness) and int32/int64 indices
+ * (CSR structure). */
 #include <string.h>
 
 #include "smx_check.h"
 #include "smx_config.h"
+#include "smx_driver.h"
 #include "smx_omp.h"
-#include "smx_threads.h"
 
 /* Elements per chunk of the finiteness scan and rows per chunk of the CSR
  * scan: large enough that the per-chunk bookkeeping vanishes, small enough
@@ -29,30 +30,6 @@ SMX_INLINE int smx_nonfinite_bits_f64(const double *x)
     return (b & 0x7ff0000000000000ull) == 0x7ff0000000000000ull;
 }
 
-#define SMX_CHECK_REAL float
-#define SMX_CHECK_RFN(name) name##_f32
-#include "smx_check_body.h"
-#undef SMX_CHECK_REAL
-#undef SMX_CHECK_RFN
-
-#define SMX_CHECK_REAL double
-#define SMX_CHECK_RFN(name) name##_f64
-#include "smx_check_body.h"
-#undef SMX_CHECK_REAL
-#undef SMX_CHECK_RFN
-
-#define SMX_CHECK_IDX int32_t
-#define SMX_CHECK_UIDX uint32_t
-#define SMX_CHECK_IFN(name) name##_i32
-#include "smx_check_body.h"
-#undef SMX_CHECK_IDX
-#undef SMX_CHECK_UIDX
-#undef SMX_CHECK_IFN
-
-#define SMX_CHECK_IDX int64_t
-#define SMX_CHECK_UIDX uint64_t
-#define SMX_CHECK_IFN(name) name##_i64
-#include "smx_check_body.h"
-#undef SMX_CHECK_IDX
-#undef SMX_CHECK_UIDX
-#undef SMX_CHECK_IFN
+#define SMX_REAL_BODY "smx_check_body.h"
+#define SMX_INDEX_BODY "smx_check_body.h"
+#include "smx_template.h"

@@ -1,4 +1,6 @@
-/* Common definitions for the softmax-ext C kernels.
+/* Common definitions for the softmax-ext C kernels: the size type, the
+ * status codes, the stop flag and the compiler hints (csrc/README.md says how
+ * the kernels use them).
  *
  * The kernels are plain C99: raw pointers, sizes, a thread count, and an int
  * status (SMX_OK on success).  They check nothing that the Cython bindings
@@ -7,11 +9,20 @@
 #ifndef SMX_CONFIG_H
 #define SMX_CONFIG_H
 
+#include <signal.h>
 #include <stdint.h>
 
 typedef int64_t smx_int;
 
+/* Status of every kernel (the bindings' status.pxd turns them into
+ * exceptions): out of memory, a size the kernel cannot take (BLAS's int),
+ * a BLAS failure, stopped by the stop flag. */
 enum { SMX_OK = 0, SMX_ENOMEM = 1, SMX_EINVAL = 2, SMX_EBLAS = 3, SMX_EINTR = 4 };
+
+/* Stop flag of the long kernels (the Hessian assemblies), written
+ * asynchronously by a SIGINT handler (smx_sigint.h); NULL: never stop. */
+typedef volatile sig_atomic_t smx_stop_flag;
+#define SMX_STOPPED(stop) ((stop) != NULL && *(stop) != 0)
 
 /* Hot block workers are compiled for several instruction sets and picked at
  * load time (GCC's target_clones with an ifunc resolver), so that a portable

@@ -1,9 +1,7 @@
-/* Hessian and Hessian-vector product kernels, instantiated for float and
- * double X, and for int32 and int64 CSR column indices.
- *
- * smx_hessian_body.h is included once per REAL for the dense kernels and
- * the shared helpers (SMX_CSR_INDEX undefined), then once per index type
- * with SMX_CSR_INDEX defined for the CSR kernels.
+/* Probabilities and Hessian kernels (see smx_hessian.h), instantiated from
+ * smx_hessian_body.h for float and double X (dense) and for each of those
+ * with int32 and int64 CSR column indices.  Here: what does not depend on
+ * the types, the Gram-product plan and the skeleton both assemblies share.
  */
 #include <limits.h>
 #include <math.h>
@@ -12,10 +10,10 @@
 
 #include "smx_blas.h"
 #include "smx_config.h"
+#include "smx_driver.h"
 #include "smx_hessian.h"
 #include "smx_math.h"
 #include "smx_omp.h"
-#include "smx_threads.h"
 
 /* ---- helpers that do not depend on REAL ------------------------------ */
 
@@ -150,48 +148,97 @@ static void smx_gram_reduce_scatter(double *H, double *part, const smx_gram_plan
     }
 }
 
-#define SMX_DOUBLE 0
-#define REAL float
-#define SMX_FN(name) name##_f32
-#define SMX_EXP smx_exp_f32
-#define SMX_GEMM(blas) ((blas)->sgemm)
-#include "smx_rows_body.h"
-#include "smx_hessian_body.h"
-#define SMX_CSR_INDEX int32_t
-#define SMX_CFN(name) name##_f32_i32
-#include "smx_hessian_body.h"
-#undef SMX_CSR_INDEX
-#undef SMX_CFN
-#define SMX_CSR_INDEX int64_t
-#define SMX_CFN(name) name##_f32_i64
-#include "smx_hessian_body.h"
-#undef SMX_CSR_INDEX
-#undef SMX_CFN
-#undef SMX_DOUBLE
-#undef REAL
-#undef SMX_FN
-#undef SMX_EXP
-#undef SMX_GEMM
+/* ---- the skeleton of both Hessian assemblies -------------------------
+ * Setup (smx_hess_plan, smx_hess_alloc), the probabilities (per layout), one
+ * parallel region over the units (smx_hess_unit_at), then smx_hess_finish. */
+typedef struct {
+    smx_gram_plan plan;
+    smx_int p, m, nq, T, nunits;
+    void *P;        /* (n, K) probabilities, in the dtype of X */
+    double *part;   /* R > 1: R slabs of T x nq partial sums, else NULL */
+} smx_hess_work;
 
-#define SMX_DOUBLE 1
-#define REAL double
-#define SMX_FN(name) name##_f64
-#define SMX_EXP smx_exp_f64
-#define SMX_GEMM(blas) ((blas)->dgemm)
-#include "smx_rows_body.h"
-#include "smx_hessian_body.h"
-#define SMX_CSR_INDEX int32_t
-#define SMX_CFN(name) name##_f64_i32
-#include "smx_hessian_body.h"
-#undef SMX_CSR_INDEX
-#undef SMX_CFN
-#define SMX_CSR_INDEX int64_t
-#define SMX_CFN(name) name##_f64_i64
-#include "smx_hessian_body.h"
-#undef SMX_CSR_INDEX
-#undef SMX_CFN
-#undef SMX_DOUBLE
-#undef REAL
-#undef SMX_FN
-#undef SMX_EXP
-#undef SMX_GEMM
+/* The sizes and the plan.  Returns 1 when nothing is left to compute (H is
+ * then written, or m == 0), with *status set; else 0 and *status SMX_OK. */
+static int smx_hess_plan(smx_hess_work *w, smx_int n, smx_int d, smx_int K,
+                         int fit_intercept, double *H, int *status)
+{
+    w->p = d + (fit_intercept ? 1 : 0);
+    w->m = K * w->p;
+    w->nq = K * (K - 1) / 2;
+    w->T = w->p * (w->p + 1) / 2;
+    w->P = NULL;
+    w->part = NULL;
+    *status = SMX_OK;
+    if (w->m <= 0)
+        return 1;
+    if (n <= 0 || w->nq == 0) {   /* one class: the probabilities are all 1, H = 0 */
+        memset(H, 0, (size_t)w->m * w->m * sizeof(double));
+        return 1;
+    }
+    *status = smx_gram_plan_make(&w->plan, w->p, n, K);
+    if (*status != SMX_OK)
+        return 1;
+    w->nunits = w->plan.nchunks * w->plan.R;
+    return 0;
+}
+
+/* The probabilities (real_size bytes an element) and the row-group slabs;
+ * SMX_OK, or SMX_ENOMEM with everything freed. */
+static int smx_hess_alloc(smx_hess_work *w, smx_int n, smx_int K, size_t real_size)
+{
+    const smx_int R = w->plan.R;
+    w->P = malloc((size_t)n * K * real_size);
+    w->part = R > 1 ? malloc((size_t)R * w->T * w->nq * sizeof(double)) : NULL;
+    if (w->P == NULL || (R > 1 && w->part == NULL)) {
+        free(w->P);
+        free(w->part);
+        smx_gram_plan_free(&w->plan);
+        return SMX_ENOMEM;
+    }
+    return SMX_OK;
+}
+
+/* Unit u = (chunk ch of feature pairs, row group r): the triangle rows
+ * [a0, a1), their c entries starting at off0, the blocks [b0, b1), and C,
+ * its zeroed c x nq accumulator (acc when R == 1, else the chunk's part of
+ * slab r). */
+typedef struct {
+    smx_int ch, r, a0, a1, off0, c, b0, b1;
+    double *C;
+} smx_hess_unit;
+
+static smx_hess_unit smx_hess_unit_at(const smx_hess_work *w, smx_int u, double *acc)
+{
+    const smx_int R = w->plan.R;
+    smx_hess_unit t;
+    t.ch = u / R;
+    t.r = u % R;
+    t.a0 = w->plan.rows[t.ch];
+    t.a1 = w->plan.rows[t.ch + 1];
+    t.off0 = t.a0 * (t.a0 + 1) / 2;
+    t.c = t.a1 * (t.a1 + 1) / 2 - t.off0;
+    t.b0 = smx_group_start(t.r, R, w->plan.nb);
+    t.b1 = smx_group_start(t.r + 1, R, w->plan.nb);
+    t.C = R == 1 ? acc : w->part + t.r * w->T * w->nq + t.off0 * w->nq;
+    memset(t.C, 0, (size_t)t.c * w->nq * sizeof(double));
+    return t;
+}
+
+/* After the region: SMX_EINTR when stopped, the row groups reduced and
+ * scattered (tmajor: C row-major, as the CSR kernel fills it), all freed. */
+static int smx_hess_finish(smx_hess_work *w, double *H, smx_int K, int status,
+                           const smx_stop_flag *stop, int tmajor, int nt)
+{
+    status = smx_stop_status(status, stop);
+    if (status == SMX_OK && w->plan.R > 1)
+        smx_gram_reduce_scatter(H, w->part, &w->plan, w->p, K, tmajor, nt);
+    free(w->P);
+    free(w->part);
+    smx_gram_plan_free(&w->plan);
+    return status;
+}
+
+#define SMX_REAL_BODY "smx_hessian_body.h"
+#define SMX_CSR_BODY "smx_hessian_body.h"
+#include "smx_template.h"

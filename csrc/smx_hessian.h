@@ -20,25 +20,20 @@
  * SMX_EINVAL (a size that does not fit BLAS's int).  Results do not depend
  * on n_threads (see smx_hessian_body.h for how the work is split).
  *
- * Interrupts: the Hessian assemblies take a stop flag (NULL: never stop),
- * set asynchronously (by a SIGINT handler, smx_sigint.h).  The threads poll
- * it between row blocks and stop within one block; the kernel then returns
- * SMX_EINTR and H is unspecified.
+ * Interrupts: the Hessian assemblies take a stop flag (smx_config.h; NULL:
+ * never stop), set asynchronously (by a SIGINT handler, smx_sigint.h).  The
+ * threads poll it between row blocks and stop within one block; the kernel
+ * then returns SMX_EINTR and H is unspecified.
  * The dense kernels call BLAS from OpenMP threads: the caller keeps BLAS
  * single-threaded around them.
  */
 #ifndef SMX_HESSIAN_H
 #define SMX_HESSIAN_H
 
-#include <signal.h>
 #include <stdint.h>
 
 #include "smx_blas.h"
 #include "smx_config.h"
-
-/* Stop flag of the Hessian assemblies, written by a signal handler. */
-typedef volatile sig_atomic_t smx_stop_flag;
-#define SMX_STOPPED(stop) ((stop) != NULL && *(stop) != 0)
 
 /* ---- dense X (n, d), C-contiguous ---------------------------------- */
 int smx_probs_dense_f32(const float *X, smx_int n, smx_int d, const float *coef, smx_int K,

@@ -1,6 +1,7 @@
-/* Type-generic body of smx_hessian.c: include after defining REAL, SMX_FN,
- * SMX_EXP, SMX_GEMM and SMX_DOUBLE (dense kernels), and again with
- * SMX_CSR_INDEX and SMX_CFN defined (CSR kernels); see smx_hessian.c.
+/* Type-generic body of smx_hessian.c (csrc/README.md, "Templates"): its
+ * SMX_REAL_BODY part (IDX undefined: the dense kernels, once per REAL) and
+ * its SMX_CSR_BODY part (IDX defined: the CSR kernels, once per REAL and
+ * index type).
  *
  * Hessian assembly, dense X
  * -------------------------
@@ -57,16 +58,30 @@
  * densifying X.
  *
  * Interrupts: every unit, and every row block within a unit, starts only
- * while the stop flag is clear (smx_hessian.h), so the kernel returns
+ * while the stop flag is clear (smx_config.h), so the kernel returns
  * SMX_EINTR within one row block of the flag being set.
  *
  * Hessian-vector products are not here: they share the loss/gradient
  * drivers (smx_lossgrad.h, "hessp" mode), with this file's probabilities.
  */
 
-#ifndef SMX_CSR_INDEX
+#ifndef IDX
+
+#include "smx_blocks.h"
 
 /* ======================== dense X ===================================== */
+
+/* The pair weights of row i, w[q] = s_i p_ik p_il for the class pairs k < l
+ * in order (q < nq): the columns of the Gram product, both layouts. */
+SMX_INLINE void SMX_FN(smx_hess_pair_weights)(const REAL *Pi, smx_int K, double s, double *w)
+{
+    smx_int q = 0;
+    for (smx_int k = 0; k < K; k++) {
+        const double sk = s * (double)Pi[k];
+        for (smx_int l = k + 1; l < K; l++)
+            w[q++] = sk * (double)Pi[l];
+    }
+}
 
 /* Probabilities of the row block Xb (rows x d) into Z (rows x K):
  * Z = Xb W^T + b, then a max-shifted softmax.  shift: 2 * rows doubles. */
@@ -102,26 +117,22 @@ int SMX_FN(smx_probs_dense)(const REAL *X, smx_int n, smx_int d, const REAL *coe
     const smx_int bs = smx_rows_for(K);
     if (!smx_fits_int(p) || !smx_fits_int(K * bs))
         return SMX_EINVAL;
-    const smx_int nb = (n + bs - 1) / bs;
+    const smx_int nb = smx_n_blocks(n, bs);
     const int nt = smx_clamp_threads(n_threads, nb);
     int status = SMX_OK;
 #pragma omp parallel num_threads(nt)
     {
-        double *shift = malloc(2 * (size_t)bs * sizeof(double));
-        if (shift == NULL) {
-#pragma omp atomic write
-            status = SMX_ENOMEM;
-        }
+        smx_scratch s;
+        const int ok = smx_scratch_alloc(&s, &status, 2 * (size_t)bs * sizeof(double), 0, 0, 0);
 #pragma omp for schedule(static)
         for (smx_int b = 0; b < nb; b++) {
-            if (shift == NULL)
+            if (!ok)
                 continue;
-            const smx_int i0 = b * bs;
-            const smx_int rows = n - i0 < bs ? n - i0 : bs;
+            const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
             SMX_FN(smx_hess_probs_block)(X + i0 * d, rows, d, coef, K, p, fit_intercept,
-                                         P + i0 * K, shift, blas);
+                                         P + i0 * K, s.buf[0], blas);
         }
-        free(shift);
+        smx_scratch_free(&s);
     }
     return status;
 }
@@ -130,127 +141,87 @@ int SMX_FN(smx_hessian_dense)(const REAL *X, smx_int n, smx_int d, const REAL *s
                               const REAL *coef, smx_int K, int fit_intercept, double *H,
                               const smx_blas *blas, int n_threads, const smx_stop_flag *stop)
 {
-    const smx_int p = d + (fit_intercept ? 1 : 0);
-    const smx_int m = K * p;
-    if (m <= 0)
-        return SMX_OK;
-    const smx_int nq = K * (K - 1) / 2;
-    if (n <= 0 || nq == 0) {   /* one class: the probabilities are all 1, H = 0 */
-        memset(H, 0, (size_t)m * m * sizeof(double));
-        return SMX_OK;
-    }
-    const smx_int T = p * (p + 1) / 2;
-    smx_gram_plan plan;
-    int status = smx_gram_plan_make(&plan, p, n, K);
-    if (status != SMX_OK)
+    smx_hess_work w;
+    int status;
+    if (smx_hess_plan(&w, n, d, K, fit_intercept, H, &status))
         return status;
-    if (!smx_fits_int(plan.cmax) || !smx_fits_int(nq) || !smx_fits_int(plan.bs) ||
-        !smx_fits_int(m)) {
-        smx_gram_plan_free(&plan);
+    const smx_int p = w.p, nq = w.nq, bs = w.plan.bs, cmax = w.plan.cmax, R = w.plan.R;
+    if (!smx_fits_int(cmax) || !smx_fits_int(nq) || !smx_fits_int(bs) || !smx_fits_int(w.m)) {
+        smx_gram_plan_free(&w.plan);
         return SMX_EINVAL;
     }
-    const smx_int bs = plan.bs, nb = plan.nb, R = plan.R, nchunks = plan.nchunks;
-    const smx_int nunits = nchunks * R;
-    REAL *P = malloc((size_t)n * K * sizeof(REAL));
-    double *part = R > 1 ? malloc((size_t)R * T * nq * sizeof(double)) : NULL;
-    if (P == NULL || (R > 1 && part == NULL)) {
-        free(P);
-        free(part);
-        smx_gram_plan_free(&plan);
-        return SMX_ENOMEM;
-    }
-    status = SMX_FN(smx_probs_dense)(X, n, d, coef, K, fit_intercept, P, blas, n_threads);
-    const int nt = smx_clamp_threads(n_threads, nunits);
+    status = smx_hess_alloc(&w, n, K, sizeof(REAL));
+    if (status != SMX_OK)
+        return status;
+    const REAL *P = w.P;
+    status = SMX_FN(smx_probs_dense)(X, n, d, coef, K, fit_intercept, w.P, blas, n_threads);
+    const int nt = smx_clamp_threads(n_threads, w.nunits);
 
-#pragma omp parallel num_threads(nt) if (status == SMX_OK)
-    {
-        const smx_int cmax = plan.cmax;
-        double *xd = malloc((size_t)bs * p * sizeof(double));
-        double *M = malloc((size_t)bs * cmax * sizeof(double));
-        double *W = malloc((size_t)bs * nq * sizeof(double));
-        double *acc = R == 1 ? malloc((size_t)cmax * nq * sizeof(double)) : NULL;
-        const int ok = status == SMX_OK && xd != NULL && M != NULL && W != NULL &&
-                       (R > 1 || acc != NULL);
-        if (!ok && status == SMX_OK) {
-#pragma omp atomic write
-            status = SMX_ENOMEM;
-        }
+    if (status == SMX_OK) {
+#pragma omp parallel num_threads(nt)
+        {
+            /* rows of x~ in double, their products for one chunk, the pair
+             * weights, and the unit's accumulator when there is one row group */
+            smx_scratch s;
+            const int ok = smx_scratch_alloc(&s, &status, (size_t)bs * p * sizeof(double),
+                                             (size_t)bs * cmax * sizeof(double),
+                                             (size_t)bs * nq * sizeof(double),
+                                             R == 1 ? (size_t)cmax * nq * sizeof(double) : 0);
+            double *xd = s.buf[0], *M = s.buf[1], *W = s.buf[2];
 #pragma omp for schedule(static, 1)
-        for (smx_int u = 0; u < nunits; u++) {
-            if (!ok || SMX_STOPPED(stop))
-                continue;
-            const smx_int ch = u / R, r = u % R;
-            const smx_int a0 = plan.rows[ch], a1 = plan.rows[ch + 1];
-            const smx_int off0 = a0 * (a0 + 1) / 2;
-            const smx_int c = a1 * (a1 + 1) / 2 - off0;
-            /* columns 0 .. a1 - 1 of x~ are all this chunk reads */
-            const smx_int dx = a1 < d ? a1 : d;
-            double *C = R == 1 ? acc : part + r * T * nq + off0 * nq;
-            memset(C, 0, (size_t)c * nq * sizeof(double));
-            const smx_int b1 = smx_group_start(r + 1, R, nb);
-            for (smx_int b = smx_group_start(r, R, nb); b < b1 && !SMX_STOPPED(stop); b++) {
-                const smx_int i0 = b * bs;
-                const smx_int rows = n - i0 < bs ? n - i0 : bs;
-                for (smx_int i = 0; i < rows; i++) {
-                    const REAL *x = X + (i0 + i) * d;
-                    double *o = xd + i * p;
-                    for (smx_int j = 0; j < dx; j++)
-                        o[j] = (double)x[j];
-                    if (fit_intercept)
-                        o[d] = 1.0;
-                    /* pair weights s_i p_ik p_il, k < l */
-                    const REAL *Pi = P + (i0 + i) * K;
-                    const double s = sw != NULL ? (double)sw[i0 + i] : 1.0;
-                    double *w = W + i * nq;
-                    smx_int q = 0;
-                    for (smx_int k = 0; k < K; k++) {
-                        const double sk = s * (double)Pi[k];
-                        for (smx_int l = k + 1; l < K; l++)
-                            w[q++] = sk * (double)Pi[l];
+            for (smx_int u = 0; u < w.nunits; u++) {
+                if (!ok || SMX_STOPPED(stop))
+                    continue;
+                const smx_hess_unit t = smx_hess_unit_at(&w, u, s.buf[3]);
+                const smx_int a0 = t.a0, a1 = t.a1, off0 = t.off0, c = t.c;
+                /* columns 0 .. a1 - 1 of x~ are all this chunk reads */
+                const smx_int dx = a1 < d ? a1 : d;
+                for (smx_int b = t.b0; b < t.b1 && !SMX_STOPPED(stop); b++) {
+                    const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
+                    for (smx_int i = 0; i < rows; i++) {
+                        const REAL *x = X + (i0 + i) * d;
+                        double *o = xd + i * p;
+                        for (smx_int j = 0; j < dx; j++)
+                            o[j] = (double)x[j];
+                        if (fit_intercept)
+                            o[d] = 1.0;
+                        SMX_FN(smx_hess_pair_weights)(P + (i0 + i) * K, K,
+                                                      sw != NULL ? (double)sw[i0 + i] : 1.0,
+                                                      W + i * nq);
+                        /* products x~_a x~_b, b <= a, a in [a0, a1) */
+                        double *mrow = M + i * c;
+                        for (smx_int a = a0; a < a1; a++) {
+                            const double xa = o[a];
+                            double *mm = mrow + a * (a + 1) / 2 - off0;
+                            for (smx_int bb = 0; bb <= a; bb++)
+                                mm[bb] = xa * o[bb];
+                        }
                     }
-                    /* products x~_a x~_b, b <= a, a in [a0, a1) */
-                    double *mrow = M + i * c;
-                    for (smx_int a = a0; a < a1; a++) {
-                        const double xa = o[a];
-                        double *mm = mrow + a * (a + 1) / 2 - off0;
-                        for (smx_int bb = 0; bb <= a; bb++)
-                            mm[bb] = xa * o[bb];
-                    }
+                    /* C (c x nq, column-major) += M^T W */
+                    char ta = 'N', tb = 'T';
+                    int ci = (int)c, nqi = (int)nq, ri = (int)rows;
+                    double one = 1.0;
+                    blas->dgemm(&ta, &tb, &ci, &nqi, &ri, &one, M, &ci, W, &nqi, &one, t.C, &ci);
                 }
-                /* C (c x nq, column-major) += M^T W */
-                char ta = 'N', tb = 'T';
-                int ci = (int)c, nqi = (int)nq, ri = (int)rows;
-                double one = 1.0;
-                blas->dgemm(&ta, &tb, &ci, &nqi, &ri, &one, M, &ci, W, &nqi, &one, C, &ci);
+                if (R == 1)
+                    smx_gram_scatter(H, t.C, 1, c, a0, a1, p, K);
             }
-            if (R == 1)
-                smx_gram_scatter(H, C, 1, c, a0, a1, p, K);
+            smx_scratch_free(&s);
         }
-        free(xd);
-        free(M);
-        free(W);
-        free(acc);
     }
-    if (status == SMX_OK && SMX_STOPPED(stop))
-        status = SMX_EINTR;
-    if (status == SMX_OK && R > 1)
-        smx_gram_reduce_scatter(H, part, &plan, p, K, 0, nt);
-    free(P);
-    free(part);
-    smx_gram_plan_free(&plan);
-    return status;
+    return smx_hess_finish(&w, H, K, status, stop, 0, nt);
 }
 
-#else /* SMX_CSR_INDEX */
+#else /* IDX */
 
 /* ======================== CSR X ======================================= */
 
 /* Probabilities of rows [i0, i0 + rows) into Z (rows x K). */
-static void SMX_CFN(smx_hess_probs_csr_block)(const REAL *data, const SMX_CSR_INDEX *indices,
-                                              const SMX_CSR_INDEX *indptr, smx_int i0, smx_int rows,
-                                              smx_int d, const REAL *coef, smx_int K,
-                                              smx_int p, int fit_intercept, REAL *Z,
-                                              double *shift)
+static void SMX_CSR_FN(smx_hess_probs_csr_block)(const REAL *data, const IDX *indices,
+                                                 const IDX *indptr, smx_int i0, smx_int rows,
+                                                 smx_int d, const REAL *coef, smx_int K,
+                                                 smx_int p, int fit_intercept, REAL *Z,
+                                                 double *shift)
 {
     for (smx_int i = 0; i < rows; i++) {
         const int64_t a0 = indptr[i0 + i], a1 = indptr[i0 + i + 1];
@@ -266,34 +237,30 @@ static void SMX_CFN(smx_hess_probs_csr_block)(const REAL *data, const SMX_CSR_IN
     SMX_FN(smx_block_normalize)(Z, rows, K, shift + rows);
 }
 
-int SMX_CFN(smx_probs_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
-                           const SMX_CSR_INDEX *indptr, smx_int n, smx_int d, const REAL *coef,
-                           smx_int K, int fit_intercept, REAL *P, int n_threads)
+int SMX_CSR_FN(smx_probs_csr)(const REAL *data, const IDX *indices, const IDX *indptr,
+                              smx_int n, smx_int d, const REAL *coef, smx_int K,
+                              int fit_intercept, REAL *P, int n_threads)
 {
     if (n <= 0 || K <= 0)
         return SMX_OK;
     const smx_int p = d + (fit_intercept ? 1 : 0);
     const smx_int bs = smx_rows_for(K);
-    const smx_int nb = (n + bs - 1) / bs;
+    const smx_int nb = smx_n_blocks(n, bs);
     const int nt = smx_clamp_threads(n_threads, nb);
     int status = SMX_OK;
 #pragma omp parallel num_threads(nt)
     {
-        double *shift = malloc(2 * (size_t)bs * sizeof(double));
-        if (shift == NULL) {
-#pragma omp atomic write
-            status = SMX_ENOMEM;
-        }
+        smx_scratch s;
+        const int ok = smx_scratch_alloc(&s, &status, 2 * (size_t)bs * sizeof(double), 0, 0, 0);
 #pragma omp for schedule(static)
         for (smx_int b = 0; b < nb; b++) {
-            if (shift == NULL)
+            if (!ok)
                 continue;
-            const smx_int i0 = b * bs;
-            const smx_int rows = n - i0 < bs ? n - i0 : bs;
-            SMX_CFN(smx_hess_probs_csr_block)(data, indices, indptr, i0, rows, d, coef, K, p,
-                                              fit_intercept, P + i0 * K, shift);
+            const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
+            SMX_CSR_FN(smx_hess_probs_csr_block)(data, indices, indptr, i0, rows, d, coef, K, p,
+                                                 fit_intercept, P + i0 * K, s.buf[0]);
         }
-        free(shift);
+        smx_scratch_free(&s);
     }
     return status;
 }
@@ -304,119 +271,90 @@ int SMX_CFN(smx_probs_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
  * the nq-vector of feature pair (a, b): nnz(nnz+1)/2 contiguous axpys of
  * length nq per row, no densification.  Needs sorted column indices without
  * duplicates (canonical CSR), which the caller checks. */
-int SMX_CFN(smx_hessian_csr)(const REAL *data, const SMX_CSR_INDEX *indices,
-                             const SMX_CSR_INDEX *indptr, smx_int n, smx_int d, const REAL *sw,
-                             const REAL *coef, smx_int K, int fit_intercept, double *H,
-                             int n_threads, const smx_stop_flag *stop)
+int SMX_CSR_FN(smx_hessian_csr)(const REAL *data, const IDX *indices, const IDX *indptr,
+                                smx_int n, smx_int d, const REAL *sw, const REAL *coef,
+                                smx_int K, int fit_intercept, double *H, int n_threads,
+                                const smx_stop_flag *stop)
 {
-    const smx_int p = d + (fit_intercept ? 1 : 0);
-    const smx_int m = K * p;
-    if (m <= 0)
-        return SMX_OK;
-    const smx_int nq = K * (K - 1) / 2;
-    if (n <= 0 || nq == 0) {
-        memset(H, 0, (size_t)m * m * sizeof(double));
-        return SMX_OK;
-    }
-    const smx_int T = p * (p + 1) / 2;
-    smx_gram_plan plan;
-    int status = smx_gram_plan_make(&plan, p, n, K);
+    smx_hess_work w;
+    int status;
+    if (smx_hess_plan(&w, n, d, K, fit_intercept, H, &status))
+        return status;
+    status = smx_hess_alloc(&w, n, K, sizeof(REAL));
     if (status != SMX_OK)
         return status;
-    const smx_int bs = plan.bs, nb = plan.nb, R = plan.R, nchunks = plan.nchunks;
-    const smx_int nunits = nchunks * R;
-    REAL *P = malloc((size_t)n * K * sizeof(REAL));
-    double *part = R > 1 ? malloc((size_t)R * T * nq * sizeof(double)) : NULL;
-    if (P == NULL || (R > 1 && part == NULL)) {
-        free(P);
-        free(part);
-        smx_gram_plan_free(&plan);
-        return SMX_ENOMEM;
-    }
-    status = SMX_CFN(smx_probs_csr)(data, indices, indptr, n, d, coef, K, fit_intercept, P,
-                                    n_threads);
-    const int nt = smx_clamp_threads(n_threads, nunits);
+    const smx_int nq = w.nq, bs = w.plan.bs, R = w.plan.R;
+    const REAL *P = w.P;
+    status = SMX_CSR_FN(smx_probs_csr)(data, indices, indptr, n, d, coef, K, fit_intercept,
+                                       w.P, n_threads);
+    const int nt = smx_clamp_threads(n_threads, w.nunits);
 
-#pragma omp parallel num_threads(nt) if (status == SMX_OK)
-    {
-        double *w = malloc((size_t)nq * sizeof(double));
-        double *acc = R == 1 ? malloc((size_t)plan.cmax * nq * sizeof(double)) : NULL;
-        const int ok = status == SMX_OK && w != NULL && (R > 1 || acc != NULL);
-        if (!ok && status == SMX_OK) {
-#pragma omp atomic write
-            status = SMX_ENOMEM;
-        }
+    if (status == SMX_OK) {
+#pragma omp parallel num_threads(nt)
+        {
+            /* the pair weights of one row, and the unit's accumulator when
+             * there is one row group */
+            smx_scratch s;
+            const int ok = smx_scratch_alloc(&s, &status, (size_t)nq * sizeof(double),
+                                             R == 1 ? (size_t)w.plan.cmax * nq * sizeof(double)
+                                                    : 0,
+                                             0, 0);
+            double *wq = s.buf[0];
 #pragma omp for schedule(static, 1)
-        for (smx_int u = 0; u < nunits; u++) {
-            if (!ok || SMX_STOPPED(stop))
-                continue;
-            const smx_int ch = u / R, r = u % R;
-            const smx_int a0 = plan.rows[ch], a1 = plan.rows[ch + 1];
-            const smx_int off0 = a0 * (a0 + 1) / 2;
-            const smx_int c = a1 * (a1 + 1) / 2 - off0;
-            const int has_icpt = fit_intercept && d >= a0 && d < a1;
-            double *C = R == 1 ? acc : part + r * T * nq + off0 * nq;
-            memset(C, 0, (size_t)c * nq * sizeof(double));
-            const smx_int i1 = smx_group_start(r + 1, R, nb) * bs;
-            const smx_int iend = i1 < n ? i1 : n;
-            for (smx_int i = smx_group_start(r, R, nb) * bs; i < iend; i++) {
-                if (i % bs == 0 && SMX_STOPPED(stop))   /* once per row block */
-                    break;
-                const int64_t e0 = indptr[i], e1 = indptr[i + 1];
-                /* first stored entry with column >= a0 */
-                int64_t ea = e0;
-                while (ea < e1 && (smx_int)indices[ea] < a0)
-                    ea++;
-                if (!has_icpt && (ea == e1 || (smx_int)indices[ea] >= a1))
+            for (smx_int u = 0; u < w.nunits; u++) {
+                if (!ok || SMX_STOPPED(stop))
                     continue;
-                const REAL *Pi = P + i * K;
-                const double s = sw != NULL ? (double)sw[i] : 1.0;
-                smx_int q = 0;
-                for (smx_int k = 0; k < K; k++) {
-                    const double sk = s * (double)Pi[k];
-                    for (smx_int l = k + 1; l < K; l++)
-                        w[q++] = sk * (double)Pi[l];
-                }
-                for (int64_t e = ea; e < e1; e++) {
-                    const smx_int a = (smx_int)indices[e];
-                    if (a >= a1)
+                const smx_hess_unit t = smx_hess_unit_at(&w, u, s.buf[1]);
+                const smx_int a0 = t.a0, a1 = t.a1, off0 = t.off0;
+                double *C = t.C;
+                const int has_icpt = fit_intercept && d >= a0 && d < a1;
+                const smx_int i1 = t.b1 * bs;
+                const smx_int iend = i1 < n ? i1 : n;
+                for (smx_int i = t.b0 * bs; i < iend; i++) {
+                    if (i % bs == 0 && SMX_STOPPED(stop))   /* once per row block */
                         break;
-                    const double xa = (double)data[e];
-                    double *Ca = C + (a * (a + 1) / 2 - off0) * nq;
-                    for (int64_t f = e0; f <= e; f++) {
-                        const double g = xa * (double)data[f];
-                        double *Cab = Ca + (smx_int)indices[f] * nq;
+                    const int64_t e0 = indptr[i], e1 = indptr[i + 1];
+                    /* first stored entry with column >= a0 */
+                    int64_t ea = e0;
+                    while (ea < e1 && (smx_int)indices[ea] < a0)
+                        ea++;
+                    if (!has_icpt && (ea == e1 || (smx_int)indices[ea] >= a1))
+                        continue;
+                    SMX_FN(smx_hess_pair_weights)(P + i * K, K,
+                                                  sw != NULL ? (double)sw[i] : 1.0, wq);
+                    for (int64_t e = ea; e < e1; e++) {
+                        const smx_int a = (smx_int)indices[e];
+                        if (a >= a1)
+                            break;
+                        const double xa = (double)data[e];
+                        double *Ca = C + (a * (a + 1) / 2 - off0) * nq;
+                        for (int64_t f = e0; f <= e; f++) {
+                            const double g = xa * (double)data[f];
+                            double *Cab = Ca + (smx_int)indices[f] * nq;
+                            for (smx_int qq = 0; qq < nq; qq++)
+                                Cab[qq] += g * wq[qq];
+                        }
+                    }
+                    if (has_icpt) {   /* triangle row a = d: pairs (d, b) and (d, d) */
+                        double *Ca = C + (d * (d + 1) / 2 - off0) * nq;
+                        for (int64_t f = e0; f < e1; f++) {
+                            const double g = (double)data[f];
+                            double *Cab = Ca + (smx_int)indices[f] * nq;
+                            for (smx_int qq = 0; qq < nq; qq++)
+                                Cab[qq] += g * wq[qq];
+                        }
+                        double *Cdd = Ca + d * nq;
                         for (smx_int qq = 0; qq < nq; qq++)
-                            Cab[qq] += g * w[qq];
+                            Cdd[qq] += wq[qq];
                     }
                 }
-                if (has_icpt) {   /* triangle row a = d: pairs (d, b) and (d, d) */
-                    double *Ca = C + (d * (d + 1) / 2 - off0) * nq;
-                    for (int64_t f = e0; f < e1; f++) {
-                        const double g = (double)data[f];
-                        double *Cab = Ca + (smx_int)indices[f] * nq;
-                        for (smx_int qq = 0; qq < nq; qq++)
-                            Cab[qq] += g * w[qq];
-                    }
-                    double *Cdd = Ca + d * nq;
-                    for (smx_int qq = 0; qq < nq; qq++)
-                        Cdd[qq] += w[qq];
-                }
+                if (R == 1)
+                    smx_gram_scatter(H, C, nq, 1, a0, a1, w.p, K);
             }
-            if (R == 1)
-                smx_gram_scatter(H, C, nq, 1, a0, a1, p, K);
+            smx_scratch_free(&s);
         }
-        free(w);
-        free(acc);
     }
-    if (status == SMX_OK && SMX_STOPPED(stop))
-        status = SMX_EINTR;
-    if (status == SMX_OK && R > 1)
-        smx_gram_reduce_scatter(H, part, &plan, p, K, 1, nt);
-    free(P);
-    free(part);
-    smx_gram_plan_free(&plan);
-    return status;
+    return smx_hess_finish(&w, H, K, status, stop, 1, nt);
 }
 
-#endif /* SMX_CSR_INDEX */
+#endif /* IDX */

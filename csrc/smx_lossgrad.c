@@ -7,10 +7,10 @@
 
 #include "smx_blas.h"
 #include "smx_config.h"
+#include "smx_driver.h"
 #include "smx_lossgrad.h"
 #include "smx_math.h"
 #include "smx_omp.h"
-#include "smx_threads.h"
 
 /* Bytes of X per dense row block: the block, its scores and residual stay in
  * L2 while the forward and backward products run (tuned by measurement on
@@ -58,50 +58,6 @@ smx_int smx_lossgrad_n_groups(smx_int n_blocks, smx_int buffer_doubles)
     return g > 0 ? g : 1;
 }
 
-#define REAL float
-#define SMX_FN(name) name##_f32
-#define SMX_EXP smx_exp_f32
-#define SMX_GEMM(blas) ((blas)->sgemm)
-#define SMX_REAL_IS_DOUBLE 0
-#define SMX_LG_DENSE_PART
-#include "smx_lossgrad_body.h"
-#undef SMX_LG_DENSE_PART
-#define IDX int32_t
-#define SMX_CSR_FN(name) name##_f32_i32
-#include "smx_lossgrad_body.h"
-#undef IDX
-#undef SMX_CSR_FN
-#define IDX int64_t
-#define SMX_CSR_FN(name) name##_f32_i64
-#include "smx_lossgrad_body.h"
-#undef IDX
-#undef SMX_CSR_FN
-#undef REAL
-#undef SMX_FN
-#undef SMX_EXP
-#undef SMX_GEMM
-#undef SMX_REAL_IS_DOUBLE
-
-#define REAL double
-#define SMX_FN(name) name##_f64
-#define SMX_EXP smx_exp_f64
-#define SMX_GEMM(blas) ((blas)->dgemm)
-#define SMX_REAL_IS_DOUBLE 1
-#define SMX_LG_DENSE_PART
-#include "smx_lossgrad_body.h"
-#undef SMX_LG_DENSE_PART
-#define IDX int32_t
-#define SMX_CSR_FN(name) name##_f64_i32
-#include "smx_lossgrad_body.h"
-#undef IDX
-#undef SMX_CSR_FN
-#define IDX int64_t
-#define SMX_CSR_FN(name) name##_f64_i64
-#include "smx_lossgrad_body.h"
-#undef IDX
-#undef SMX_CSR_FN
-#undef REAL
-#undef SMX_FN
-#undef SMX_EXP
-#undef SMX_GEMM
-#undef SMX_REAL_IS_DOUBLE
+#define SMX_REAL_BODY "smx_lossgrad_body.h"
+#define SMX_CSR_BODY "smx_lossgrad_body.h"
+#include "smx_template.h"

@@ -1,13 +1,19 @@
-/* Type-generic body of smx_lossgrad.c.
+/* Type-generic body of smx_lossgrad.c (csrc/README.md, "Templates"): its
+ * SMX_REAL_BODY part (IDX undefined: the block steps both layouts share and
+ * the dense driver, once per REAL) and its SMX_CSR_BODY part (IDX defined:
+ * the CSR driver, once per REAL and index type).
  *
- * Included once per REAL with SMX_LG_DENSE_PART defined (row primitives,
- * the shared block loss/residual step and the dense driver), then once per
- * index type IDX with SMX_CSR_FN(name) defined (the CSR driver).
+ * Both drivers run the same skeleton: zero the outputs, W^T and b from coef,
+ * then either the scores only (independent blocks) or, over row groups
+ * (smx_groups), per block: scores (or a copy of Zin), the residual or the
+ * Hessian-vector transform with the block's loss (smx_lg_block_residual),
+ * and the backward product into the group's buffer; at the end the groups
+ * summed in group order.
  */
 
-#ifdef SMX_LG_DENSE_PART
+#ifndef IDX
 
-#include "smx_rows_body.h"
+#include "smx_blocks.h"
 
 /* Loss of a block of scores, and (when want_res) the residual in place:
  * Zb[i, k] <- s_i (softmax(Zb[i])_k - [k == y_i]).  Returns the block's
@@ -58,6 +64,31 @@ static SMX_CLONES void SMX_FN(smx_hp_block_transform)(
         for (smx_int k = 0; k < K; k++)
             u[k] = (REAL)(s * (double)pi[k] * ((double)u[k] - dot));
     }
+}
+
+/* The layout-free step of a block whose scores are in Zb (rows, K), in
+ * place: with P (the probabilities at the expansion point) the
+ * Hessian-vector transform, and 0 returned; else the block's loss, and the
+ * residual when want_res.  i0: the block's first row. */
+static double SMX_FN(smx_lg_block_residual)(REAL *Zb, smx_int i0, smx_int rows, smx_int K,
+                                            const int64_t *y, const REAL *sw, const REAL *P,
+                                            int want_res, double *scratch)
+{
+    if (P != NULL) {
+        SMX_FN(smx_hp_block_transform)(Zb, rows, K, P + i0 * K, sw != NULL ? sw + i0 : NULL);
+        return 0.0;
+    }
+    return SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0, sw != NULL ? sw + i0 : NULL,
+                                     want_res, scratch);
+}
+
+/* What both drivers do first: the outputs zeroed (loss and G may be NULL). */
+static void SMX_FN(smx_lg_zero_outputs)(double *loss, double *G, smx_int K, smx_int p)
+{
+    if (loss != NULL)
+        *loss = 0.0;
+    if (G != NULL)
+        memset(G, 0, (size_t)K * p * sizeof(double));
 }
 
 /* Rows per dense block: about SMX_LG_XBLOCK_BYTES of X. */
@@ -121,6 +152,42 @@ static REAL *SMX_FN(smx_lg_transpose_coef)(const REAL *coef, smx_int d, smx_int 
     return Wt;
 }
 
+/* Ag (K, p) += R_b^T [X_b, 1], in double, with the block's residual R_b
+ * in Zb (rows, K).  Column-major: G^T (d, K) += X_b^T (d, rows) R_b (rows, K);
+ * for float through Gtmp, a (K, d) float buffer (sgemm writes float), added
+ * into Ag in double. */
+static void SMX_FN(smx_lg_dense_backward)(const REAL *Xb, smx_int rows, smx_int d, smx_int K,
+                                          smx_int p, int fit_intercept, REAL *Zb, double *Ag,
+                                          REAL *Gtmp, const smx_blas *blas)
+{
+    if (fit_intercept) {
+        for (smx_int i = 0; i < rows; i++)
+            for (smx_int k = 0; k < K; k++)
+                Ag[k * p + d] += (double)Zb[i * K + k];
+    }
+    if (d == 0)
+        return;
+    char ta = 'N', tb = 'T';
+    int m = (int)d, nn = (int)K, kk = (int)rows, lda = (int)d, ldb = (int)K;
+    REAL one = 1;
+#if SMX_REAL_IS_DOUBLE
+    int ldc = (int)p;
+    (void)Gtmp;
+    SMX_GEMM(blas)(&ta, &tb, &m, &nn, &kk, &one, (REAL *)Xb, &lda, Zb, &ldb, &one, Ag, &ldc);
+#else
+    int ldc = (int)d;
+    REAL zero = 0;
+    SMX_GEMM(blas)(&ta, &tb, &m, &nn, &kk, &one, (REAL *)Xb, &lda, Zb, &ldb, &zero, Gtmp, &ldc);
+    for (smx_int k = 0; k < K; k++) {
+        double *a = Ag + k * p;
+        const REAL *t = Gtmp + k * d;
+#pragma omp simd
+        for (smx_int j = 0; j < d; j++)
+            a[j] += (double)t[j];
+    }
+#endif
+}
+
 int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
                                const int64_t *y, const REAL *sw, const REAL *coef,
                                int fit_intercept, const REAL *Zin, REAL *Zout,
@@ -128,16 +195,13 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
                                const smx_blas *blas)
 {
     const smx_int p = d + (fit_intercept ? 1 : 0);
-    if (loss != NULL)
-        *loss = 0.0;
-    if (G != NULL)
-        memset(G, 0, (size_t)K * p * sizeof(double));
+    SMX_FN(smx_lg_zero_outputs)(loss, G, K, p);
     if (n <= 0 || K <= 0)
         return SMX_OK;
     if (p > INT_MAX || K > INT_MAX)
         return SMX_EINVAL;
     const smx_int bs = SMX_FN(smx_lg_dense_rows)(d);
-    const smx_int nb = (n + bs - 1) / bs;
+    const smx_int nb = smx_n_blocks(n, bs);
     REAL *Wt = NULL, *bias = NULL;
     if (Zin == NULL) {
         Wt = SMX_FN(smx_lg_transpose_coef)(coef, d, K, p, fit_intercept, &bias);
@@ -149,8 +213,7 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
         const int nt = smx_clamp_threads(n_threads, nb);
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (smx_int b = 0; b < nb; b++) {
-            const smx_int i0 = b * bs;
-            const smx_int rows = n - i0 < bs ? n - i0 : bs;
+            const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
             SMX_FN(smx_lg_dense_scores)(X + i0 * d, rows, d, K, Wt, bias, Zout + i0 * K,
                                         blas);
         }
@@ -159,11 +222,10 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
     }
 
     const smx_int gsize = K * p;
-    const smx_int ng = smx_lossgrad_n_groups(nb, G != NULL ? gsize : 1);
-    const int nt = smx_clamp_threads(n_threads, ng);
-    double *gloss = calloc((size_t)ng, sizeof(double));
-    double *acc = G != NULL ? calloc((size_t)ng * gsize, sizeof(double)) : NULL;
-    int status = (gloss == NULL || (G != NULL && acc == NULL)) ? SMX_ENOMEM : SMX_OK;
+    smx_groups gr;
+    int status = smx_groups_alloc(&gr, smx_lossgrad_n_groups(nb, G != NULL ? gsize : 1),
+                                  G != NULL ? gsize : 0);
+    const int nt = smx_clamp_threads(n_threads, gr.ng);
 
     if (status == SMX_OK) {
 #pragma omp parallel num_threads(nt)
@@ -171,102 +233,55 @@ int SMX_FN(smx_lossgrad_dense)(const REAL *X, smx_int n, smx_int d, smx_int K,
             /* Per-thread scratch: the block's scores/residual, 3 doubles a
              * row, and for float a (K, d) block gradient (sgemm writes float;
              * the groups accumulate in double). */
-            REAL *Zb = malloc((size_t)bs * K * sizeof(REAL));
-            double *scratch = malloc(3 * (size_t)bs * sizeof(double));
-            REAL *Gtmp = NULL;
-#if !SMX_REAL_IS_DOUBLE
-            if (G != NULL && d > 0)
-                Gtmp = malloc((size_t)K * d * sizeof(REAL));
-#endif
-            int ok = Zb != NULL && scratch != NULL;
-#if !SMX_REAL_IS_DOUBLE
-            ok = ok && (G == NULL || d == 0 || Gtmp != NULL);
-#endif
-            if (!ok) {
-#pragma omp atomic write
-                status = SMX_ENOMEM;
-            }
+            const int need_gtmp = !SMX_REAL_IS_DOUBLE && G != NULL && d > 0;
+            smx_scratch s;
+            const int ok = smx_scratch_alloc(&s, &status, (size_t)bs * K * sizeof(REAL),
+                                             3 * (size_t)bs * sizeof(double),
+                                             need_gtmp ? (size_t)K * d * sizeof(REAL) : 0, 0);
+            REAL *Zb = s.buf[0], *Gtmp = s.buf[2];
+            double *scratch = s.buf[1];
 #pragma omp for schedule(dynamic, 1)
-            for (smx_int g = 0; g < ng; g++) {
+            for (smx_int g = 0; g < gr.ng; g++) {
                 if (!ok)
                     continue;
-                const smx_int b0 = smx_group_start(g, ng, nb), b1 = smx_group_start(g + 1, ng, nb);
-                double *Ag = acc != NULL ? acc + g * gsize : NULL;
+                const smx_int b1 = smx_group_start(g + 1, gr.ng, nb);
+                double *Ag = smx_groups_acc(&gr, g);
                 double lg = 0.0;
-                for (smx_int b = b0; b < b1; b++) {
-                    const smx_int i0 = b * bs;
-                    const smx_int rows = n - i0 < bs ? n - i0 : bs;
+                for (smx_int b = smx_group_start(g, gr.ng, nb); b < b1; b++) {
+                    const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
                     const REAL *Xb = X + i0 * d;
                     if (Zin != NULL)
                         memcpy(Zb, Zin + i0 * K, (size_t)rows * K * sizeof(REAL));
                     else
                         SMX_FN(smx_lg_dense_scores)(Xb, rows, d, K, Wt, bias, Zb, blas);
-                    if (P != NULL)
-                        SMX_FN(smx_hp_block_transform)(Zb, rows, K, P + i0 * K,
-                                                       sw != NULL ? sw + i0 : NULL);
-                    else
-                        lg += SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0,
-                                                        sw != NULL ? sw + i0 : NULL,
-                                                        G != NULL, scratch);
-                    if (G == NULL)
-                        continue;
-                    if (fit_intercept) {
-                        for (smx_int i = 0; i < rows; i++)
-                            for (smx_int k = 0; k < K; k++)
-                                Ag[k * p + d] += (double)Zb[i * K + k];
-                    }
-                    if (d == 0)
-                        continue;
-                    /* Column-major: G^T (d, K) += X_b^T (d, rows) R_b (rows, K). */
-                    char ta = 'N', tb = 'T';
-                    int m = (int)d, nn = (int)K, kk = (int)rows, lda = (int)d, ldb = (int)K;
-                    REAL one = 1;
-#if SMX_REAL_IS_DOUBLE
-                    int ldc = (int)p;
-                    SMX_GEMM(blas)(&ta, &tb, &m, &nn, &kk, &one, (REAL *)Xb, &lda, Zb, &ldb,
-                                   &one, Ag, &ldc);
-#else
-                    int ldc = (int)d;
-                    REAL zero = 0;
-                    SMX_GEMM(blas)(&ta, &tb, &m, &nn, &kk, &one, (REAL *)Xb, &lda, Zb, &ldb,
-                                   &zero, Gtmp, &ldc);
-                    for (smx_int k = 0; k < K; k++) {
-                        double *a = Ag + k * p;
-                        const REAL *t = Gtmp + k * d;
-#pragma omp simd
-                        for (smx_int j = 0; j < d; j++)
-                            a[j] += (double)t[j];
-                    }
-#endif
+                    lg += SMX_FN(smx_lg_block_residual)(Zb, i0, rows, K, y, sw, P, G != NULL,
+                                                        scratch);
+                    if (G != NULL)
+                        SMX_FN(smx_lg_dense_backward)(Xb, rows, d, K, p, fit_intercept, Zb, Ag,
+                                                      Gtmp, blas);
                 }
-                gloss[g] = lg;
+                gr.loss[g] = lg;
             }
-            free(Zb);
-            free(scratch);
-            free(Gtmp);
+            smx_scratch_free(&s);
         }
     }
     if (status == SMX_OK) {
-        double total = 0.0;
-        for (smx_int g = 0; g < ng; g++)   /* group order: independent of threads */
-            total += gloss[g];
         if (loss != NULL)
-            *loss = total;
-        if (G != NULL) {
-            for (smx_int g = 0; g < ng; g++) {
-                const double *a = acc + g * gsize;
+            *loss = smx_groups_loss(&gr);
+        if (G != NULL) {   /* group order: independent of threads */
+            for (smx_int g = 0; g < gr.ng; g++) {
+                const double *a = smx_groups_acc(&gr, g);
                 for (smx_int j = 0; j < gsize; j++)
                     G[j] += a[j];
             }
         }
     }
-    free(gloss);
-    free(acc);
+    smx_groups_free(&gr);
     free(Wt);
     return status;
 }
 
-#else /* CSR part: IDX and SMX_CSR_FN defined */
+#else /* IDX: the CSR part */
 
 /* W^T rows are scattered over K d values: ask for those of the `count`
  * nonzeros SMX_LG_PREFETCH on from jj (the ones before nnz_end). */
@@ -414,14 +429,11 @@ int SMX_CSR_FN(smx_lossgrad_csr)(const REAL *data, const IDX *indices, const IDX
                                  double *G, int n_threads)
 {
     const smx_int p = d + (fit_intercept ? 1 : 0);
-    if (loss != NULL)
-        *loss = 0.0;
-    if (G != NULL)
-        memset(G, 0, (size_t)K * p * sizeof(double));
+    SMX_FN(smx_lg_zero_outputs)(loss, G, K, p);
     if (n <= 0 || K <= 0)
         return SMX_OK;
     const smx_int bs = SMX_LG_CSR_ROWS;
-    const smx_int nb = (n + bs - 1) / bs;
+    const smx_int nb = smx_n_blocks(n, bs);
 
     /* W^T (d, K) and b: the scores read one contiguous row of K per nonzero. */
     REAL *Wt = NULL, *bias = NULL;
@@ -435,8 +447,7 @@ int SMX_CSR_FN(smx_lossgrad_csr)(const REAL *data, const IDX *indices, const IDX
         const int nt = smx_clamp_threads(n_threads, nb);
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (smx_int b = 0; b < nb; b++) {
-            const smx_int i0 = b * bs;
-            const smx_int rows = n - i0 < bs ? n - i0 : bs;
+            const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
             SMX_CSR_FN(smx_lg_csr_scores)(data, indices, indptr, i0, rows, K, Wt, bias,
                                           Zout + i0 * K);
         }
@@ -444,81 +455,68 @@ int SMX_CSR_FN(smx_lossgrad_csr)(const REAL *data, const IDX *indices, const IDX
         return SMX_OK;
     }
 
-    const smx_int gsize = K * p;
-    const smx_int ng = smx_lossgrad_n_groups(nb, G != NULL ? gsize : 1);
-    const int nt = smx_clamp_threads(n_threads, ng);
-    double *gloss = calloc((size_t)ng, sizeof(double));
     /* Group buffers are transposed, (p, K): a nonzero updates K adjacent. */
-    double *acc = G != NULL ? calloc((size_t)ng * gsize, sizeof(double)) : NULL;
-    int status = (gloss == NULL || (G != NULL && acc == NULL)) ? SMX_ENOMEM : SMX_OK;
+    const smx_int gsize = K * p;
+    smx_groups gr;
+    int status = smx_groups_alloc(&gr, smx_lossgrad_n_groups(nb, G != NULL ? gsize : 1),
+                                  G != NULL ? gsize : 0);
+    const int nt = smx_clamp_threads(n_threads, gr.ng);
 
     if (status == SMX_OK) {
 #pragma omp parallel num_threads(nt)
         {
-            REAL *Zb = malloc((size_t)bs * K * sizeof(REAL));
-            double *scratch = malloc(3 * (size_t)bs * sizeof(double));
-            int ok = Zb != NULL && scratch != NULL;
-            if (!ok) {
-#pragma omp atomic write
-                status = SMX_ENOMEM;
-            }
+            smx_scratch s;
+            const int ok = smx_scratch_alloc(&s, &status, (size_t)bs * K * sizeof(REAL),
+                                             3 * (size_t)bs * sizeof(double), 0, 0);
+            REAL *Zb = s.buf[0];
+            double *scratch = s.buf[1];
 #pragma omp for schedule(dynamic, 1)
-            for (smx_int g = 0; g < ng; g++) {
+            for (smx_int g = 0; g < gr.ng; g++) {
                 if (!ok)
                     continue;
-                const smx_int b0 = smx_group_start(g, ng, nb), b1 = smx_group_start(g + 1, ng, nb);
-                double *Ag = acc != NULL ? acc + g * gsize : NULL;
+                const smx_int b1 = smx_group_start(g + 1, gr.ng, nb);
+                double *Ag = smx_groups_acc(&gr, g);
                 double lg = 0.0;
-                for (smx_int b = b0; b < b1; b++) {
-                    const smx_int i0 = b * bs;
-                    const smx_int rows = n - i0 < bs ? n - i0 : bs;
+                for (smx_int b = smx_group_start(g, gr.ng, nb); b < b1; b++) {
+                    const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
                     if (Zin != NULL)
                         memcpy(Zb, Zin + i0 * K, (size_t)rows * K * sizeof(REAL));
                     else
                         SMX_CSR_FN(smx_lg_csr_scores)(data, indices, indptr, i0, rows, K,
                                                       Wt, bias, Zb);
-                    if (P != NULL)
-                        SMX_FN(smx_hp_block_transform)(Zb, rows, K, P + i0 * K,
-                                                       sw != NULL ? sw + i0 : NULL);
-                    else
-                        lg += SMX_FN(smx_lg_block_loss)(Zb, rows, K, y + i0,
-                                                        sw != NULL ? sw + i0 : NULL,
-                                                        G != NULL, scratch);
+                    lg += SMX_FN(smx_lg_block_residual)(Zb, i0, rows, K, y, sw, P, G != NULL,
+                                                        scratch);
                     if (G != NULL)
                         SMX_CSR_FN(smx_lg_csr_backward)(data, indices, indptr, i0, rows, d,
                                                         K, fit_intercept, Zb, Ag);
                 }
-                gloss[g] = lg;
+                gr.loss[g] = lg;
             }
-            free(Zb);
-            free(scratch);
+            smx_scratch_free(&s);
         }
     }
     if (status == SMX_OK) {
-        double total = 0.0;
-        for (smx_int g = 0; g < ng; g++)
-            total += gloss[g];
         if (loss != NULL)
-            *loss = total;
+            *loss = smx_groups_loss(&gr);
         if (G != NULL) {
             /* Sum the groups in group order and transpose, G[k, j] = Gt[j, k],
              * split over features: for wide X (K p doubles per group,
              * 1.6 MB at d = 20,000) this is too much for one thread. */
+            const double *acc = gr.acc;
 #pragma omp parallel for num_threads(nt) schedule(static)
             for (smx_int j = 0; j < p; j++) {
                 for (smx_int k = 0; k < K; k++) {
                     double t = acc[j * K + k];
-                    for (smx_int g = 1; g < ng; g++)
+                    for (smx_int g = 1; g < gr.ng; g++)
                         t += acc[g * gsize + j * K + k];
                     G[k * p + j] = t;
                 }
             }
         }
     }
-    free(gloss);
-    free(acc);
+    smx_groups_free(&gr);
     free(Wt);
     return status;
 }
 
-#endif
+#endif /* IDX */

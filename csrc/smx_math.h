@@ -5,7 +5,7 @@
  * time; these inline versions use Cody-Waite range reduction, a polynomial
  * on |r| <= ln(2)/2 and an exponent built from integer bits, which the
  * compiler turns into SIMD code.  Accuracy over the full range, measured by
- * tests/test_exp.py: within 2.5 ulps (double; 2.2 seen) and 1.5 ulps (float;
+ * tests/kernels/test_exp.py: within 2.5 ulps (double; 2.2 seen) and 1.5 ulps (float;
  * 0.9 seen).  Special values follow exp(): NaN -> NaN,
  * -inf -> 0, +inf -> +inf, underflow to subnormals and 0, overflow to inf.
  */
@@ -100,7 +100,7 @@ SMX_INLINE float smx_exp_f32(float x)
  * (weighted least squares on Chebyshev nodes) to (exp(r) - 1 - r) / r^2 on
  * |r| <= ln(2)/2 instead of a Taylor series: degree 9 (double, fit error
  * < 2e-16 of exp) and 4 (float, < 4e-9).  Accuracy: within 2 ulps
- * (tests/test_exp.py measures it against np.exp). */
+ * (tests/kernels/test_exp.py measures it against np.exp). */
 SMX_INLINE double smx_exp_fast_f64(double x)
 {
     const double shifter = 0x1.8p52;
@@ -156,7 +156,7 @@ SMX_INLINE float smx_exp_fast_f32(float x)
  * s = f / (2 + f): log(1 + f) = 2 atanh(s) = f - f^2/2 + s (f^2/2 + R),
  * R = sum_j 2 s^(2j) / (2j + 1), a Taylor series in s^2 <= 0.0295 to
  * j = 10 (truncation < 1e-19 of the result); every step keeps the
- * relative accuracy near x = 1.  Within 1 ulp (tests/test_exp.py measures
+ * relative accuracy near x = 1.  Within 1 ulp (tests/kernels/test_exp.py measures
  * it against np.log). */
 SMX_INLINE double smx_log_f64(double x)
 {

@@ -2,7 +2,7 @@
  *
  * For the Cython bindings only (included after Python.h, which makes the
  * POSIX declarations visible); the kernels themselves see only the flag
- * (smx_stop_flag, smx_hessian.h).  The binding, in the main thread and
+ * (smx_stop_flag, smx_config.h).  The binding, in the main thread and
  * holding the GIL, installs the handler, runs the kernel without the GIL
  * with smx_sigint_flag() as its stop flag, restores the previous handler
  * (Python's) exactly as it was, and when the flag was set hands the signal
@@ -16,7 +16,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "smx_hessian.h"
+#include "smx_config.h"
 
 static smx_stop_flag smx_sigint_caught = 0;
 

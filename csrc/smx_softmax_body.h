@@ -1,12 +1,29 @@
-/* Type-generic body of smx_softmax.c: include after defining REAL, SMX_FN
- * and SMX_EXP (see smx_softmax.c). */
+/* Type-generic body of smx_softmax.c: its SMX_REAL_BODY, included once per
+ * REAL by smx_template.h (csrc/README.md, "Templates"). */
 
-#include "smx_rows_body.h"
+#include "smx_blocks.h"
+
+/* The exponentials of smx_math.h over an array, exactly as the kernels
+ * vectorise them (fast = 1: the restricted-range fast version; fast = 0: the
+ * full-range one).  Not used by the kernels: tests/kernels/test_exp.py calls
+ * these through ctypes to measure their accuracy against np.exp in ulps. */
+SMX_CLONES void SMX_FN(smx_exp_array)(const REAL *x, smx_int n, REAL *out, int fast)
+{
+    if (fast) {
+#pragma omp simd
+        for (smx_int j = 0; j < n; j++)
+            out[j] = SMX_FN(smx_exp_fast)(x[j]);
+    } else {
+#pragma omp simd
+        for (smx_int j = 0; j < n; j++)
+            out[j] = SMX_EXP(x[j]);
+    }
+}
 
 /* Rows per block: about SMX_BLOCK_ELEMS elements, at least one row; for
  * narrow rows a multiple of SMX_NARROW_ALIGN, so that the transposed
  * sub-blocks have no scalar remainders (1M x 10: 3-5% faster). */
-static smx_int SMX_FN(smx_block_rows)(smx_int K)
+static smx_int SMX_FN(smx_sm_block_rows)(smx_int K)
 {
     smx_int rows = SMX_BLOCK_ELEMS / (K > 0 ? K : 1);
     if (K < SMX_FUSED_MIN_K)
@@ -18,7 +35,7 @@ static smx_int SMX_FN(smx_block_rows)(smx_int K)
  * two threads rarely write (and page-fault) into the same transparent huge
  * page of a fresh output at once, which costs much kernel time; at least 8
  * chunks per thread remain for balance when a thread loses its core. */
-static int SMX_FN(smx_chunk_blocks)(smx_int block_elems, smx_int nb, int nt)
+static int SMX_FN(smx_sm_chunk_blocks)(smx_int block_elems, smx_int nb, int nt)
 {
     smx_int c = ((smx_int)2 << 20) / ((smx_int)sizeof(REAL) * (block_elems > 0 ? block_elems : 1));
     smx_int cap = nb / (8 * (smx_int)nt);
@@ -29,15 +46,15 @@ static int SMX_FN(smx_chunk_blocks)(smx_int block_elems, smx_int nb, int nt)
 
 /* The three row-wise transforms share one driver; `what` (SMX_LSE,
  * SMX_SOFTMAX, SMX_LOGSOFTMAX, see smx_softmax.c) selects the output. */
-static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
+static int SMX_FN(smx_sm_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
                                int n_threads, int what)
 {
     if (n <= 0 || K <= 0)
         return SMX_OK;
-    const smx_int bs = SMX_FN(smx_block_rows)(K);
-    const smx_int nb = (n + bs - 1) / bs;
+    const smx_int bs = SMX_FN(smx_sm_block_rows)(K);
+    const smx_int nb = smx_n_blocks(n, bs);
     const int nt = smx_clamp_threads(n_threads, nb);
-    const int chunk = SMX_FN(smx_chunk_blocks)(bs * K, nb, nt);
+    const int chunk = SMX_FN(smx_sm_chunk_blocks)(bs * K, nb, nt);
     int status = SMX_OK;
 
 #pragma omp parallel num_threads(nt)
@@ -46,19 +63,17 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
          * that loses its core does not hold the other up at the end.
          * Per-thread scratch, one block's worth: row shifts and sums, and
          * the exponentials when they do not go straight into `out`. */
-        double *shift = malloc(2 * (size_t)bs * sizeof(double));
-        REAL *E = what == SMX_SOFTMAX ? NULL : malloc((size_t)bs * K * sizeof(REAL));
-        int ok = shift != NULL && (what == SMX_SOFTMAX || E != NULL);
-        if (!ok) {
-#pragma omp atomic write
-            status = SMX_ENOMEM;
-        }
+        smx_scratch s;
+        const int ok = smx_scratch_alloc(
+            &s, &status, 2 * (size_t)bs * sizeof(double),
+            what == SMX_SOFTMAX ? 0 : (size_t)bs * K * sizeof(REAL), 0, 0);
+        double *shift = s.buf[0];
+        REAL *E = s.buf[1];
 #pragma omp for schedule(dynamic, chunk)
         for (smx_int b = 0; b < nb; b++) {
             if (!ok)
                 continue;
-            const smx_int i0 = b * bs;
-            const smx_int rows = n - i0 < bs ? n - i0 : bs;
+            const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
             const REAL *Zb = Z + i0 * K;
             double *sum = shift + bs;
             if (b + 1 < nb && SMX_NARROW_TRANSPOSED(K, what == SMX_SOFTMAX)) {
@@ -79,8 +94,7 @@ static int SMX_FN(smx_rowwise)(const REAL *Z, smx_int n, smx_int K, REAL *out,
                     SMX_FN(smx_block_log_softmax)(Zb, rows, K, ob, E, shift, sum);
             }
         }
-        free(shift);
-        free(E);
+        smx_scratch_free(&s);
     }
     return status;
 }
@@ -92,17 +106,17 @@ int SMX_FN(smx_logsumexp)(const REAL *Z, smx_int n, smx_int K, REAL *out, int n_
             out[i] = (REAL)-INFINITY;
         return SMX_OK;
     }
-    return SMX_FN(smx_rowwise)(Z, n, K, out, n_threads, SMX_LSE);
+    return SMX_FN(smx_sm_rowwise)(Z, n, K, out, n_threads, SMX_LSE);
 }
 
 int SMX_FN(smx_softmax)(const REAL *Z, smx_int n, smx_int K, REAL *out, int n_threads)
 {
-    return SMX_FN(smx_rowwise)(Z, n, K, out, n_threads, SMX_SOFTMAX);
+    return SMX_FN(smx_sm_rowwise)(Z, n, K, out, n_threads, SMX_SOFTMAX);
 }
 
 int SMX_FN(smx_log_softmax)(const REAL *Z, smx_int n, smx_int K, REAL *out, int n_threads)
 {
-    return SMX_FN(smx_rowwise)(Z, n, K, out, n_threads, SMX_LOGSOFTMAX);
+    return SMX_FN(smx_sm_rowwise)(Z, n, K, out, n_threads, SMX_LOGSOFTMAX);
 }
 
 int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t *y,
@@ -111,10 +125,10 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
     *loss = 0.0;
     if (n <= 0 || K <= 0)
         return SMX_OK;
-    const smx_int bs = SMX_FN(smx_block_rows)(K);
-    const smx_int nb = (n + bs - 1) / bs;
+    const smx_int bs = SMX_FN(smx_sm_block_rows)(K);
+    const smx_int nb = smx_n_blocks(n, bs);
     const int nt = smx_clamp_threads(n_threads, nb);
-    const int chunk = SMX_FN(smx_chunk_blocks)(bs * K, nb, nt);
+    const int chunk = SMX_FN(smx_sm_chunk_blocks)(bs * K, nb, nt);
     double *partial = malloc((size_t)nb * sizeof(double));
     if (partial == NULL)
         return SMX_ENOMEM;
@@ -122,19 +136,16 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
 
 #pragma omp parallel num_threads(nt)
     {
-        double *shift = malloc(2 * (size_t)bs * sizeof(double));
-        REAL *E = R != NULL ? NULL : malloc((size_t)bs * K * sizeof(REAL));
-        int ok = shift != NULL && (R != NULL || E != NULL);
-        if (!ok) {
-#pragma omp atomic write
-            status = SMX_ENOMEM;
-        }
+        smx_scratch s;
+        const int ok = smx_scratch_alloc(&s, &status, 2 * (size_t)bs * sizeof(double),
+                                         R != NULL ? 0 : (size_t)bs * K * sizeof(REAL), 0, 0);
+        double *shift = s.buf[0];
+        REAL *E = s.buf[1];
 #pragma omp for schedule(dynamic, chunk)
         for (smx_int b = 0; b < nb; b++) {
             if (!ok)
                 continue;
-            const smx_int i0 = b * bs;
-            const smx_int rows = n - i0 < bs ? n - i0 : bs;
+            const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
             const REAL *Zb = Z + i0 * K;
             REAL *Eb = R != NULL ? R + i0 * K : E;
             double *sum = shift + bs;
@@ -161,14 +172,10 @@ int SMX_FN(smx_cross_entropy)(const REAL *Z, smx_int n, smx_int K, const int64_t
             }
             partial[b] = block_loss;
         }
-        free(shift);
-        free(E);
+        smx_scratch_free(&s);
     }
-    double total = 0.0;
-    for (smx_int b = 0; b < nb; b++)   /* block order: independent of threads */
-        total += partial[b];
+    *loss = smx_sum_in_order(partial, nb, 1);
     free(partial);
-    *loss = total;
     return status;
 }
 
@@ -186,8 +193,8 @@ int SMX_FN(smx_line_eval)(const REAL *Z, const REAL *XD, double t, smx_int n, sm
     *slope = 0.0;
     if (n <= 0 || K <= 0)
         return SMX_OK;
-    const smx_int bs = SMX_FN(smx_block_rows)(K);
-    const smx_int nb = (n + bs - 1) / bs;
+    const smx_int bs = SMX_FN(smx_sm_block_rows)(K);
+    const smx_int nb = smx_n_blocks(n, bs);
     const int nt = smx_clamp_threads(n_threads, nb);
     double *partial = malloc(2 * (size_t)nb * sizeof(double));
     if (partial == NULL)
@@ -198,19 +205,16 @@ int SMX_FN(smx_line_eval)(const REAL *Z, const REAL *XD, double t, smx_int n, sm
     {
         /* shift, sum, the label's score z_t,i,y_i and softmax(z_t,i) . xd_i of
          * each row */
-        double *shift = malloc(4 * (size_t)bs * sizeof(double));
-        REAL *E = malloc((size_t)bs * K * sizeof(REAL));
-        int ok = shift != NULL && E != NULL;
-        if (!ok) {
-#pragma omp atomic write
-            status = SMX_ENOMEM;
-        }
+        smx_scratch s;
+        const int ok = smx_scratch_alloc(&s, &status, 4 * (size_t)bs * sizeof(double),
+                                         (size_t)bs * K * sizeof(REAL), 0, 0);
+        double *shift = s.buf[0];
+        REAL *E = s.buf[1];
 #pragma omp for schedule(static)
         for (smx_int b = 0; b < nb; b++) {
             if (!ok)
                 continue;
-            const smx_int i0 = b * bs;
-            const smx_int rows = n - i0 < bs ? n - i0 : bs;
+            const smx_int i0 = b * bs, rows = smx_block_len(n, bs, i0);
             const REAL *Zb = Z + i0 * K, *Db = XD + i0 * K;
             double *sum = shift + bs, *zy = shift + 2 * bs, *pd = shift + 3 * bs;
             double block_loss = 0.0, block_slope = 0.0;
@@ -241,16 +245,10 @@ int SMX_FN(smx_line_eval)(const REAL *Z, const REAL *XD, double t, smx_int n, sm
             partial[2 * b] = block_loss;
             partial[2 * b + 1] = block_slope;
         }
-        free(shift);
-        free(E);
+        smx_scratch_free(&s);
     }
-    double total = 0.0, total_slope = 0.0;
-    for (smx_int b = 0; b < nb; b++) {   /* block order: independent of threads */
-        total += partial[2 * b];
-        total_slope += partial[2 * b + 1];
-    }
+    *loss = smx_sum_in_order(partial, nb, 2);
+    *slope = smx_sum_in_order(partial + 1, nb, 2);
     free(partial);
-    *loss = total;
-    *slope = total_slope;
     return status;
 }

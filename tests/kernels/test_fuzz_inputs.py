@@ -2,10 +2,10 @@
 
 The workers run in a child process (so that a segfault or an abort in a C
 kernel cannot take the test session down with it, and shows up as a negative
-return code).  ``tests/fuzz_worker.py`` calls fit / predict / predict_proba /
+return code).  ``tests/kernels/fuzz_worker.py`` calls fit / predict / predict_proba /
 predict_log_proba / decision_function / score on random malformed and extreme
 inputs (shapes, dtypes, labels, weights, parameters), accepting only
-ValueError and TypeError.  ``tests/fuzz_csr_worker.py`` builds malformed CSR
+ValueError and TypeError.  ``tests/kernels/fuzz_csr_worker.py`` builds malformed CSR
 structures (indices out of range, broken indptr, mismatched lengths, index
 dtypes, lying sortedness/canonical flags, arrays replaced or mutated after
 construction) and runs every public path on them: a ValueError or TypeError,

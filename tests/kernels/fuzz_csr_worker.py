@@ -1,9 +1,9 @@
 """Fuzz worker: malformed CSR structures through every public path.
 
-Run as a script (by ``tests/test_fuzz_inputs.py``, in a subprocess so that a
+Run as a script (by ``tests/kernels/test_fuzz_inputs.py``, in a subprocess so that a
 segfault or abort in a kernel shows up as a negative return code)::
 
-    python tests/fuzz_csr_worker.py SEED N_CASES [--case I | --start I] [--keep-going]
+    python tests/kernels/fuzz_csr_worker.py SEED N_CASES [--case I | --start I] [--keep-going]
 
 Case ``i`` is drawn from its own generator ``default_rng([SEED, i])``, so
 ``--case I`` replays one case alone and prints a snippet that rebuilds it;

@@ -1,10 +1,10 @@
 """Fuzz worker: feed SoftmaxRegression many random malformed inputs.
 
-Run as a script (by ``tests/test_fuzz_inputs.py``, in a subprocess so that a
+Run as a script (by ``tests/kernels/test_fuzz_inputs.py``, in a subprocess so that a
 crash of the interpreter -- a segfault or abort in a kernel -- shows up as a
 negative return code instead of killing the test session)::
 
-    python tests/fuzz_worker.py SEED N_CASES
+    python tests/kernels/fuzz_worker.py SEED N_CASES
 
 Each case builds random X / y / sample_weight / parameters (random shapes,
 dtypes, NaN/inf, empty arrays, huge and tiny values, wrong label types,

@@ -1,4 +1,5 @@
-"""The package builds and installs: OpenMP present in CI, wheel and sdist build."""
+"""The package builds and installs: OpenMP present in CI, wheel and sdist build,
+the OpenMP probe.  (How many threads a call uses: tests/core/test_threads.py.)"""
 
 import os
 import shutil
@@ -12,7 +13,7 @@ import pytest
 
 import softmax_ext
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SETUP_PY = ROOT / "setup.py"
 
 
@@ -23,29 +24,6 @@ SETUP_PY = ROOT / "setup.py"
 )
 def test_openmp_enabled_in_ci():
     assert softmax_ext.openmp_enabled()
-
-
-def test_effective_threads_respect_threadpoolctl():
-    from threadpoolctl import threadpool_limits
-
-    if not softmax_ext.openmp_enabled():
-        assert softmax_ext.effective_n_threads() == 1
-        return
-    with threadpool_limits(limits=1, user_api="openmp"):
-        assert softmax_ext.effective_n_threads() == 1
-    # an explicit count is used as given, up to the usable CPUs
-    from softmax_ext._threads import usable_cpus
-
-    assert softmax_ext.effective_n_threads(1) == 1
-    assert softmax_ext.effective_n_threads(3) == min(3, usable_cpus())
-    assert softmax_ext.effective_n_threads(-1) == softmax_ext.effective_n_threads()
-
-
-def test_omp_num_threads_is_respected():
-    code = "import softmax_ext; print(softmax_ext.effective_n_threads())"
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "1"
 
 
 @pytest.mark.slow
@@ -86,46 +64,6 @@ def test_wheel_and_sdist_build_and_the_sdist_installs(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(target))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "0.25"
-
-
-def test_small_work_runs_on_one_thread_unless_asked():
-    n_all = softmax_ext.effective_n_threads()
-    assert softmax_ext.effective_n_threads(None, work=10, min_work_per_thread=100) == 1
-    assert softmax_ext.effective_n_threads(None, work=10**9, min_work_per_thread=100) == n_all
-    assert softmax_ext.effective_n_threads(2, work=10, min_work_per_thread=100) == (2 if n_all > 1 else 1)
-
-
-def test_single_threaded_blas_nests_and_restores():
-    """The BLAS limit is set by the outermost entry and restored by the last exit,
-    also when the two are in different Python threads."""
-    import threading
-
-    import scipy.linalg  # noqa: F401  (loads scipy's BLAS)
-    from threadpoolctl import threadpool_info
-
-    from softmax_ext._threads import single_threaded_blas
-
-    def blas_threads():
-        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-
-    before = blas_threads()
-    with single_threaded_blas():
-        assert set(blas_threads()) == {1}
-        with single_threaded_blas():
-            assert set(blas_threads()) == {1}
-        assert set(blas_threads()) == {1}  # the inner exit keeps the limit
-        seen = []
-        worker = threading.Thread(target=lambda: seen.append(_enter_exit(single_threaded_blas)))
-        worker.start()
-        worker.join()
-        assert seen == [True] and set(blas_threads()) == {1}
-    assert blas_threads() == before
-
-
-def _enter_exit(ctx):
-    with ctx():
-        pass
-    return True
 
 
 # ----- the OpenMP probe sees the compiler and flags the extensions get -----

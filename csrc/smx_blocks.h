@@ -1,9 +1,12 @@
-/* Row-block primitives shared by the softmax and objective kernels.
+/* Row-block primitives shared by the softmax and objective kernels: the
+ * shifted exponentials, sums, softmax, log-sum-exp and log-softmax of one
+ * block of `rows` consecutive C-contiguous rows of width K.
  *
- * Type-generic body: include after defining REAL (float or double),
- * SMX_FN(name) (appends _f32 or _f64) and SMX_EXP (the full-range exp of
- * smx_math.h for REAL).  Everything here is static and works on one block of
- * `rows` consecutive C-contiguous rows of width K.
+ * Not a body of its own: a header of type-generic static primitives, included
+ * by each body that uses them at the top of its per-REAL part (so once per
+ * instantiation, with REAL and SMX_FN defined; csrc/README.md, "Templates").
+ * Its first part (constants, smx_prefetch, the modes) does not depend on
+ * REAL and is compiled once.
  *
  * Speed: each row's max and min are taken in one pass; when every shifted
  * value of the row lies where the fast exponential of smx_math.h is valid
@@ -16,12 +19,14 @@
  * whose exponentials are stored, which take one flat exp loop over the
  * whole block (less memory traffic there).
  */
+#ifndef SMX_BLOCKS_H
+#define SMX_BLOCKS_H
 
-/* Fast exp for REAL; sizeof is a constant, so one branch is compiled away. */
-#define SMX_EXP_FAST(x) (sizeof(REAL) == 4 ? (REAL)smx_exp_fast_f32((float)(x)) \
-                                           : (REAL)smx_exp_fast_f64((double)(x)))
-#define SMX_EXP_FAST_LO (sizeof(REAL) == 4 ? (double)SMX_EXP_FAST_LO_F32 : SMX_EXP_FAST_LO_F64)
-#define SMX_EXP_FAST_HI (sizeof(REAL) == 4 ? (double)SMX_EXP_FAST_HI_F32 : SMX_EXP_FAST_HI_F64)
+#include <math.h>
+#include <stddef.h>
+
+#include "smx_config.h"
+#include "smx_math.h"
 
 #ifndef SMX_FUSED_MIN_K
 #define SMX_FUSED_MIN_K 64
@@ -30,7 +35,7 @@
 /* Whether rows of width K go through the transposed narrow path (store:
  * the exponentials or probabilities are stored, not only summed). */
 #define SMX_NARROW_TRANSPOSED(K, store) \
-    ((K) < SMX_FUSED_MIN_K && !(sizeof(REAL) == 8 && (store)))
+    ((K) < SMX_FUSED_MIN_K && !(SMX_REAL_IS_DOUBLE && (store)))
 
 /* Transposed sub-blocks of narrow rows: at most SMX_NARROW_ELEMS elements
  * (on the stack), rows in multiples of SMX_NARROW_ALIGN (one 64-byte line
@@ -50,6 +55,45 @@
 #if SMX_FUSED_MIN_K > SMX_NARROW_ELEMS / SMX_NARROW_ALIGN
 #error "narrow rows (K < SMX_FUSED_MIN_K) must fit SMX_NARROW_ALIGN at a time in SMX_NARROW_ELEMS"
 #endif
+
+/* Ask for `bytes` from p into L2 (write: for writing): the drivers call it
+ * on the next block before working on the current one, so that its memory
+ * traffic overlaps their arithmetic.  A hint only: prefetches never fault. */
+static inline void smx_prefetch(const void *p, size_t bytes, int write)
+{
+#if defined(__GNUC__)
+    const char *c = (const char *)p;
+    if (write) {
+        for (size_t j = 0; j < bytes; j += 64)
+            __builtin_prefetch(c + j, 1, 2);
+    } else {
+        for (size_t j = 0; j < bytes; j += 64)
+            __builtin_prefetch(c + j, 0, 2);
+    }
+#else
+    (void)p; (void)bytes; (void)write;
+#endif
+}
+
+/* Shared work of smx_block_exp (mode SMX_ROWS_EXP), smx_block_sumexp
+ * (SMX_ROWS_SUM: E is scratch and its content unspecified; for wide rows it
+ * is not even written) and smx_block_softmax (SMX_ROWS_SCALED: E holds the
+ * exponentials times (REAL)(w[i] / sum[i]), w = NULL meaning 1).  See
+ * smx_block_exp for the outputs.  SMX_ROWS_LOGSOFTMAX (narrow rows only):
+ * E[i, k] = (Z[i, k] - shift[i]) - (REAL)log(sum[i]). */
+enum { SMX_ROWS_SUM = 0, SMX_ROWS_EXP = 1, SMX_ROWS_SCALED = 2, SMX_ROWS_LOGSOFTMAX = 3 };
+
+#endif /* SMX_BLOCKS_H */
+
+/* ---- per REAL: compiled once per instantiation ------------------------- */
+#ifndef REAL
+#error "smx_blocks.h: include it from a body's per-REAL part (REAL and SMX_FN defined)"
+#endif
+
+/* Fast exp for REAL, and the range on which it is valid. */
+#define SMX_EXP_FAST(x) SMX_FN(smx_exp_fast)(x)
+#define SMX_EXP_FAST_LO (SMX_REAL_IS_DOUBLE ? SMX_EXP_FAST_LO_F64 : (double)SMX_EXP_FAST_LO_F32)
+#define SMX_EXP_FAST_HI (SMX_REAL_IS_DOUBLE ? SMX_EXP_FAST_HI_F64 : (double)SMX_EXP_FAST_HI_F32)
 
 /* Transposes of narrow rows: T[k * ld + i] = Zs[i * K + k] (load) and
  * back (store), for i < nr, k < K.  Small K are compiled with K constant:
@@ -96,28 +140,6 @@ SMX_INLINE void SMX_FN(smx_narrow_store)(REAL *restrict Es, const REAL *restrict
     }
 #undef SMX_CASE
 }
-
-#ifndef SMX_PREFETCH_DEFINED
-#define SMX_PREFETCH_DEFINED
-/* Ask for `bytes` from p into L2 (write: for writing): the drivers call it
- * on the next block before working on the current one, so that its memory
- * traffic overlaps their arithmetic.  A hint only: prefetches never fault. */
-static inline void smx_prefetch(const void *p, size_t bytes, int write)
-{
-#if defined(__GNUC__)
-    const char *c = (const char *)p;
-    if (write) {
-        for (size_t j = 0; j < bytes; j += 64)
-            __builtin_prefetch(c + j, 1, 2);
-    } else {
-        for (size_t j = 0; j < bytes; j += 64)
-            __builtin_prefetch(c + j, 0, 2);
-    }
-#else
-    (void)p; (void)bytes; (void)write;
-#endif
-}
-#endif
 
 /* E[i, k] *= (REAL)(1 / sum[i]) (smx_block_normalize). */
 SMX_INLINE void SMX_FN(smx_rows_scale)(REAL *E, smx_int rows, smx_int K, const double *sum)
@@ -178,17 +200,6 @@ SMX_INLINE void SMX_FN(smx_narrow_flat)(
         sum[i] = s;
     }
 }
-
-/* Shared work of smx_block_exp (mode SMX_ROWS_EXP), smx_block_sumexp
- * (SMX_ROWS_SUM: E is scratch and its content unspecified; for wide rows it
- * is not even written) and smx_block_softmax (SMX_ROWS_SCALED: E holds the
- * exponentials times (REAL)(w[i] / sum[i]), w = NULL meaning 1).  See
- * smx_block_exp for the outputs.  SMX_ROWS_LOGSOFTMAX (narrow rows only):
- * E[i, k] = (Z[i, k] - shift[i]) - (REAL)log(sum[i]). */
-#ifndef SMX_ROWS_MODES
-#define SMX_ROWS_MODES
-enum { SMX_ROWS_SUM = 0, SMX_ROWS_EXP = 1, SMX_ROWS_SCALED = 2, SMX_ROWS_LOGSOFTMAX = 3 };
-#endif
 
 SMX_INLINE void SMX_FN(smx_block_exp_impl)(
     const REAL *Z, smx_int rows, smx_int K, int finite_shift,
