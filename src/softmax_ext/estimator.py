@@ -38,7 +38,6 @@ from ._design_matrix import check_design_matrix, check_finite
 from ._callbacks import FitTasks
 from .objective import FixedClassLoss, MultinomialLoss
 from .solvers import solve as _solve
-from .solvers._base import center
 from .special import log_softmax, softmax
 
 __all__ = ["SoftmaxRegression"]
@@ -396,7 +395,7 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         """``coef_`` and ``intercept_`` from coefficients in the objective's layout
         (a solver's result or an iterate): X's dtype, the canonical multinomial
         representative, scikit-learn's shapes."""
-        coef = center(objective, np.asarray(coef, dtype=np.float64).ravel())
+        coef = objective.center(np.asarray(coef, dtype=np.float64).ravel())
         coef = np.array(coef, dtype=dtype).reshape(objective.coef_shape)
         if coef.shape[0] > 1:
             # The multinomial model is invariant to adding one vector to every

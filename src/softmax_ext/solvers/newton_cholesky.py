@@ -19,7 +19,7 @@ Singular Hessians.  In the symmetric parametrisation adding one vector to
 every class's coefficients changes nothing, so the Hessian of
 ``MultinomialLoss`` is singular along those directions ``u_j`` (all columns
 when ``l2 == 0``, the intercept column when ``l2 > 0``; see
-``_base.null_columns``).  The gradient is orthogonal to every ``u_j``, so
+``MultinomialLoss.null_columns``).  The gradient is orthogonal to every ``u_j``, so
 adding ``c * sum_j u_j u_j^T`` to H changes nothing of the Newton step on
 the complement and makes the step orthogonal to the ``u_j``:
 ``u^T (H + c u u^T) D = -u^T g = 0`` gives ``u^T D = 0``.  This is the
@@ -49,8 +49,8 @@ from threadpoolctl import threadpool_limits
 from .._ext import cholesky as _cholesky
 from .._threads import effective_n_threads
 
-from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, null_columns, scores64,
-                    start, steepest_descent)
+from ._base import (Monitor, finish, in_dtype, loss_grad_at, max_abs, scores64, start,
+                    steepest_descent)
 from ._linesearch import ScoreLine
 
 # Order of the Hessian from which a threaded LAPACK factorisation (m^3 / 3
@@ -283,7 +283,7 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
     x, Z, f, g = start(obj, coef0)
     gmax = max_abs(g)
     stop = mon.record(0, x, f, g, gmax, 0.0)
-    null_cols = null_columns(obj)
+    null_cols = obj.null_columns()
     it = 0
     converged = gmax <= tol
     message = "max|grad| <= tol at the start" if converged else "max_iter reached"
