@@ -63,8 +63,11 @@ SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 # that holds a 200-term row sum to 32 ulps, which only the vectorised build
 # meets, and the lbfgs half of a pass-count test that takes 3.5 of the run's
 # 7 minutes under ASan (its newton-cg half runs the same large CSR problem).
-SAN_TESTS ?= tests/kernels/test_special.py tests/kernels/test_exp.py tests/test_lossgrad_memory.py \
-	tests/test_hessian.py tests/test_objective.py tests/test_solvers.py \
+SAN_TESTS ?= tests/kernels/test_special.py tests/kernels/test_exp.py \
+	tests/objective/test_lossgrad_memory.py tests/objective/test_hessian.py \
+	tests/objective/test_loss_gradient.py tests/objective/test_score_space.py \
+	tests/objective/test_fixed_class.py tests/objective/test_objective_validation.py \
+	tests/objective/test_reference_hessp.py \
 	tests/solvers/test_solver_optimum.py tests/solvers/test_solver_run.py \
 	tests/solvers/test_linesearch.py tests/solvers/test_lbfgs.py tests/solvers/test_newton_cg.py \
 	tests/solvers/test_newton_cholesky.py tests/solvers/test_auto_choice.py \

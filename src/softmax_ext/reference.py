@@ -260,3 +260,45 @@ def fit_reference_form(X, y, *, sample_weight=None, C=np.inf, fit_intercept=True
         if t == 1.0 and np.abs(step).max() < tol * (1.0 + np.abs(coef).max()):
             break
     return coef
+def score_hessp(obj, Z):
+    """Oracle of ``objective.hessp(coef, scores=Z)``: ``v -> H v`` built on the public API.
+
+    ``H v = X~^T T / sum(s) + (penalty term)`` with ``U = X~ V^T``
+    (``obj.scores(V)``, one pass) and ``T_i = s_i (p_i * u_i - p_i (p_i . u_i))``
+    (O(n K)); the backward product ``X^T T`` is one more pass, counted in
+    ``obj.n_passes_over_X``.  Probabilities come from Z: no setup pass.
+    Works for ``MultinomialLoss`` and ``FixedClassLoss`` (rows of the free
+    classes).  ``v`` is flat; it is rounded to the objective's dtype, as the
+    solvers round their directions.
+    """
+    from . import special
+
+    P = special.softmax(Z, n_threads=obj.n_threads)
+    sw = None if obj.sample_weight is None else np.asarray(obj.sample_weight, dtype=np.float64)
+    if sw is not None:
+        P *= sw[:, None] if P.dtype == np.float64 else sw[:, None].astype(P.dtype)
+    shape, d = obj.coef_shape, obj.n_features
+    free = None if obj.symmetric else obj.free
+    Xt = obj.X.T
+
+    def product(v):
+        V = np.asarray(v, dtype=np.float64).astype(obj.dtype).astype(np.float64).reshape(shape)
+        U = np.asarray(obj.scores(V), dtype=np.float64)
+        # with weights folded into P: T = s p*u - (s p) (p . u) = Ps*u - Ps * sum(p*u)
+        PU = P * U
+        pu = PU.sum(axis=1, keepdims=True)
+        if sw is not None:
+            pu /= np.where(sw > 0, sw, 1.0)[:, None]
+        T = PU - P * pu
+        if free is not None:
+            T = T[:, free]
+        G = np.empty(shape, dtype=np.float64)
+        G[:, :d] = np.asarray(Xt @ T.astype(obj.dtype, copy=False), dtype=np.float64).T
+        obj.n_passes_over_X += 1
+        if shape[1] > d:
+            G[:, d] = T.sum(axis=0)
+        G /= obj.weight_sum
+        obj.regularizer.add_hessp(V, G)
+        return G.ravel()
+
+    return product

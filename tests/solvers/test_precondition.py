@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 from softmax_ext import FixedClassLoss, MultinomialLoss
+from softmax_ext.objective import _moments
 from softmax_ext.solvers import _precondition, _state, lbfgs, newton_cg
 from softmax_ext.solvers._precondition import KroneckerPreconditioner, kind_to_build
 
@@ -187,8 +188,8 @@ def test_sparse_models_A_by_its_diagonal_and_the_column_means(weights, fit_inter
     assert kron.Q is None and obj.n_passes_over_X == 1
     np.testing.assert_allclose(kron.mean, mu, rtol=1e-12, atol=1e-15)
     # the nonzeros in chunks of a few rows give the same moments
-    monkeypatch.setattr(_precondition, "ROW_BLOCK_BYTES", 16 * 3)
-    for got, want in zip(_precondition.feature_moments(obj), (np.diag(A)[:d], mu)):
+    monkeypatch.setattr(_moments, "ROW_BLOCK_BYTES", 16 * 3)
+    for got, want in zip(obj.feature_moments(), (np.diag(A)[:d], mu)):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
     Am = np.outer(mu, mu) + np.diag(v)
     I_K = np.eye(B.shape[0])
@@ -268,13 +269,13 @@ def test_dense_moments_are_the_sparse_ones(dtype, fit_intercept, monkeypatch):
     sw = np.random.default_rng(1).uniform(0.2, 3.0, X.shape[0])
     kw = dict(sample_weight=sw, l2=1e-2, fit_intercept=fit_intercept, n_threads=1)
     dense, csr = MultinomialLoss(X, y, **kw), MultinomialLoss(sp.csr_matrix(X), y, **kw)
-    monkeypatch.setattr(_precondition, "ROW_BLOCK_BYTES", 8 * 30 * 7)   # blocks of 7 rows
-    got = _precondition.feature_moments(dense)
+    monkeypatch.setattr(_moments, "ROW_BLOCK_BYTES", 8 * 30 * 7)   # blocks of 7 rows
+    got = dense.feature_moments()
     np.testing.assert_array_equal(X, before)   # X is never written to
     X64 = X.astype(np.float64)
     s = np.asarray(dense.sample_weight, dtype=np.float64)   # float32 with float32 X
     want = (s @ X64 ** 2 / s.sum(), s @ X64 / s.sum())
-    for g, w, c in zip(got, want, _precondition.feature_moments(csr)):
+    for g, w, c in zip(got, want, csr.feature_moments()):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(c, w, rtol=1e-12, atol=1e-15)
     coef = np.random.default_rng(2).standard_normal(dense.coef_shape) * 0.3
@@ -352,15 +353,15 @@ def test_fewer_passes_on_text_like_sparse_rows(solver):
 
 def test_gram_counts_one_pass_and_blocks_agree(monkeypatch):
     obj = make_objective(n=333, d=7, weights=True)
-    A_one = _precondition.feature_gram(obj)
+    A_one = obj.feature_gram()
     assert obj.n_passes_over_X == 1
-    monkeypatch.setattr(_precondition, "ROW_BLOCK_BYTES", 8 * 7 * 10)  # 10-row blocks
-    A_blocks = _precondition.feature_gram(obj)
+    monkeypatch.setattr(_moments, "ROW_BLOCK_BYTES", 8 * 7 * 10)  # 10-row blocks
+    A_blocks = obj.feature_gram()
     np.testing.assert_allclose(A_blocks, A_one, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(A_one, kron_matrix(obj, np.zeros(obj.coef_shape))[0],
                                rtol=1e-12, atol=1e-12)
     # every 4th row (333 rows, at most 100 asked for: ceil(333 / 100) = 4)
-    A_strided = _precondition.feature_gram(obj, max_rows=100)
+    A_strided = obj.feature_gram(max_rows=100)
     every4 = MultinomialLoss(obj.X[::4], obj.y[::4], sample_weight=obj.sample_weight[::4],
                              n_classes=obj.n_classes, n_threads=1)
     np.testing.assert_allclose(A_strided, kron_matrix(every4, np.zeros(obj.coef_shape))[0],

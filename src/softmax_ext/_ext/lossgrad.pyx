@@ -1,22 +1,34 @@
 """Cython bindings of the fused multinomial loss/gradient kernels (csrc/smx_lossgrad.c).
 
-Callers (``softmax_ext.lossgrad``) pass validated data: labels in
+One function per mode of the C drivers, every argument keyword-only:
+
+- ``loss``: the data loss at ``coef``;
+- ``loss_gradient``: the loss and the gradient into ``G``;
+- ``loss_gradient_from_scores``: the loss and gradient from precomputed
+  scores ``Z`` (the backward pass only);
+- ``scores``: ``Z = X W^T + b`` into ``out``;
+- ``hessp``: the data part of a Hessian-vector product, ``G = H_data V``, at
+  the point whose probabilities are ``P``.
+
+Each takes dense X (``X``, C-contiguous) or CSR X (``data``, ``indices``,
+``indptr``, ``n_features``), and returns the unnormalised data loss
+``sum_i s_i CE_i`` (double; 0 for ``scores`` and ``hessp``).  The C drivers
+choose their mode by which pointers are NULL; that choice is made here, once
+per function, in the private ``_dense`` / ``_csr`` calls.
+
+Callers (``softmax_ext.objective._kernels``) pass validated data: labels in
 ``[0, n_classes)`` (checked once by ``MultinomialLoss``), sample weights,
 coefficients and scores already in X's dtype, canonical CSR.  These bindings
-re-check shapes and sizes, which is cheap, release the GIL around each C call
-and turn a status code into an exception.  The dense kernels call BLAS from
-OpenMP threads: call them inside ``_threads.single_threaded_blas()``.
-
-Modes (exactly one): ``coef`` given (loss, and gradient when ``G`` is given),
-``Zin`` given (loss and gradient from precomputed scores), ``Zout`` given
-with ``coef`` (scores only), or ``P`` given with ``coef`` = V and ``G``
-(the data part of a Hessian-vector product, ``G = H_data V``, at the point
-whose probabilities are P; y is not read and the loss returned is 0).
+check what the kernel of each mode assumes (shapes and lengths, which is
+cheap), release the GIL around each C call and turn a status code into an
+exception.  The dense kernels call BLAS from OpenMP threads: call them inside
+``_threads.single_threaded_blas()``.
 """
 
 from cython cimport floating
 from libc.stdint cimport int32_t, int64_t
 
+from softmax_ext._ext.design cimport check_rows, check_shape, design_shape
 from softmax_ext._ext.status cimport SMX_OK, raise_status
 
 from softmax_ext._ext.blas cimport fill_blas, smx_blas
@@ -54,68 +66,138 @@ cdef extern from "smx_lossgrad.h" nogil:
                                  const int64_t *y, const double *sw, const double *coef,
                                  int fit_intercept, const double *Zin, double *Zout,
                                  const double *P, double *loss, double *G, int n_threads)
-    int64_t smx_lossgrad_n_groups(int64_t n_blocks, int64_t buffer_doubles)
 
 
 cdef smx_blas _blas_table
 fill_blas(&_blas_table)
 
 cdef int64_t _INT_MAX = 2147483647
+_TOO_LARGE = "n_features or n_classes is too large for the BLAS (32-bit) interface"
 
 
-def n_groups(int64_t n_blocks, int64_t buffer_doubles):
-    """Number of row groups (gradient buffers) the kernels use; for tests."""
-    return smx_lossgrad_n_groups(n_blocks, buffer_doubles)
+# ------------------------------------------------------------------ checks
 
-
-def _check_modes(int64_t n, int64_t d, int64_t K, bint fit_intercept, y, sw, coef, Zin,
-                 Zout, P, G):
-    """Shapes and the choice of mode; raises ValueError naming the problem."""
-    cdef int64_t p = d + (1 if fit_intercept else 0)
+def _check_classes(int64_t K):
     if K < 1:
         raise ValueError(f"n_classes must be >= 1, got {K}")
-    if y.shape[0] != n:
-        raise ValueError(f"y has {y.shape[0]} rows but X has {n}")
-    if sw is not None and sw.shape[0] != n:
-        raise ValueError(f"sample_weight has {sw.shape[0]} rows but X has {n}")
-    if (Zin is None) == (coef is None and Zout is None) or (Zin is not None and Zout is not None):
-        raise ValueError("give coef (with Zout for scores only) or Zin, not both")
-    if Zout is not None and coef is None:
-        raise ValueError("scores (Zout) need coef")
-    if coef is not None and (coef.shape[0] != K or coef.shape[1] != p):
-        raise ValueError(f"coef has shape {tuple(coef.shape[:2])}, expected ({K}, {p})")
-    for name, Z in (("Zin", Zin), ("Zout", Zout)):
-        if Z is not None and (Z.shape[0] != n or Z.shape[1] != K):
-            raise ValueError(f"{name} has shape {tuple(Z.shape[:2])}, expected ({n}, {K})")
-    if G is not None and (G.shape[0] != K or G.shape[1] != p):
-        raise ValueError(f"G has shape {tuple(G.shape[:2])}, expected ({K}, {p})")
-    if G is not None and Zout is not None:
-        raise ValueError("scores (Zout) compute no gradient: G must be None")
-    if P is not None:
-        if coef is None or G is None or Zin is not None or Zout is not None:
-            raise ValueError("a Hessian-vector product (P) needs coef (= V) and G, "
-                             "and no Zin or Zout")
-        if P.shape[0] != n or P.shape[1] != K:
-            raise ValueError(f"P has shape {tuple(P.shape[:2])}, expected ({n}, {K})")
-    if p > _INT_MAX or K > _INT_MAX:
-        raise ValueError("n_features or n_classes is too large for the BLAS (32-bit) interface")
 
 
-def dense(const floating[:, ::1] X,        # IN  (n, d)
-          const int64_t[::1] y,            # IN  (n,) labels in [0, K)
-          const floating[::1] sw,          # IN  (n,) or None
-          const floating[:, ::1] coef,     # IN  (K, p) or None
-          bint fit_intercept,
-          int64_t n_classes,
-          const floating[:, ::1] Zin,      # IN  (n, K) or None
-          floating[:, ::1] Zout,           # OUT (n, K) or None
-          double[:, ::1] G,                # OUT (K, p) or None
-          int n_threads,
-          const floating[:, ::1] P=None):  # IN  (n, K): Hessian-vector product mode
-    """Fused loss (returned, double) and gradient into G for dense X; see module doc."""
-    cdef int64_t n = X.shape[0], d = X.shape[1], K = n_classes
+def _check_params(int64_t p, int64_t K, bint sparse):
+    """The dense kernels hand p and K to BLAS as 32-bit ints."""
+    if not sparse and (p > _INT_MAX or K > _INT_MAX):
+        raise ValueError(_TOO_LARGE)
+
+
+def _coef_mode(X, data, indices, indptr, n_features, name, coef, bint fit_intercept):
+    """``(n, d, sparse, K)`` for a mode that reads coefficients (``coef`` or ``V``)."""
+    n, d, sparse = design_shape(X, data, indices, indptr, n_features)
+    check_shape(name, coef, None, d + fit_intercept)
+    K = coef.shape[0]
+    _check_classes(K)
+    _check_params(d + fit_intercept, K, sparse)
+    return n, d, sparse, K
+
+
+def _check_weights(int64_t n, sample_weight):
+    """Optional sample weights, one per row."""
+    if sample_weight is not None:
+        check_rows("sample_weight", sample_weight, n)
+
+
+# ------------------------------------------------------------------ modes
+
+def loss(*, X=None, data=None, indices=None, indptr=None, n_features=None,
+         y, sample_weight=None, coef, bint fit_intercept, int n_threads):
+    """Data loss ``sum_i s_i CE_i`` (double) at ``coef`` (K, p), one pass over X."""
+    n, d, sparse, K = _coef_mode(X, data, indices, indptr, n_features, "coef", coef,
+                                 fit_intercept)
+    check_rows("y", y, n)
+    _check_weights(n, sample_weight)
+    return _run(sparse, X, data, indices, indptr, d, y, sample_weight, coef, fit_intercept, K,
+                None, None, None, n_threads, None)
+
+
+def loss_gradient(*, X=None, data=None, indices=None, indptr=None, n_features=None,
+                  y, sample_weight=None, coef, bint fit_intercept, G, int n_threads):
+    """Data loss (returned) and gradient into ``G`` (K, p) float64, one pass over X."""
+    n, d, sparse, K = _coef_mode(X, data, indices, indptr, n_features, "coef", coef,
+                                 fit_intercept)
+    check_rows("y", y, n)
+    _check_weights(n, sample_weight)
+    check_shape("G", G, K, d + fit_intercept)
+    return _run(sparse, X, data, indices, indptr, d, y, sample_weight, coef, fit_intercept, K,
+                None, None, G, n_threads, None)
+
+
+def loss_gradient_from_scores(*, X=None, data=None, indices=None, indptr=None,
+                              n_features=None, y, sample_weight=None, Z, bint fit_intercept,
+                              G, int n_threads):
+    """Data loss (returned) and gradient into ``G`` from the scores ``Z`` (n, K):
+    the backward pass only."""
+    n, d, sparse = design_shape(X, data, indices, indptr, n_features)
+    check_shape("Z", Z, n, None)
+    K = Z.shape[1]
+    _check_classes(K)
+    _check_params(d + fit_intercept, K, sparse)
+    check_rows("y", y, n)
+    _check_weights(n, sample_weight)
+    check_shape("G", G, K, d + fit_intercept)
+    return _run(sparse, X, data, indices, indptr, d, y, sample_weight, None, fit_intercept, K,
+                Z, None, G, n_threads, None)
+
+
+def scores(*, X=None, data=None, indices=None, indptr=None, n_features=None, coef,
+           bint fit_intercept, out, int n_threads):
+    """Scores ``X W^T + b`` into ``out`` (n, K), one pass over X."""
+    n, d, sparse, K = _coef_mode(X, data, indices, indptr, n_features, "coef", coef,
+                                 fit_intercept)
+    check_shape("out", out, n, K)
+    _run(sparse, X, data, indices, indptr, d, None, None, coef, fit_intercept, K,
+         None, out, None, n_threads, None)
+
+
+def hessp(*, X=None, data=None, indices=None, indptr=None, n_features=None,
+          sample_weight=None, P, V, bint fit_intercept, G, int n_threads):
+    """Data part of a Hessian-vector product into ``G`` (K, p) float64, one pass over X.
+
+    ``G = sum_i s_i t_i [x_i, 1]^T`` with ``t_i = p_i o (u_i - p_i . u_i)``,
+    ``u_i = V [x_i, 1]``, at the point whose probabilities are ``P`` (n, K);
+    labels are not read.
+    """
+    n, d, sparse, K = _coef_mode(X, data, indices, indptr, n_features, "V", V, fit_intercept)
+    _check_weights(n, sample_weight)
+    check_shape("P", P, n, K)
+    check_shape("G", G, K, d + fit_intercept)
+    _run(sparse, X, data, indices, indptr, d, None, sample_weight, V, fit_intercept, K,
+         None, None, G, n_threads, P)
+
+
+# ------------------------------------------------------------------ C calls
+
+def _run(bint sparse, X, data, indices, indptr, int64_t d, y, sw, coef, bint fit_intercept,
+         int64_t K, Zin, Zout, G, int n_threads, P):
+    """The C driver in the mode the non-None arguments select (checked by the caller)."""
+    if sparse:
+        return _csr(data, indices, indptr, d, y, sw, coef, fit_intercept, K, Zin, Zout, G,
+                    n_threads, P)
+    return _dense(X, y, sw, coef, fit_intercept, K, Zin, Zout, G, n_threads, P)
+
+
+def _dense(const floating[:, ::1] X,        # IN  (n, d)
+           const int64_t[::1] y,            # IN  (n,) labels in [0, K), or None
+           const floating[::1] sw,          # IN  (n,) or None
+           const floating[:, ::1] coef,     # IN  (K, p) or None
+           bint fit_intercept,
+           int64_t K,
+           const floating[:, ::1] Zin,      # IN  (n, K) or None
+           floating[:, ::1] Zout,           # OUT (n, K) or None
+           double[:, ::1] G,                # OUT (K, p) or None
+           int n_threads,
+           const floating[:, ::1] P):       # IN  (n, K) or None
+    cdef int64_t n = X.shape[0], d = X.shape[1]
     cdef int status = SMX_OK
     cdef double loss = 0.0
+    cdef const int64_t *y_p = NULL
     cdef const floating *sw_p = NULL
     cdef const floating *coef_p = NULL
     cdef const floating *zin_p = NULL
@@ -123,7 +205,6 @@ def dense(const floating[:, ::1] X,        # IN  (n, d)
     cdef const floating *P_p = NULL
     cdef double *G_p = NULL
     cdef const floating *X_p = NULL
-    _check_modes(n, d, K, fit_intercept, y, sw, coef, Zin, Zout, P, G)
     if G is not None and G.shape[0] * G.shape[1] > 0:
         G_p = &G[0, 0]
     if n == 0:
@@ -132,6 +213,8 @@ def dense(const floating[:, ::1] X,        # IN  (n, d)
         return 0.0
     if d > 0:
         X_p = &X[0, 0]
+    if y is not None:
+        y_p = &y[0]
     if sw is not None:
         sw_p = &sw[0]
     if coef is not None and coef.shape[1] > 0:
@@ -144,33 +227,35 @@ def dense(const floating[:, ::1] X,        # IN  (n, d)
         P_p = &P[0, 0]
     with nogil:
         if floating is float:
-            status = smx_lossgrad_dense_f32(X_p, n, d, K, &y[0], sw_p, coef_p, fit_intercept,
-                                            zin_p, zout_p, P_p, &loss, G_p, n_threads, &_blas_table)
+            status = smx_lossgrad_dense_f32(X_p, n, d, K, y_p, sw_p, coef_p, fit_intercept,
+                                            zin_p, zout_p, P_p, &loss, G_p, n_threads,
+                                            &_blas_table)
         else:
-            status = smx_lossgrad_dense_f64(X_p, n, d, K, &y[0], sw_p, coef_p, fit_intercept,
-                                            zin_p, zout_p, P_p, &loss, G_p, n_threads, &_blas_table)
-    raise_status(status, "loss/gradient", "n_features or n_classes is too large for the BLAS (32-bit) interface")
+            status = smx_lossgrad_dense_f64(X_p, n, d, K, y_p, sw_p, coef_p, fit_intercept,
+                                            zin_p, zout_p, P_p, &loss, G_p, n_threads,
+                                            &_blas_table)
+    raise_status(status, "loss/gradient", _TOO_LARGE)
     return loss
 
 
-def csr(const floating[::1] data,         # IN  (nnz,)
-        const index_t[::1] indices,       # IN  (nnz,) column indices in [0, d)
-        const index_t[::1] indptr,        # IN  (n + 1,)
-        int64_t n_features,
-        const int64_t[::1] y,             # IN  (n,)
-        const floating[::1] sw,           # IN  (n,) or None
-        const floating[:, ::1] coef,      # IN  (K, p) or None
-        bint fit_intercept,
-        int64_t n_classes,
-        const floating[:, ::1] Zin,       # IN  (n, K) or None
-        floating[:, ::1] Zout,            # OUT (n, K) or None
-        double[:, ::1] G,                 # OUT (K, p) or None
-        int n_threads,
-        const floating[:, ::1] P=None):   # IN  (n, K): Hessian-vector product mode
-    """Fused loss (returned, double) and gradient into G for CSR X; see module doc."""
-    cdef int64_t n = indptr.shape[0] - 1, d = n_features, K = n_classes
+def _csr(const floating[::1] data,         # IN  (nnz,)
+         const index_t[::1] indices,       # IN  (nnz,) column indices in [0, d)
+         const index_t[::1] indptr,        # IN  (n + 1,)
+         int64_t d,
+         const int64_t[::1] y,             # IN  (n,) or None
+         const floating[::1] sw,           # IN  (n,) or None
+         const floating[:, ::1] coef,      # IN  (K, p) or None
+         bint fit_intercept,
+         int64_t K,
+         const floating[:, ::1] Zin,       # IN  (n, K) or None
+         floating[:, ::1] Zout,            # OUT (n, K) or None
+         double[:, ::1] G,                 # OUT (K, p) or None
+         int n_threads,
+         const floating[:, ::1] P):        # IN  (n, K) or None
+    cdef int64_t n = indptr.shape[0] - 1
     cdef int status = SMX_OK
     cdef double loss = 0.0
+    cdef const int64_t *y_p = NULL
     cdef const floating *sw_p = NULL
     cdef const floating *coef_p = NULL
     cdef const floating *zin_p = NULL
@@ -179,17 +264,6 @@ def csr(const floating[::1] data,         # IN  (nnz,)
     cdef double *G_p = NULL
     cdef const floating *data_p = NULL
     cdef const index_t *indices_p = NULL
-    if n < 0:
-        raise ValueError("indptr must have n_samples + 1 entries")
-    if d < 0:
-        raise ValueError(f"n_features must be >= 0, got {d}")
-    if indices.shape[0] != data.shape[0]:
-        raise ValueError(f"indices has {indices.shape[0]} entries but data has {data.shape[0]}")
-    # the O(1) part of the CSR invariants (softmax_ext._design_matrix checks the rest)
-    if indptr[0] != 0 or indptr[n] != data.shape[0]:
-        raise ValueError(f"indptr must run from 0 to nnz={data.shape[0]}, "
-                         f"got {indptr[0]} .. {indptr[n]}")
-    _check_modes(n, d, K, fit_intercept, y, sw, coef, Zin, Zout, P, G)
     if G is not None and G.shape[0] * G.shape[1] > 0:
         G_p = &G[0, 0]
     if n == 0:
@@ -199,6 +273,8 @@ def csr(const floating[::1] data,         # IN  (nnz,)
     if data.shape[0] > 0:
         data_p = &data[0]
         indices_p = &indices[0]
+    if y is not None:
+        y_p = &y[0]
     if sw is not None:
         sw_p = &sw[0]
     if coef is not None and coef.shape[1] > 0:
@@ -212,21 +288,21 @@ def csr(const floating[::1] data,         # IN  (nnz,)
     with nogil:
         if floating is float:
             if index_t is int32_t:
-                status = smx_lossgrad_csr_f32_i32(data_p, indices_p, &indptr[0], n, d, K, &y[0],
+                status = smx_lossgrad_csr_f32_i32(data_p, indices_p, &indptr[0], n, d, K, y_p,
                                                   sw_p, coef_p, fit_intercept, zin_p, zout_p, P_p,
                                                   &loss, G_p, n_threads)
             else:
-                status = smx_lossgrad_csr_f32_i64(data_p, indices_p, &indptr[0], n, d, K, &y[0],
+                status = smx_lossgrad_csr_f32_i64(data_p, indices_p, &indptr[0], n, d, K, y_p,
                                                   sw_p, coef_p, fit_intercept, zin_p, zout_p, P_p,
                                                   &loss, G_p, n_threads)
         else:
             if index_t is int32_t:
-                status = smx_lossgrad_csr_f64_i32(data_p, indices_p, &indptr[0], n, d, K, &y[0],
+                status = smx_lossgrad_csr_f64_i32(data_p, indices_p, &indptr[0], n, d, K, y_p,
                                                   sw_p, coef_p, fit_intercept, zin_p, zout_p, P_p,
                                                   &loss, G_p, n_threads)
             else:
-                status = smx_lossgrad_csr_f64_i64(data_p, indices_p, &indptr[0], n, d, K, &y[0],
+                status = smx_lossgrad_csr_f64_i64(data_p, indices_p, &indptr[0], n, d, K, y_p,
                                                   sw_p, coef_p, fit_intercept, zin_p, zout_p, P_p,
                                                   &loss, G_p, n_threads)
-    raise_status(status, "loss/gradient", "n_features or n_classes is too large for the BLAS (32-bit) interface")
+    raise_status(status, "loss/gradient", _TOO_LARGE)
     return loss

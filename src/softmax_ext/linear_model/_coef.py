@@ -10,7 +10,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._design_matrix import check_finite
-from ..solvers._base import center
 
 __all__ = ["attributes_from", "warm_start_coef"]
 
@@ -41,7 +40,7 @@ def attributes_from(objective, coef, dtype, fit_intercept, *, l1=0.0):
     """
     coef = np.asarray(coef, dtype=np.float64).ravel()
     if l1 == 0.0:
-        coef = center(objective, coef)
+        coef = objective.center(coef)
     coef = np.array(coef, dtype=dtype).reshape(objective.coef_shape)
     if coef.shape[0] > 1 and l1 == 0.0:
         # The multinomial model is invariant to adding one vector to every

@@ -29,6 +29,8 @@ import numpy as np
 from scipy.linalg.blas import daxpy as _daxpy
 from sklearn.exceptions import ConvergenceWarning
 
+from ..objective._layout import check_coef
+
 __all__ = ["SolverResult", "IterationState", "Monitor", "ConvergenceWarning"]
 
 
@@ -154,7 +156,7 @@ class Monitor:
             parts = ", ".join(f"{k} {v:.3f} s ({100 * v / max(total, 1e-12):.0f}%)"
                               for k, v in sorted(self.stages.items(), key=lambda kv: -kv[1]))
             print(f"[{self.name}] time per stage: {parts}")
-        coef = center(self.obj, np.asarray(coef, dtype=np.float64).ravel())
+        coef = self.obj.center(np.asarray(coef, dtype=np.float64).ravel())
         coef = coef.reshape(self.obj.coef_shape).astype(self.obj.dtype, copy=True)
         return SolverResult(coef=coef, n_iter=int(n_iter), converged=bool(converged),
                             loss=float(loss), grad_max=float(grad_max),
@@ -210,18 +212,10 @@ def check_separable(objective, Z, coef):
 
 def check_coef0(objective, coef0):
     """The starting point as a flat float64 vector (zeros when ``coef0`` is None)."""
-    shape = tuple(objective.coef_shape)
     if coef0 is None:
-        return np.zeros(int(np.prod(shape)), dtype=np.float64)
-    c = np.asarray(coef0)
-    if c.dtype.kind not in "biuf":
-        raise TypeError(f"coef0 must be a real array, got dtype {c.dtype}.")
-    if c.shape != shape and c.size != int(np.prod(shape)):
-        raise ValueError(f"coef0 has shape {c.shape}, expected {shape}.")
-    c = c.astype(np.float64).ravel()
-    if not np.all(np.isfinite(c)):
-        raise ValueError("coef0 contains NaN or infinity.")
-    return c
+        return np.zeros(int(np.prod(objective.coef_shape)), dtype=np.float64)
+    # a copy: the solvers update the iterate in place
+    return check_coef(coef0, objective.coef_shape, dtype=np.float64, name="coef0").ravel().copy()
 
 
 def axpy(a, x, y):
@@ -281,32 +275,3 @@ def check_options(tol, max_iter, verbose):
         raise ValueError(f"verbose must be an int, got {verbose!r}.")
 
 
-def null_columns(objective):
-    """Columns j along which adding one vector to every class leaves the objective unchanged.
-
-    In the symmetric parametrisation (``MultinomialLoss``) adding ``v`` to the
-    coefficients of every class changes no probability; the penalty breaks
-    that for the weights when ``l2 > 0`` but never for the (unpenalised)
-    intercept.  Returns the column indices j with that invariance (empty for
-    ``FixedClassLoss`` and for a single class).
-    """
-    K, p = objective.coef_shape
-    if K < 2 or not hasattr(objective, "hessp") or hasattr(objective, "base"):
-        return np.arange(0)
-    if objective.l2 == 0.0:
-        return np.arange(p)
-    return np.array([p - 1]) if objective.fit_intercept else np.arange(0)
-
-
-def center(objective, flat):
-    """Canonical representative: coefficients of the invariant columns centred over classes.
-
-    Leaves the objective unchanged (see :func:`null_columns`); it is what
-    scikit-learn returns for the symmetric multinomial parametrisation.
-    """
-    cols = null_columns(objective)
-    if cols.size == 0:
-        return flat
-    M = flat.reshape(objective.coef_shape).copy()
-    M[:, cols] -= M[:, cols].mean(axis=0)
-    return M.ravel()

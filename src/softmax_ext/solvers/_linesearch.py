@@ -17,12 +17,6 @@ import numpy as np
 __all__ = ["ScoreLine"]
 
 
-def _weights(obj, flat):
-    """View of the penalised part (all columns but the intercept) of a flat coef vector."""
-    M = flat.reshape(obj.coef_shape)
-    return M[:, :obj.n_features]
-
-
 class ScoreLine:
     """The objective restricted to the line ``coef + t D``, evaluated in score space.
 
@@ -52,12 +46,7 @@ class ScoreLine:
         # rounding error of an objective value: the loss sums in double, but
         # from scores rounded to the objective's dtype
         self.eps_f = 16 * float(np.finfo(obj.dtype).eps) * max(abs(self.f0), 1e-300)
-        self._pen_cd = 0.0
-        self._pen_dd = 0.0
-        if obj.l2 != 0.0:
-            Dw = _weights(obj, D)
-            self._pen_cd = obj.l2 * float(np.vdot(_weights(obj, coef), Dw))
-            self._pen_dd = obj.l2 * float(np.vdot(Dw, Dw))
+        self._pen_cd, self._pen_dd = obj.regularizer.line_terms(coef, D)
 
     def point(self, t):
         """Scores and coefficients at ``t`` (float64)."""

@@ -12,7 +12,7 @@ space (O(n K) per trial, starting at the Newton step t = 1) and the gradient
 at the accepted point (one backward pass).
 
 The Hessian of ``MultinomialLoss`` is singular along the class-invariant
-directions (see ``_base.null_columns``); the gradient is orthogonal to them,
+directions (see ``MultinomialLoss.null_columns``); the gradient is orthogonal to them,
 so CG stays in the range of H and needs no special treatment.
 
 Stopping as scikit-learn's ``newton-cg``: ``max|grad| <= tol``.
@@ -20,7 +20,6 @@ Stopping as scikit-learn's ``newton-cg``: ``max|grad| <= tol``.
 
 import numpy as np
 
-from .. import special
 from ._base import axpy, in_dtype
 from ._newton import NewtonMethod
 from ._precondition import Preconditioning
@@ -35,48 +34,6 @@ FINAL_MARGIN = 0.3
 # model Z + t XD drifts from X (coef + t D) and the fit wanders off a better
 # point it had reached (docs/solvers.md).
 T_MAX = 50.0
-
-
-def score_hessp(obj, Z):
-    """``v -> H v`` at the point whose scores are Z, built on the public objective API.
-
-    ``H v = X~^T T / sum(s) + l2 v_W`` with ``U = X~ V^T`` (``obj.scores(V)``,
-    one pass) and ``T_i = s_i (p_i * u_i - p_i (p_i . u_i))`` (O(n K)); the
-    backward product ``X^T T`` is one more pass, counted in
-    ``obj.n_passes_over_X``.  Probabilities come from Z: no setup pass.
-    Works for ``MultinomialLoss`` and ``FixedClassLoss`` (rows of the free
-    classes).
-    """
-    P = special.softmax(Z, n_threads=obj.n_threads)
-    sw = None if obj.sample_weight is None else np.asarray(obj.sample_weight, dtype=np.float64)
-    if sw is not None:
-        P *= sw[:, None] if P.dtype == np.float64 else sw[:, None].astype(P.dtype)
-    shape, d = obj.coef_shape, obj.n_features
-    free = getattr(obj, "free", None)
-    Xt = obj.X.T
-
-    def product(v):
-        V = in_dtype(obj, v).reshape(shape)
-        U = np.asarray(obj.scores(V), dtype=np.float64)
-        # with weights folded into P: T = s p*u - (s p) (p . u) = Ps*u - Ps * sum(p*u)
-        PU = P * U
-        pu = PU.sum(axis=1, keepdims=True)
-        if sw is not None:
-            pu /= np.where(sw > 0, sw, 1.0)[:, None]
-        T = PU - P * pu
-        if free is not None:
-            T = T[:, free]
-        G = np.empty(shape, dtype=np.float64)
-        G[:, :d] = np.asarray(Xt @ T.astype(obj.dtype, copy=False), dtype=np.float64).T
-        obj.n_passes_over_X += 1
-        if shape[1] > d:
-            G[:, d] = T.sum(axis=0)
-        G /= obj.weight_sum
-        if obj.l2 != 0.0:
-            G[:, :d] += obj.l2 * V[:, :d]
-        return G.ravel()
-
-    return product
 
 
 # Eisenstat-Walker forcing with the 2-norm: the alternatives measured

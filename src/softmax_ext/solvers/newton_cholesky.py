@@ -19,7 +19,7 @@ Singular Hessians.  In the symmetric parametrisation adding one vector to
 every class's coefficients changes nothing, so the Hessian of
 ``MultinomialLoss`` is singular along those directions ``u_j`` (all columns
 when ``l2 == 0``, the intercept column when ``l2 > 0``; see
-``_base.null_columns``).  The gradient is orthogonal to every ``u_j``, so
+``MultinomialLoss.null_columns``).  The gradient is orthogonal to every ``u_j``, so
 adding ``c * sum_j u_j u_j^T`` to H changes nothing of the Newton step on
 the complement and makes the step orthogonal to the ``u_j``:
 ``u^T (H + c u u^T) D = -u^T g = 0`` gives ``u^T D = 0``.  This is the
@@ -49,7 +49,7 @@ from threadpoolctl import threadpool_limits
 from .._ext import cholesky as _cholesky
 from .._threads import effective_n_threads
 
-from ._base import null_columns, steepest_descent
+from ._base import steepest_descent
 from ._newton import NewtonMethod
 from ._state import SolverState
 
@@ -284,7 +284,7 @@ class _NewtonCholesky(NewtonMethod):
     def __init__(self, state):
         super().__init__(state)
         obj = state.objective
-        self.null_cols = null_columns(obj)
+        self.null_cols = obj.null_columns()
         self.H = None
         self.decrement, self.how = np.inf, "cholesky"
         self.best_gmax, self.stalled = state.grad_max, 0

@@ -358,7 +358,7 @@ def _result(mon, obj, state, it, vmax, tol, converged, stop, message):
         warn_not_converged(mon.name, it, vmax, tol,
                            None if message == "max_iter reached" else message)
     coef = state.x.reshape(obj.coef_shape).copy()
-    if obj.fit_intercept and getattr(obj, "base", None) is None and obj.n_classes > 1:
+    if obj.fit_intercept and obj.symmetric and obj.n_classes > 1:
         # the intercept is the one direction the L1 term leaves invariant
         coef[:, -1] -= coef[:, -1].mean()
     return SolverResult(coef=coef.astype(obj.dtype), n_iter=int(it), converged=bool(converged),

@@ -1,4 +1,4 @@
-"""Hessian and Hessian-vector product kernels (softmax_ext.hessian, csrc/smx_hessian.c).
+"""Hessian and Hessian-vector product kernels (objective/_kernels.py, csrc/smx_hessian.c).
 
 Checked against the NumPy oracles (reference.multinomial_hessian / _hessp),
 scikit-learn's LinearModelLoss(HalfMultinomialLoss), finite differences of
@@ -21,7 +21,7 @@ from sklearn._loss.loss import HalfMultinomialLoss
 from sklearn.linear_model._linear_loss import LinearModelLoss
 
 from softmax_ext import MultinomialLoss
-from softmax_ext import hessian as hs
+from softmax_ext.objective import _kernels as kernels
 from softmax_ext import reference as ref
 
 EPS64 = np.finfo(np.float64).eps
@@ -141,13 +141,13 @@ def test_finite_differences_of_gradient(sparse, fit_intercept, rng):
 def test_hessian_columns_are_products_with_unit_vectors(sparse, dtype, fit_intercept, rng):
     obj, X, y, sw, coef = make(rng, K=3, fit_intercept=fit_intercept, sparse=sparse,
                                dtype=dtype, n=150, d=4)
-    H = hs.hessian(obj, coef)
-    state = hs.hessp_setup(obj, coef)
+    H = kernels.hessian(obj, coef=coef)
+    state = kernels.probabilities(obj, coef=coef)
     cols = np.empty_like(H)
     for j in range(coef.size):
         e = np.zeros(coef.size, dtype=dtype)
         e[j] = 1.0
-        cols[:, j] = hs.hessp_apply(obj, state, e.reshape(obj.coef_shape)).ravel()
+        cols[:, j] = kernels.hessp(obj, P=state, V=e.reshape(obj.coef_shape)).ravel()
     assert_close_rel(cols, H, tol(dtype))
 
 
@@ -157,7 +157,7 @@ def test_hessian_columns_are_products_with_unit_vectors(sparse, dtype, fit_inter
 def test_symmetric_positive_semidefinite(sparse, dtype, K, rng):
     obj, X, y, sw, coef = make(rng, K=K, sparse=sparse, dtype=dtype, n=120, d=7,
                                coef_scale=2.0)
-    H = hs.hessian(obj, coef)
+    H = kernels.hessian(obj, coef=coef)
     assert_array_equal(H, H.T)   # one triangle computed, mirrored exactly
     # The data Hessian is a sum of PSD terms; it is singular (adding a vector
     # to every class changes nothing), so its smallest eigenvalue is 0 up to
@@ -182,8 +182,9 @@ def test_threads_give_identical_results(sparse, dtype, shape, rng):
     results = []
     for nt in (1, 2):
         obj = MultinomialLoss(X, y, sample_weight=sw, n_classes=K, n_threads=nt)
-        state = hs.hessp_setup(obj, coef)
-        results.append((hs.hessian(obj, coef), state, hs.hessp_apply(obj, state, V)))
+        state = kernels.probabilities(obj, coef=coef)
+        results.append((kernels.hessian(obj, coef=coef), state,
+                        kernels.hessp(obj, P=state, V=V)))
     for a, b in zip(*results):
         assert_array_equal(a, b)
     # and they are right
@@ -219,7 +220,7 @@ def test_x_is_not_copied(rng):
     obj = MultinomialLoss(X, y, sample_weight=sw)
     assert obj.X is X or np.shares_memory(obj.X, X)
     coef = rng.normal(size=obj.coef_shape).astype(np.float32)
-    P = hs.hessp_setup(obj, coef)
+    P = kernels.probabilities(obj, coef=coef)
     assert P.dtype == np.float32 and P.shape == (X.shape[0], obj.n_classes)
 
 
@@ -287,25 +288,26 @@ def test_strided_and_readonly_inputs(rng):
     assert_array_equal(MultinomialLoss(Xs, y, sample_weight=sw).hessian(coef), H)
     obj = MultinomialLoss(Xr, y, sample_weight=sw)
     assert_array_equal(obj.hessian(coef), H)
-    state = hs.hessp_setup(obj, coef)
+    state = kernels.probabilities(obj, coef=coef)
     state.flags.writeable = False
     V = rng.normal(size=(3, 7)).astype(np.float32)
-    hs.hessp_apply(obj, state, V)
+    kernels.hessp(obj, P=state, V=V)
 
 
 def test_bad_inputs(rng):
     obj, X, y, sw, coef = make(rng, K=3)
     with pytest.raises(ValueError, match="coef has shape"):
-        hs.hessian(obj, np.zeros((2, 2)))
-    state = hs.hessp_setup(obj, coef)
+        kernels.hessian(obj, coef=np.zeros((2, 2)))
+    state = kernels.probabilities(obj, coef=coef)
     with pytest.raises(ValueError, match="V has shape"):
-        hs.hessp_apply(obj, state, np.zeros(5))
-    with pytest.raises(ValueError, match="state must be the probabilities"):
-        hs.hessp_apply(obj, state[:-1], coef)
-    with pytest.raises(ValueError, match="state must be the probabilities"):
-        hs.hessp_apply(obj, state.astype(np.float32), coef)
+        kernels.hessp(obj, P=state, V=np.zeros(5))
+    with pytest.raises(ValueError, match="P must be the probabilities"):
+        kernels.hessp(obj, P=state[:-1], V=coef)
+    with pytest.raises(ValueError, match="P must be the probabilities"):
+        kernels.hessp(obj, P=state.astype(np.float32), V=coef)
     # the flat form of V is accepted
-    assert_allclose(hs.hessp_apply(obj, state, coef.ravel()), hs.hessp_apply(obj, state, coef))
+    assert_allclose(kernels.hessp(obj, P=state, V=coef.ravel()),
+                    kernels.hessp(obj, P=state, V=coef))
 
 
 @DT
@@ -338,7 +340,7 @@ def test_hessian_pass_count_follows_the_chunk_plan():
     """One pass for the probabilities, then one prefix of X per chunk of about
     512 feature pairs (whole triangle rows), ending at the chunk's last
     feature; recomputed here from that description."""
-    from softmax_ext._ext import hessian as kernels
+    from softmax_ext._ext import hessian as hessian_ext
 
     for d, fit_intercept in [(1, True), (6, True), (64, False), (100, True), (500, True)]:
         p = d + fit_intercept
@@ -348,7 +350,7 @@ def test_hessian_pass_count_follows_the_chunk_plan():
             if count >= 512 or a == p - 1:
                 reads += min(a + 1, d) / d
                 count = 0
-        assert kernels.x_reads(d, fit_intercept) == pytest.approx(reads, rel=1e-12)
+        assert hessian_ext.x_reads(d, fit_intercept) == pytest.approx(reads, rel=1e-12)
         X = np.zeros((3, d))
         obj = MultinomialLoss(X, [0, 1, 2], fit_intercept=fit_intercept)
         before = obj.n_passes_over_X

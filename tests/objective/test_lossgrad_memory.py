@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from softmax_ext import MultinomialLoss
-from softmax_ext import lossgrad as lg
+from softmax_ext.objective import _kernels as kernels
 
 
 def _peak_extra(fn):
@@ -42,7 +42,7 @@ def test_float32_dense_no_copy_of_X():
     # 4 MB.  The call itself needs only the (K, d + 1) gradient.
     assert peak < X.nbytes / 50, f"peak extra memory {peak} bytes vs X {X.nbytes} bytes"
     # scores are (n, K) by definition, but nothing of X's size.
-    peak = _peak_extra(lambda: lg.scores(obj, coef))
+    peak = _peak_extra(lambda: kernels.scores(obj, coef=coef))
     assert peak < n * K * 4 + X.nbytes / 50
 
 
