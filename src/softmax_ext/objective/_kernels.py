@@ -34,7 +34,9 @@ def _coef(obj, coef, name="coef"):
 def _sample_weight(obj, dtype=None):
     """The weights in ``dtype`` (X's by default), or None for unit weights."""
     sw = obj.sample_weight
-    return None if sw is None else np.ascontiguousarray(sw, dtype=dtype or obj.dtype)
+    if sw is None:
+        return None
+    return np.ascontiguousarray(sw, dtype=obj.dtype if dtype is None else dtype)
 
 
 def _run(obj, kernel, **kwargs):
