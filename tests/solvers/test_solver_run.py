@@ -8,7 +8,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from softmax_ext import MultinomialLoss
-from softmax_ext.hessian import passes_over_X
+from softmax_ext.objective._kernels import hessian_passes as passes_over_X
 from softmax_ext.solvers import solve
 from solver_problems import SOLVER_NAMES, make_data, make_problem
 
