@@ -32,8 +32,8 @@ F (``min_norm_subgradient``), the composite analogue of ``max|grad| <= tol``
 import numpy as np
 
 from .._ext import cd as _cd
-from ._base import (Monitor, SolverResult, check_coef0, check_separable, in_dtype, loss_grad_at,
-                    max_abs, scores64, warn_not_converged)
+from ._base import (Monitor, SolverResult, center, check_coef0, check_separable, in_dtype,
+                    loss_grad_at, max_abs, scores64, warn_not_converged)
 
 __all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1"]
 
@@ -357,10 +357,13 @@ def _result(mon, obj, state, it, vmax, tol, converged, stop, message):
     if not converged and not stop:
         warn_not_converged(mon.name, it, vmax, tol,
                            None if message == "max_iter reached" else message)
-    coef = state.x.reshape(obj.coef_shape).copy()
-    if obj.fit_intercept and getattr(obj, "base", None) is None and obj.n_classes > 1:
-        # the intercept is the one direction the L1 term leaves invariant
-        coef[:, -1] -= coef[:, -1].mean()
+    if state.penalty.l1 == 0.0:  # the smooth objective's invariant columns
+        coef = center(obj, state.x).reshape(obj.coef_shape)
+    else:
+        coef = state.x.reshape(obj.coef_shape).copy()
+        if obj.fit_intercept and getattr(obj, "base", None) is None and obj.n_classes > 1:
+            # the intercept is the one direction the L1 term leaves invariant
+            coef[:, -1] -= coef[:, -1].mean()
     return SolverResult(coef=coef.astype(obj.dtype), n_iter=int(it), converged=bool(converged),
                         loss=float(state.F), grad_max=float(vmax),
                         n_passes_over_X=int(mon.passes), history=mon.history,
