@@ -357,10 +357,13 @@ def _result(mon, obj, state, it, vmax, tol, converged, stop, message):
     if not converged and not stop:
         warn_not_converged(mon.name, it, vmax, tol,
                            None if message == "max_iter reached" else message)
-    coef = state.x.reshape(obj.coef_shape).copy()
-    if obj.fit_intercept and obj.symmetric and obj.n_classes > 1:
-        # the intercept is the one direction the L1 term leaves invariant
-        coef[:, -1] -= coef[:, -1].mean()
+    if state.penalty.l1 == 0.0:  # the smooth objective's invariant columns
+        coef = obj.center(state.x).reshape(obj.coef_shape)
+    else:
+        coef = state.x.reshape(obj.coef_shape).copy()
+        if obj.fit_intercept and obj.symmetric and obj.n_classes > 1:
+            # the intercept is the one direction the L1 term leaves invariant
+            coef[:, -1] -= coef[:, -1].mean()
     return SolverResult(coef=coef.astype(obj.dtype), n_iter=int(it), converged=bool(converged),
                         loss=float(state.F), grad_max=float(vmax),
                         n_passes_over_X=int(mon.passes), history=mon.history,
