@@ -67,7 +67,7 @@ SAN_TESTS ?= tests/kernels/test_special.py tests/kernels/test_exp.py \
 	tests/objective/test_lossgrad_memory.py tests/objective/test_hessian.py \
 	tests/objective/test_loss_gradient.py tests/objective/test_score_space.py \
 	tests/objective/test_fixed_class.py tests/objective/test_objective_validation.py \
-	tests/objective/test_reference_hessp.py \
+	tests/solvers/test_reference_hessp.py \
 	tests/solvers/test_solver_optimum.py tests/solvers/test_solver_run.py \
 	tests/solvers/test_linesearch.py tests/solvers/test_lbfgs.py tests/solvers/test_newton_cg.py \
 	tests/solvers/test_newton_cholesky.py tests/solvers/test_auto_choice.py \

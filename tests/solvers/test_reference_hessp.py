@@ -3,31 +3,10 @@ against the objective's ``hessp`` and ``hessian``."""
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
-from softmax_ext import FixedClassLoss, MultinomialLoss
+from softmax_ext import FixedClassLoss
 from softmax_ext.reference import score_hessp
-
-
-def make_data(n=120, d=5, K=3, seed=0, noise=1.5):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    W = rng.standard_normal((K, d))
-    y = np.argmax(X @ W.T + noise * rng.standard_normal((n, K)), axis=1)
-    return X, y
-
-
-def make_problem(n=120, d=5, K=3, seed=0, dtype=np.float64, sparse=False, weights=False,
-                 fit_intercept=True, l2=1e-2):
-    X, y = make_data(n, d, K, seed)
-    rng = np.random.default_rng(seed + 1)
-    if sparse:
-        X[rng.random(X.shape) < 0.6] = 0.0
-        X = sp.csr_matrix(X)
-    X = X.astype(dtype)
-    sw = rng.uniform(0.2, 3.0, n) if weights else None
-    return MultinomialLoss(X, y, sample_weight=sw, l2=l2, fit_intercept=fit_intercept,
-                           n_classes=K, n_threads=1)
+from solver_problems import make_problem
 
 
 @pytest.mark.parametrize("fixed", [False, True], ids=["multinomial", "fixed-class"])
