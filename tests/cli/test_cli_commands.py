@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pytest
 from cli_files import blobs, read_csv, small_model_and_data, write_csv  # noqa: F401 (fixtures)
+from child_signals import sigint_default
 from cli_runner import one_blas_thread, run, run_cli, run_error  # noqa: F401 (fixture)
 
 from softmax_ext import cli
@@ -183,7 +184,8 @@ def test_ctrl_c_exits_130(tmp_path):
     env.pop("SOFTMAX_EXT_DEBUG", None)
     proc = subprocess.Popen([sys.executable, "-m", "softmax_ext", "fit", str(fifo),
                              "--target", "y", "--out", str(tmp_path / "m.npz")],
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=sigint_default)
     try:
         assert "reading" in proc.stderr.readline()  # main() is running
         proc.send_signal(signal.SIGINT)

@@ -26,6 +26,7 @@ import textwrap
 import time
 
 import pytest
+from child_signals import sigint_default
 
 pytestmark = [pytest.mark.skipif(os.name != "posix", reason="SIGINT to a subprocess"),
               pytest.mark.slow]
@@ -138,7 +139,7 @@ def interrupt_latency(script, delay=0.5, timeout=120):
     returncode, stderr).
     """
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=sigint_default)
     try:
         line = proc.stdout.readline()
         assert line.strip() == "started", (line, proc.stderr.read() if proc.poll() else "")
