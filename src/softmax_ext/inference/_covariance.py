@@ -1,18 +1,18 @@
 """Covariance of the contrasts: the prior precision a finite C adds to the
 observed information, the (robust to singularity) inverse of the
-information, and the meat of the HC0 sandwich.
+information, and the sandwich (its meat, the score outer product, comes from
+:meth:`MultinomialLoss.score_outer`).
 """
 
 import numpy as np
 import scipy.linalg
-from scipy.special import log_softmax as _log_softmax
 from threadpoolctl import threadpool_limits
 
 from .._ext import cholesky as _cholesky
 from ..linear_model._penalty_params import l2_from_C
-from ._layout import dense_block, free_classes, row_blocks
+from ._layout import free_classes
 
-__all__ = ["prior_precision", "invert_information", "score_outer", "parameter_covariance"]
+__all__ = ["prior_precision", "invert_information", "parameter_covariance"]
 
 # Eigenvalues of the information matrix (scaled to unit diagonal) below this
 # fraction of the largest make a direction "not identified".  Rounding noise
@@ -138,28 +138,6 @@ def invert_information(H):
     return 0.5 * (cov + cov.T), undefined, cond
 
 
-def score_outer(obj, full, free, sample_weight):
-    """``M = sum_i s_i g_i g_i^T`` with g_i the score of the free classes, in row blocks.
-
-    ``g_i = (e_{y_i} - p_i)[free] kron x~_i``, flattened in the C order of
-    ``(len(free), p)``.  Block temporaries only.
-    """
-    X, y = obj.X, obj.y
-    n, p = X.shape[0], full.shape[1]
-    J = len(free)
-    m = J * p
-    M = np.zeros((m, m))
-    for start, stop in row_blocks(n, m):
-        B = dense_block(X, start, stop, obj.fit_intercept)
-        Z = B @ full.T
-        R = -np.exp(_log_softmax(Z, axis=1))
-        R[np.arange(stop - start), y[start:stop]] += 1.0
-        G = (R[:, free, None] * B[:, None, :]).reshape(stop - start, m)
-        if sample_weight is not None:
-            M += (G * np.asarray(sample_weight[start:stop], dtype=np.float64)[:, None]).T @ G
-        else:
-            M += G.T @ G
-    return M
 
 
 def parameter_covariance(cov_n, undefined, meat=None):

@@ -1,16 +1,15 @@
 """Diagnostics of an inference: what makes part of it undefined or unreliable
 (unobserved classes, a singular or ill-conditioned information matrix,
 separated classes, coefficients away from the optimum), each as the text of
-an :class:`~softmax_ext.inference.InferenceWarning`, and the rank of the
-design that statsmodels counts parameters by.
+an :class:`~softmax_ext.inference.InferenceWarning` (the rank of the design,
+which statsmodels counts parameters by, comes from
+:meth:`MultinomialLoss.design_rank`).
 """
 
 import numpy as np
-import scipy.linalg
 
-from ._layout import dense_block, row_blocks
 
-__all__ = ["design_rank", "unobserved_classes", "information_problems",
+__all__ = ["unobserved_classes", "information_problems",
            "separation_problems", "optimality_problems"]
 
 # Condition number above which a warning says standard errors lose digits.
@@ -24,30 +23,6 @@ _OPTIMALITY_SE = 1e-2
 _SEPARATION_MEAN_LLF = -1e-4
 
 
-def design_rank(X, sample_weight, fit_intercept):
-    """Numerical rank of diag(sqrt(s)) [X, 1], by a QR over row blocks.
-
-    Same tolerance as ``numpy.linalg.matrix_rank`` on the full matrix:
-    singular values above ``sigma_max * max(n, p) * eps`` count.
-    """
-    n = X.shape[0]
-    p = X.shape[1] + int(fit_intercept)
-    R = np.zeros((0, p))
-    n_rows = 0
-    for start, stop in row_blocks(n, p):
-        B = dense_block(X, start, stop, fit_intercept)
-        if sample_weight is not None:
-            sw = np.asarray(sample_weight[start:stop], dtype=np.float64)
-            keep = sw > 0
-            B = B[keep] * np.sqrt(sw[keep])[:, None]
-        n_rows += B.shape[0]
-        R = scipy.linalg.qr(np.vstack([R, B]), mode="r", check_finite=False)[0][:p]
-    if n_rows == 0:
-        return 0
-    s = scipy.linalg.svdvals(R, check_finite=False)
-    if s.size == 0 or s[0] == 0:
-        return 0
-    return int(np.sum(s > s[0] * max(n_rows, p) * np.finfo(np.float64).eps))
 
 
 def unobserved_classes(counts, labels):

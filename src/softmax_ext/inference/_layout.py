@@ -1,6 +1,5 @@
 """The layouts inference works in: labels as class codes, fitted coefficients
-as the rows of theta, their contrasts against the reference class, and X as
-row blocks of ``[X, 1]``.
+as the rows of theta, their contrasts against the reference class.
 
 See :mod:`softmax_ext.inference` for the parametrisation: ``params`` is
 ``(p, J)`` with ``p = n_features [+1]`` (intercept last) and
@@ -11,13 +10,9 @@ See :mod:`softmax_ext.inference` for the parametrisation: ``params`` is
 import numbers
 
 import numpy as np
-import scipy.sparse as sp
 
 __all__ = ["encode_labels", "coef_rows", "exog_names", "class_layout", "check_reference",
-           "free_classes", "contrasts", "row_blocks", "dense_block"]
-
-# Elements of the per-block score matrix (rows * parameters) for HC0.
-_BLOCK_ELEMENTS = 1 << 20
+           "free_classes", "contrasts"]
 
 
 def encode_labels(y, classes, n_classes):
@@ -159,23 +154,3 @@ def contrasts(full_rows, n_classes, reference, reference_form):
     else:
         theta[:] = full_rows
     return theta[free_classes(n_classes, reference)] - theta[reference]
-
-
-def row_blocks(n, width):
-    step = max(256, _BLOCK_ELEMENTS // max(1, width))
-    for start in range(0, n, step):
-        yield start, min(n, start + step)
-
-
-def dense_block(X, start, stop, fit_intercept):
-    """Rows [start, stop) of [X, 1] as a float64 block (a block temporary only)."""
-    Xb = X[start:stop]
-    Xb = Xb.toarray() if sp.issparse(Xb) else np.asarray(Xb)
-    if fit_intercept:
-        out = np.empty((Xb.shape[0], Xb.shape[1] + 1))
-        out[:, :-1] = Xb
-        out[:, -1] = 1.0
-        return out
-    return Xb.astype(np.float64, copy=False)
-
-

@@ -16,9 +16,9 @@ import numpy as np
 
 from .._design_matrix import check_design_matrix
 from ..objective import FixedClassLoss, MultinomialLoss
-from ._covariance import invert_information, parameter_covariance, prior_precision, score_outer
-from ._diagnostics import (design_rank, information_problems, optimality_problems,
-                           separation_problems, unobserved_classes)
+from ._covariance import invert_information, parameter_covariance, prior_precision
+from ._diagnostics import (information_problems, optimality_problems, separation_problems,
+                           unobserved_classes)
 from ._layout import (check_reference, class_layout, coef_rows, contrasts, encode_labels,
                       exog_names, free_classes)
 from ._results import InferenceResult, InferenceWarning
@@ -126,8 +126,7 @@ def multinomial_inference(X, y, coef, intercept=None, *, classes=None, sample_we
     cov_n, undefined, cond = invert_information(H)
     meat = None
     if cov_type == "HC0":
-        meat = score_outer(base, fixed.full(gamma).astype(np.float64),
-                           free_classes(K, reference), sw)
+        meat = base.score_outer(fixed.full(gamma), free_classes(K, reference))
     cov = parameter_covariance(cov_n, undefined, meat)
     problems = (unobserved_classes(counts, labels)
                 + information_problems(undefined, cond, H.shape[0])
@@ -139,7 +138,7 @@ def multinomial_inference(X, y, coef, intercept=None, *, classes=None, sample_we
     # statsmodels counts parameters by rank([X, 1]).  A rank-deficient design
     # makes the information singular, so a non-singular one means full rank and
     # the (slower) QR over X is only needed in the singular case.
-    rank = p if not undefined.any() else design_rank(Xv, sw, fit_intercept)
+    rank = p if not undefined.any() else base.design_rank()
     J = K - 1
     return InferenceResult(
         params=np.ascontiguousarray(gamma.T), cov=cov, llf=llf,

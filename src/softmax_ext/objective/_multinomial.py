@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from .._design_matrix import check_design_matrix, check_finite
 from .._threads import MIN_MULADDS_PER_THREAD, effective_n_threads
 from .._validation import check_labels, check_sample_weight
-from . import _kernels, _moments
+from . import _inference_passes, _kernels, _moments
 from ._layout import check_coef, like
 from ._penalty import Penalty
 
@@ -300,3 +300,19 @@ class MultinomialLoss:
         moments = _moments.feature_moments(self)
         self.n_passes_over_X += 1
         return moments
+
+    # ----- what inference needs of X ----------------------------------------
+    def score_outer(self, coef, free):
+        """``sum_i s_i g_i g_i^T`` (float64, square of side ``len(free) * p``), g_i the
+        score of the classes ``free`` at the ``(K, p)`` coefficients ``coef``: the meat
+        of the HC0 sandwich; one pass over X."""
+        M = _inference_passes.score_outer(self, np.asarray(coef, dtype=np.float64), free)
+        self.n_passes_over_X += 1
+        return M
+
+    def design_rank(self):
+        """Numerical rank of ``diag(sqrt(s)) [X, 1]`` (of X without an intercept);
+        one pass over X."""
+        rank = _inference_passes.design_rank(self)
+        self.n_passes_over_X += 1
+        return rank
