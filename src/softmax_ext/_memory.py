@@ -212,9 +212,8 @@ def newton_cholesky_bytes(obj):
     """
     m = _m(obj)
     nbytes = 8 * m * m
-    base = getattr(obj, "base", None)
-    if base is not None:
-        nbytes += 8 * _m(base) ** 2
+    if obj.assembled_hessian_size != m:   # assembled in full, then the free part copied
+        nbytes += 8 * obj.assembled_hessian_size ** 2
     if obj.l2 == 0.0:
         nbytes += 8 * m * m
     nbytes += hessian_kernel_bytes(int(obj.n_samples), int(obj.n_features), int(obj.n_classes),

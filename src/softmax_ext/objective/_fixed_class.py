@@ -36,6 +36,10 @@ class FixedClassLoss:
         identity).
     free : ndarray of int
         The classes whose coefficients are free, in increasing order.
+    assembled_hessian_size : int
+        The side of the matrix :meth:`hessian` assembles before it keeps the
+        free rows and columns: the base objective's (the memory estimate of
+        newton-cholesky counts both matrices).
     """
 
     symmetric = False
@@ -50,7 +54,7 @@ class FixedClassLoss:
         self.free = np.array([k for k in range(base.n_classes) if k != fixed])
         for name in ("X", "y", "sample_weight", "weight_sum", "dtype", "is_sparse", "n_samples",
                      "n_features", "n_classes", "l2", "fit_intercept", "n_threads",
-                     "regularizer"):
+                     "regularizer", "assembled_hessian_size"):
             setattr(self, name, getattr(base, name))
         self.coef_shape = (base.n_classes - 1, base.coef_shape[1])
 

@@ -69,6 +69,9 @@ class MultinomialLoss:
         which coefficients it applies to).
     n_passes_over_X : int
         Passes over X made so far, by every method that reads X.
+    assembled_hessian_size : int
+        The side of the matrix :meth:`hessian` assembles: ``prod(coef_shape)``
+        (the memory estimate of newton-cholesky reads it).
 
     Examples
     --------
@@ -110,6 +113,7 @@ class MultinomialLoss:
             min_work_per_thread=MIN_MULADDS_PER_THREAD)
         self.coef_shape = (self.n_classes, d + 1 if self.fit_intercept else d)
         self.regularizer = Penalty(self.l2, d, self.coef_shape[1])
+        self.assembled_hessian_size = self.coef_shape[0] * self.coef_shape[1]
         self.n_passes_over_X = 0
 
     # ----- helpers ---------------------------------------------------------
