@@ -11,8 +11,10 @@ from softmax_ext._ext import binary as _binary
 
 
 def _oracle(z, y, s):
-    """Loss and residual in float64 from the stable textbook forms."""
-    loss = np.sum(s * (np.logaddexp(0.0, z) - y * z))
+    """Loss and residual in float64 from the stable textbook forms: the loss as
+    log(1 + exp((1 - 2 y) z)), which is log(1 + exp(z)) - y z without its
+    cancellation for y = 1 and large z."""
+    loss = np.sum(s * np.logaddexp(0.0, (1.0 - 2.0 * y) * z))
     p = np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))),
                  np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
     return loss, s * (p - y)
