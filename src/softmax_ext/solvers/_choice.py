@@ -26,11 +26,16 @@ CROSSOVER_M = {"tight": 112, "loose": 64}
 HESSIAN_BYTES_MAX = 256 * 2**20  # never assemble a Hessian larger than this
 
 # The binary cost model, in passes over X (one pass: a loss and gradient from
-# the scores, the unit every other cost is measured in).  Newton iterations
-# and newton-cg's total passes (gradients, products and line-search scores)
-# to reach tol, as measured on the benchmark's well-conditioned problems.
-BINARY_NEWTON_ITERATIONS = {"tight": 5, "loose": 4}
-BINARY_CG_PASSES = {"tight": 28, "loose": 16}
+# the scores, the unit every other cost is measured in).  Newton iterations,
+# and the total passes of newton-cg and lbfgs (gradients, products and
+# line-search scores) to reach tol, measured by bench/bench_binary.py (pass
+# counts are exact, not timings): dense X (lbfgs with the feature-Gram
+# preconditioner: 7-10 iterations) and sparse X (lbfgs 49 iterations).
+BINARY_NEWTON_ITERATIONS = {"dense": {"tight": 5, "loose": 4},
+                            "sparse": {"tight": 7, "loose": 5}}
+BINARY_CG_PASSES = {"dense": {"tight": 26, "loose": 20}, "sparse": {"tight": 35, "loose": 25}}
+BINARY_LBFGS_PASSES = {"dense": {"tight": 20, "loose": 16},
+                       "sparse": {"tight": 100, "loose": 60}}
 # One dense Hessian costs 2 passes (the scores, the scaled rows) plus the
 # SYRK, whose flops per row grow with p: it costs one more pass per this many
 # columns (float32's SYRK runs at twice the flop rate).
@@ -49,7 +54,7 @@ def _is_binary(objective):
 
 
 def binary_costs(objective, tol):
-    """Predicted passes over X of newton-cholesky and newton-cg on a binary objective.
+    """Predicted passes over X of newton-cholesky, newton-cg and lbfgs on a binary objective.
 
     Parameters
     ----------
@@ -59,17 +64,21 @@ def binary_costs(objective, tol):
     Returns
     -------
     dict
-        ``{"newton-cholesky": passes, "newton-cg": passes}``, floats.  The
+        ``{"newton-cholesky": passes, "newton-cg": passes, "lbfgs": passes}``
+        (floats; lbfgs only when X is dense with ``n_samples >= p`` or
+        sparse, as elsewhere).  The
         Cholesky factorisation (p^3 / 3 flops) is charged in passes of n p
         multiply-adds.
     """
     kind = _tol_kind(tol)
+    layout = "sparse" if objective.is_sparse else "dense"
     p = objective.coef_shape[1]
     n = max(int(objective.n_samples), 1)
     syrk = p / BINARY_SYRK_COLUMNS_PER_PASS.get(np.dtype(objective.dtype), 25.0)
     factor = p * p / (3.0 * n)
-    newton = BINARY_NEWTON_ITERATIONS[kind] * (1.0 + 2.0 + syrk + factor)
-    return {"newton-cholesky": newton, "newton-cg": float(BINARY_CG_PASSES[kind])}
+    newton = BINARY_NEWTON_ITERATIONS[layout][kind] * (1.0 + 2.0 + syrk + factor)
+    return {"newton-cholesky": newton, "newton-cg": float(BINARY_CG_PASSES[layout][kind]),
+            "lbfgs": float(BINARY_LBFGS_PASSES[layout][kind])}
 
 
 def _binary_by_cost(objective, tol):
