@@ -50,7 +50,17 @@ def csr(n, d, density):
     return X, y
 
 
+def matrix_problem(n, d):
+    """The benchmark matrix's binary data (softmax_ext.bench.cases.make_problem:
+    d / 2 informative features, standardized), training rows only."""
+    from softmax_ext.bench.cases import make_problem
+
+    X, _, y, _ = make_problem(n, d, 2)
+    return X, y
+
+
 CASES = [
+    ("matrix 100k x 100 f64 tol 1e-6", lambda: matrix_problem(100_000, 100), 1e-6),
     ("100k x 100 f64 tol 1e-6", lambda: dense(100_000, 100), 1e-6),
     ("100k x 100 f64 tol 1e-4", lambda: dense(100_000, 100), 1e-4),
     ("100k x 100 f32 tol 1e-4", lambda: dense(100_000, 100, np.float32), 1e-4),
