@@ -5,10 +5,12 @@ formulas; speed does not matter.  Each function names the kernel it checks.
 """
 
 import numpy as np
+from scipy.special import expit
 
 __all__ = [
     "logsumexp", "softmax", "log_softmax", "cross_entropy",
     "multinomial_loss_gradient", "multinomial_hessian", "multinomial_hessp",
+    "binary_loss_gradient", "binary_hessian",
     "first_nonfinite", "csr_structure",
 ]
 
@@ -153,6 +155,49 @@ def multinomial_hessp(X, y, coef, V, sample_weight=None, l2=0.0, fit_intercept=T
     T = P * (U - np.sum(P * U, axis=1, keepdims=True))
     HV = (Xt.T @ (s[:, None] * T)).T / s.sum()
     return HV + l2 * _penalty_mask(coef.shape, fit_intercept) * V
+
+
+def _binary_parts(X, y, coef, sample_weight, fit_intercept):
+    """X~ (dense float64), the scores z, labels and weights of the binary model."""
+    Xt = _xtilde_dense(X, fit_intercept)
+    w = np.asarray(coef, dtype=np.float64).ravel()
+    s = (np.ones(Xt.shape[0]) if sample_weight is None
+         else np.asarray(sample_weight, dtype=np.float64))
+    return Xt, Xt @ w, np.asarray(y, dtype=np.float64), s, w
+
+
+def binary_loss_gradient(X, y, coef, sample_weight=None, l2=0.0, fit_intercept=True):
+    """Oracle of ``BinaryLoss.loss_gradient`` (``smx_binary``): scikit-learn's binary
+    logistic objective, normalised.
+
+    ``f = (1 / sum(s)) sum_i s_i (log(1 + exp(z_i)) - y_i z_i) + (l2 / 2) ||w||^2``
+    with ``z_i = w . x_i + b``, y in {0, 1}; coef is (1, d + 1) with the
+    intercept last when ``fit_intercept``, else (1, d).  float64, dense;
+    ``np.logaddexp`` for the stable log(1 + exp(z)).
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray of shape (1, p), float64
+    """
+    Xt, z, y, s, w = _binary_parts(X, y, coef, sample_weight, fit_intercept)
+    d = Xt.shape[1] - (1 if fit_intercept else 0)
+    loss = float(np.sum(s * (np.logaddexp(0.0, z) - y * z))) / s.sum()
+    loss += 0.5 * l2 * float(w[:d] @ w[:d])
+    grad = Xt.T @ (s * (expit(z) - y)) / s.sum()
+    grad[:d] += l2 * w[:d]
+    return loss, grad.reshape(1, -1)
+
+
+def binary_hessian(X, y, coef, sample_weight=None, l2=0.0, fit_intercept=True):
+    """Oracle of ``BinaryLoss.hessian``: ``X~^T diag(s p (1 - p)) X~ / sum(s)`` plus
+    ``l2`` on the weights' diagonal, (p, p) float64."""
+    Xt, z, _, s, _ = _binary_parts(X, y, coef, sample_weight, fit_intercept)
+    d = Xt.shape[1] - (1 if fit_intercept else 0)
+    p = expit(z)
+    H = Xt.T @ ((s * p * (1.0 - p))[:, None] * Xt) / s.sum()
+    H[np.arange(d), np.arange(d)] += l2
+    return H
 
 
 def first_nonfinite(x):

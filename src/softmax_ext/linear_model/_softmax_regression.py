@@ -33,7 +33,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._design_matrix import check_design_matrix
-from ..objective import FixedClassLoss, MultinomialLoss
+from ..objective import BinaryLoss, MultinomialLoss
 from ..solvers import SOLVERS
 from ..solvers import solve as _solve
 from ..special import log_softmax, softmax
@@ -290,12 +290,13 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
 
     def _objective(self, X, y_enc, sample_weight, l2, n_classes):
         """The objective the solver minimises: the binary logistic model (class 0
-        fixed at zero) for two classes, the symmetric multinomial one above."""
+        fixed at zero, on the binary kernels) for two classes, the symmetric
+        multinomial one above."""
         base = MultinomialLoss(
             X, y_enc, sample_weight=sample_weight, l2=l2,
             fit_intercept=self.fit_intercept, n_classes=n_classes, n_threads=self.n_threads,
         )
-        return FixedClassLoss(base, fixed=0) if n_classes == 2 else base
+        return BinaryLoss(base) if n_classes == 2 else base
 
     def _callback_tasks(self, objective, coef0, X, y, sample_weight, l1):
         """scikit-learn's callback tasks of this fit, begun; None without callbacks."""

@@ -33,6 +33,8 @@ Modules
 - ``_multinomial``: :class:`MultinomialLoss`, the symmetric parametrisation;
 - ``_fixed_class``: :class:`FixedClassLoss`, one class's coefficients fixed
   at zero;
+- ``_binary``: :class:`BinaryLoss`, the two-class case of ``FixedClassLoss``
+  on the binary kernels (one score per row, the Hessian by a weighted SYRK);
 - ``_kernels``: the calls of the C kernels, one function per mode;
 - ``_moments``: the NumPy passes over X for the preconditioner (feature
   moments, Gram matrix);
@@ -41,7 +43,8 @@ Modules
 - ``_layout``: the one check of a coefficient array against ``coef_shape``.
 """
 
+from ._binary import BinaryLoss
 from ._fixed_class import FixedClassLoss
 from ._multinomial import MultinomialLoss
 
-__all__ = ["MultinomialLoss", "FixedClassLoss"]
+__all__ = ["MultinomialLoss", "FixedClassLoss", "BinaryLoss"]
