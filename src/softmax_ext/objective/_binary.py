@@ -54,6 +54,8 @@ class BinaryLoss(FixedClassLoss):
         if fixed != 0:
             raise ValueError(f"BinaryLoss holds class 0 fixed (fixed=0), got {fixed!r}.")
         super().__init__(base, fixed=0)
+        # the binary kernels assemble the p x p Hessian of the free row only
+        self.assembled_hessian_size = self.coef_shape[1]
 
     # ----- the binding calls ---------------------------------------------------
     def _run(self, kernel, **kwargs):
