@@ -314,3 +314,51 @@ def test_working_set_is_bounded_and_a_too_large_support_is_refused(monkeypatch):
     assert res.converged and max(sizes) <= 20
     with pytest.raises(MemoryError, match="working-set Hessian fits in"):
         solve(obj, l1=1e-4, tol=1e-9, max_iter=300)  # a dense optimum: refused
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fixed", [False, True])
+def test_sub_sampled_hessian_reaches_the_exact_optimum(monkeypatch, sparse, fixed):
+    """The quadratic model from every 4th row: the gradient, line search and
+    stopping rule stay exact, so the optimum is the split-variable oracle's."""
+    from softmax_ext.solvers import prox_newton as pn
+
+    X, y, sw = problem(n=800, sparse=sparse, weights=True)
+    base = MultinomialLoss(X, y, sample_weight=sw, l2=0.01)
+    obj = FixedClassLoss(base, fixed=1) if fixed else base
+    monkeypatch.setattr(pn, "HESSIAN_ROWS", 200)
+    monkeypatch.setattr(pn, "HESSIAN_ROWS_PER_COEF", 1)
+    assert pn.hessian_rows(obj, 39).size == 200
+    l1 = 0.02
+    res = solve(obj, l1=l1, tol=1e-10, max_iter=300)
+    assert res.converged, res.message
+    w_ref, F_ref = split_variable_minimum(obj, l1)
+    assert abs(res.loss - F_ref) <= 1e-10 * abs(F_ref)
+    assert np.array_equal(res.coef.ravel() == 0, np.abs(w_ref) < 1e-7)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_restrict_scores_and_shares_the_pass_counter(sparse):
+    """The restricted objective's scores are the full one's when every other weight
+    is zero; its Hessian is the sub-sampled rows' (own weight sum); passes over
+    it are counted on the full objective; X keeps its format and dtype."""
+    X, y, sw = problem(n=300, sparse=sparse, weights=True, dtype=np.float32)
+    base = MultinomialLoss(X, y, sample_weight=sw, l2=0.1)
+    features, rows = np.array([1, 4, 7]), np.arange(0, 300, 3)
+    for obj in (base, FixedClassLoss(base, fixed=0)):
+        coef = np.zeros(obj.coef_shape, dtype=np.float32)
+        coef[:, features] = np.random.default_rng(0).standard_normal((obj.coef_shape[0], 3))
+        coef[:, -1] = 0.5
+        sub = obj.restrict(features)
+        sub_coef = np.ascontiguousarray(coef[:, list(features) + [-1]])
+        np.testing.assert_allclose(sub.scores(sub_coef), obj.scores(coef), rtol=1e-6, atol=1e-6)
+        assert sub.loss(sub_coef) == pytest.approx(obj.loss(coef), rel=1e-6)
+        assert sp.issparse(sub.X) == sparse and sub.X.dtype == np.float32
+        before = obj.n_passes_over_X
+        sub.loss_gradient(sub_coef)
+        assert obj.n_passes_over_X > before and sub.n_passes_over_X == obj.n_passes_over_X
+        both = obj.restrict(features, rows)
+        ref = MultinomialLoss(X[rows][:, features], y[rows], sample_weight=sw[rows], l2=0.1,
+                              n_classes=3)
+        ref = FixedClassLoss(ref, fixed=0) if obj is not base else ref
+        np.testing.assert_allclose(both.hessian(sub_coef), ref.hessian(sub_coef), rtol=1e-12)

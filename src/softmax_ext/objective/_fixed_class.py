@@ -122,6 +122,11 @@ class FixedClassLoss:
         product = self.base.hessp(self.full(coef), scores=scores)
         return lambda v: like(v, product(self.full(v))[self.free], self.dtype)
 
+    def restrict(self, features=None, rows=None):
+        """The base objective's restriction (``MultinomialLoss.restrict``), with the same
+        class fixed; its pass counter is this objective's."""
+        return type(self)(self.base.restrict(features, rows), fixed=self.fixed)
+
     def feature_gram(self, max_rows=None):
         """The base objective's (X is shared); one pass over X, counted there."""
         return self.base.feature_gram(max_rows)

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from .._design_matrix import check_design_matrix, check_finite
 from .._threads import MIN_MULADDS_PER_THREAD, effective_n_threads
 from .._validation import check_labels, check_sample_weight
-from . import _inference_passes, _kernels, _moments
+from . import _inference_passes, _kernels, _moments, _restrict
 from ._layout import check_coef, like
 from ._penalty import Penalty
 
@@ -289,6 +289,16 @@ class MultinomialLoss:
             return like(given, Hv, self.dtype)
 
         return product
+
+    # ----- working sets ------------------------------------------------------
+    def restrict(self, features=None, rows=None):
+        """The objective on the columns ``features`` (sorted unique ints) and the rows
+        ``rows`` of X, None meaning all; its pass counter is this objective's.
+
+        See :func:`softmax_ext.objective._restrict.restricted_base`: with every
+        other weight zero its scores are the full objective's on those rows.
+        """
+        return _restrict.restricted_base(self, features, rows)
 
     # ----- what the preconditioner needs of X -------------------------------
     def feature_gram(self, max_rows=None):

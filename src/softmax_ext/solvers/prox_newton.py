@@ -11,13 +11,14 @@ penalised).  Three nested loops, as in glmnet and skglm:
 - **Working sets** (outer): the features with a non-zero coefficient in some
   class, plus the features whose optimality violation is largest, at least
   twice as many as the support; the subproblem restricted to them is an
-  objective on those columns of X (:func:`restrict`), whose scores are the
+  objective on those columns of X (``objective.restrict``), whose scores are the
   full problem's because every other coefficient is zero.  After each
   subproblem one backward pass over the full X gives the gradient of every
   feature and so the next working set; the run ends when the full problem is
   optimal.
 - **Proximal Newton** (middle) on the subproblem: the quadratic model of f
-  from the objective's Hessian (explicit: the working set keeps it small),
+  from the objective's Hessian (explicit: the working set keeps it small;
+  on a regular subset of the rows when X is tall, :func:`hessian_rows`),
   minimised with the L1 term by coordinate descent, then a backtracking line
   search on F in score space (each trial O(n K), no pass over X).
 - **Coordinate descent** (inner, C kernel ``_ext.cd.cd_l1``): cyclic sweeps
@@ -52,6 +53,12 @@ WS_MIN_FEATURES = 10
 # The working set's explicit Hessian (and its copy for the kernel) stays
 # within this many bytes: it bounds the working set, never the support.
 WS_HESSIAN_BYTES = 512 * 2**20
+# The quadratic model's Hessian comes from a regular subset of at least this
+# many rows, and this many per coefficient of the working set, when X has at
+# least twice as many (the gradient, the line search and the stopping rule
+# stay exact: only the model is sub-sampled; docs/derivation.md 5.5).
+HESSIAN_ROWS = 10_000
+HESSIAN_ROWS_PER_COEF = 10
 
 
 def l1_weights(objective, l1):
@@ -152,21 +159,13 @@ class GroupL1(L1):
 PENALTIES = {"l1": L1, "group": GroupL1}
 
 
-def restrict(objective, features):
-    """The objective on the columns ``features`` of X (sorted, unique ints).
-
-    Its coefficients are ``coef[:, features]`` (plus the intercept column);
-    with every other weight zero its scores equal the full objective's.
-    """
-    # TODO(issue 15): an objective method, so that solvers never read X.
-    base = getattr(objective, "base", objective)
-    X = base.X[:, features]
-    sub_base = type(base)(X, base.y, sample_weight=base.sample_weight, l2=base.l2,
-                          fit_intercept=base.fit_intercept, n_classes=base.n_classes,
-                          n_threads=base.n_threads)
-    if base is objective:
-        return sub_base
-    return type(objective)(sub_base, fixed=objective.fixed)
+def hessian_rows(objective, n_coef):
+    """Rows for the quadratic model's Hessian of a working set with ``n_coef``
+    coefficients: every ``n // max(HESSIAN_ROWS, HESSIAN_ROWS_PER_COEF * n_coef)``-th
+    row, or None (every row) when that leaves more than half of them."""
+    n = objective.n_samples
+    step = n // max(HESSIAN_ROWS, HESSIAN_ROWS_PER_COEF * n_coef)
+    return np.arange(0, n, step, dtype=np.int64) if step >= 2 else None
 
 
 def _columns(objective, features):
@@ -180,9 +179,10 @@ def _columns(objective, features):
 class _Composite:
     """F = f + penalty on one objective, with the scores of the current iterate."""
 
-    def __init__(self, obj, penalty, x, Z, f, g):
+    def __init__(self, obj, penalty, x, Z, f, g, hess_obj=None):
         self.obj, self.penalty = obj, penalty
         self.x, self.Z, self.f, self.g = x, Z, f, g
+        self.hess_obj = obj if hess_obj is None else hess_obj
 
     @property
     def F(self):
@@ -196,7 +196,7 @@ class _Composite:
 
     def newton_step(self, cd_tol):
         """Minimise the quadratic model plus the penalty: ``(d, predicted decrease)``."""
-        H = np.ascontiguousarray(self.obj.hessian(self.x.reshape(self.obj.coef_shape)),
+        H = np.ascontiguousarray(self.hess_obj.hessian(self.x.reshape(self.obj.coef_shape)),
                                  dtype=np.float64)
         d = in_dtype(self.obj, self.penalty.model_step(H, self.g, self.x, cd_tol))
         return d, float(np.dot(self.g, d)) + self.penalty.change(self.x, d)
@@ -309,12 +309,15 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
         features = _working_set(obj, full.x, full.subgradient(), tol)
         cols = _columns(obj, features)
         everything = features.size == obj.n_features
-        sub_obj = obj if everything else restrict(obj, features)
+        sub_obj = obj if everything else obj.restrict(features)
+        rows = hessian_rows(obj, cols.size)
+        hess_obj = None if rows is None else obj.restrict(None if everything else features, rows)
+        if everything:
+            full.hess_obj = obj if hess_obj is None else hess_obj
         sub = (full if everything else
                _Composite(sub_obj, pen.for_objective(sub_obj), full.x[cols].copy(), full.Z,
-                          full.f, full.g[cols].copy()))
+                          full.f, full.g[cols].copy(), hess_obj))
         target = tol if everything else max(tol, WS_FORCING * vmax)
-        passes0 = sub_obj.n_passes_over_X
         failed, it0 = False, it
         while it < max_iter and not stop:
             v_sub = sub.violation()
@@ -332,7 +335,6 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
             x_full[cols] = sub.x
             stop = mon.record(it, x_full, sub.F, sub.g, v_sub, t, features=int(features.size))
         if not everything:
-            obj.n_passes_over_X += sub_obj.n_passes_over_X - passes0
             full.x = full.x.copy()
             full.x[cols] = sub.x
             full.Z = sub.Z
