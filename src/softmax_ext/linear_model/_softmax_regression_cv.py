@@ -263,8 +263,9 @@ class SoftmaxRegressionCV(SoftmaxRegression):
     C_, l1_ratio_ : ndarray of shape (n_classes,) or (1,), or float
         The chosen values (arrays repeated per class in the legacy layout).
     coefs_paths_, scores_, n_iter_ : dict or ndarray
-        scikit-learn 1.9's layouts; with ``use_legacy_attributes=False``
-        ``coefs_paths_`` is (n_folds, n_l1_ratios, n_cs, n_rows, n_dof),
+        scikit-learn 1.9's layouts (``n_iter_`` counts a fit whose warm
+        start already met ``tol`` as one iteration); with
+        ``use_legacy_attributes=False`` ``coefs_paths_`` is (n_folds, n_l1_ratios, n_cs, n_rows, n_dof),
         ``scores_`` and ``n_iter_`` are (n_folds, n_l1_ratios, n_cs).
 
     See Also
@@ -426,7 +427,10 @@ class SoftmaxRegressionCV(SoftmaxRegression):
                                      scorer=scorer, path_params=path_params, **fold_args)
                 for train, test in folds)
         coefs, scores, n_iter = zip(*out)
-        return np.stack(coefs), np.stack(scores), np.stack(n_iter)
+        # a warm start that already meets tol takes no solver iteration; its
+        # check of the start (a pass over X) counts as one, so that n_iter_
+        # >= 1 as scikit-learn's estimator checks require
+        return np.stack(coefs), np.stack(scores), np.maximum(np.stack(n_iter), 1)
 
     def _choose(self, X, y_enc, classes, fit_sw, coefs, scores, Cs, ratios, penalty):
         """The best (C, l1_ratio) and the coefficients there, as 1.9 chooses them.
