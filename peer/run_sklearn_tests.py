@@ -23,13 +23,13 @@ import sklearn
 HERE = Path(__file__).resolve().parent
 
 
-def main(argv):
+def main(argv, plugin="swap_logistic", subject="SoftmaxRegression"):
     target = Path(sklearn.__file__).parent / "linear_model" / "tests" / "test_logistic.py"
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [str(HERE), os.environ.get("PYTHONPATH", "")]))
-        cmd = [sys.executable, "-m", "pytest", str(target), "-p", "swap_logistic", "-q",
+        cmd = [sys.executable, "-m", "pytest", str(target), "-p", plugin, "-q",
                "-p", "no:cacheprovider", f"--junitxml={report}", "-o", "addopts=",
                "--rootdir", str(target.parents[3]), *argv]
         subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)
@@ -57,7 +57,7 @@ def main(argv):
             print(f"        {name}")
         if len(names) > 6:
             print(f"        ... and {len(names) - 6} more")
-    print(f"scikit-learn {sklearn.__version__} test_logistic.py on SoftmaxRegression: "
+    print(f"scikit-learn {sklearn.__version__} test_logistic.py on {subject}: "
           f"{tally['passed']} passed, {tally['failed']} failed, {tally['skipped']} skipped")
     return 0
 

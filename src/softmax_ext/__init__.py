@@ -5,7 +5,7 @@ C/OpenMP kernels bound with Cython under a scikit-learn compatible API.
 
 from ._ext.softmax import openmp_enabled
 from ._threads import effective_n_threads
-from .linear_model import SoftmaxRegression, l1_min_c, softmax_path
+from .linear_model import SoftmaxRegression, SoftmaxRegressionCV, l1_min_c, softmax_path
 from .inference import InferenceResult, InferenceWarning, multinomial_inference
 from .objective import FixedClassLoss, MultinomialLoss
 from .solvers import SolverResult, solve
@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SoftmaxRegression",
+    "SoftmaxRegressionCV",
     "softmax_path",
     "l1_min_c",
     "solve",

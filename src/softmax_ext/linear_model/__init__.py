@@ -12,5 +12,6 @@ callbacks (``_callbacks``).  ``_path`` fits along a sequence of C values
 
 from ._path import PathResult, l1_min_c, softmax_path
 from ._softmax_regression import SoftmaxRegression
+from ._softmax_regression_cv import SoftmaxRegressionCV
 
-__all__ = ["SoftmaxRegression", "softmax_path", "l1_min_c", "PathResult"]
+__all__ = ["SoftmaxRegression", "SoftmaxRegressionCV", "softmax_path", "l1_min_c", "PathResult"]

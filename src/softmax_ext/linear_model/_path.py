@@ -5,6 +5,11 @@ The path runs from the strongest penalty (smallest C) to the weakest, each
 fit starting from the previous one's coefficients: along an L1 path the
 working sets of ``solvers/prox_newton.py`` then start at the previous
 support, so most fits take a few Newton steps on a small subproblem.
+
+:func:`fit_path` is the path on data already validated and encoded (one
+objective per C over the same X, no re-validation between fits): the fold
+paths of :class:`SoftmaxRegressionCV` run on it; :func:`softmax_path` is the
+public, validating form.
 """
 
 import numbers
@@ -18,10 +23,13 @@ from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._design_matrix import check_design_matrix
 from ..objective import FixedClassLoss, MultinomialLoss
+from ..solvers import solve
+from ._coef import attributes_from
+from ._penalty_params import penalty_strengths
 from ._sample_weight import fit_sample_weight, weight_sum
-from ._softmax_regression import SoftmaxRegression
+from ._softmax_regression import SAME_OPTIMUM_SOLVERS, SoftmaxRegression
 
-__all__ = ["l1_min_c", "softmax_path", "PathResult"]
+__all__ = ["l1_min_c", "softmax_path", "fit_path", "PathResult"]
 
 
 def _intercept_only(objective, y_enc, sample_weight, n_classes):
@@ -167,3 +175,70 @@ def softmax_path(X, y, Cs, *, sample_weight=None, **params):
         n_iter[i] = int(model.n_iter_[0])
     return PathResult(Cs=Cs, coefs=np.stack(coefs), intercepts=np.stack(intercepts),
                       n_iter=n_iter, classes=model.classes_.copy())
+
+
+def _path_objective(X, y_enc, sample_weight, l2, n_classes, fit_intercept, n_threads):
+    """The estimator's objective for one C: binary model for two classes."""
+    base = MultinomialLoss(X, y_enc, sample_weight=sample_weight, l2=l2,
+                           fit_intercept=fit_intercept, n_classes=n_classes,
+                           n_threads=n_threads)
+    return FixedClassLoss(base, fixed=0) if n_classes == 2 else base
+
+
+def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
+             fit_intercept=True, solver="auto", tol=1e-4, max_iter=100, verbose=0,
+             n_threads=None, coef0=None):
+    """Warm-started fits along ``Cs`` on validated, label-encoded data.
+
+    The fits run in increasing C (strong to weak penalty), each from the
+    previous one's coefficients (``coef0``, in the objective's layout, for
+    the first); they minimise what ``SoftmaxRegression(C=C,
+    l1_ratio=l1_ratio)`` minimises on the same data.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), C order, or CSR matrix
+        Checked by the caller (``SoftmaxRegression._check_X``); not copied.
+    y_enc : ndarray of shape (n_samples,), int
+        Codes in ``range(n_classes)``.
+    n_classes : int
+        At least 2; classes absent from ``y_enc`` still get coefficients.
+    Cs : ndarray of shape (n_Cs,), positive (``np.inf``: no penalty)
+    sample_weight : ndarray of shape (n_samples,) or None
+        Class weights already folded in.
+    l1_ratio : float in [0, 1], default=0.0
+    fit_intercept, solver, tol, max_iter, verbose, n_threads
+        As in :class:`SoftmaxRegression`.
+    coef0 : ndarray of the objective's coefficient shape, optional
+
+    Returns
+    -------
+    coefs : ndarray of shape (n_Cs, n_rows, n_features + fit_intercept)
+        scikit-learn's path layout (``coef_`` with ``intercept_`` appended
+        as the last column), in the order of ``Cs``; ``n_rows`` is 1 for two
+        classes.  X's dtype.
+    n_iter : ndarray of shape (n_Cs,), int32
+    """
+    solver = "auto" if solver in SAME_OPTIMUM_SOLVERS else solver
+    total = weight_sum(sample_weight, X.shape[0])
+    p = X.shape[1] + int(fit_intercept)
+    coefs = np.empty((len(Cs), 1 if n_classes == 2 else n_classes, p), dtype=X.dtype)
+    n_iter = np.zeros(len(Cs), dtype=np.int32)
+    for i in np.argsort(Cs, kind="stable"):
+        l2, l1 = penalty_strengths(float(Cs[i]), l1_ratio, total)
+        objective = _path_objective(X, y_enc, sample_weight, l2, n_classes, fit_intercept,
+                                    n_threads)
+        result = solve(objective, coef0, solver=solver, tol=tol, max_iter=max_iter,
+                       verbose=verbose, l1=l1)
+        attrs = attributes_from(objective, result.coef, X.dtype, fit_intercept, l1=l1)
+        if not all(np.all(np.isfinite(a)) for a in attrs.values()):
+            raise ValueError(
+                f"The solver produced non-finite coefficients at C={Cs[i]!r}: the values "
+                "in X are probably too large. Scale X (for example with "
+                "sklearn.preprocessing.StandardScaler).")
+        coefs[i, :, :X.shape[1]] = attrs["coef_"]
+        if fit_intercept:
+            coefs[i, :, -1] = attrs["intercept_"]
+        n_iter[i] = result.n_iter
+        coef0 = result.coef
+    return coefs, n_iter
