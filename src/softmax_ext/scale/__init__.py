@@ -8,8 +8,9 @@ an estimator.  Design and measurements: ``docs/scale.md``.
 """
 
 from ._blocked import BlockedLoss
-from ._local import DEFAULT_BLOCK_BYTES, LocalBlocks, is_memory_mapped, load_npy_blocks
+from ._local import (DEFAULT_BLOCK_BYTES, LocalBlocks, is_memory_mapped, load_npy_blocks,
+                     out_of_core_objective)
 from ._scores import LinearScores
 
-__all__ = ["BlockedLoss", "LinearScores", "LocalBlocks", "is_memory_mapped", "load_npy_blocks",
+__all__ = ["BlockedLoss", "LinearScores", "LocalBlocks", "is_memory_mapped", "load_npy_blocks", "out_of_core_objective",
            "DEFAULT_BLOCK_BYTES"]

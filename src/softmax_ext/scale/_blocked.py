@@ -210,9 +210,12 @@ class BlockedLoss:
 
     # ----- what the preconditioner needs --------------------------------------
     def feature_gram(self, max_rows=None):
-        """``X~^T S X~ / sum(s)`` over every row (``max_rows`` is ignored: the
-        blocks are read whole anyway); one pass over X."""
-        return self._run(_tasks.gram_task) / self.weight_sum
+        """``A = X~^T S X~ / sum(s)`` (p x p, float64) from every ``ceil(n / max_rows)``-th
+        row of X (every row when ``max_rows`` is None or at least n); one pass over X."""
+        n = self.n_samples
+        step = 1 if max_rows is None or max_rows >= n else -(-n // max_rows)
+        A, weight = self._run(_tasks.gram_task, step)
+        return A / weight if weight > 0 else A
 
     def feature_moments(self):
         """Column mean squares and means of X (weighted); one pass over X."""

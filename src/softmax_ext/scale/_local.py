@@ -17,7 +17,8 @@ from .._threads import effective_n_threads
 from .._validation import as_float_array, check_sample_weight
 from . import _tasks
 
-__all__ = ["LocalBlocks", "is_memory_mapped", "load_npy_blocks", "DEFAULT_BLOCK_BYTES"]
+__all__ = ["LocalBlocks", "is_memory_mapped", "load_npy_blocks", "out_of_core_objective",
+           "DEFAULT_BLOCK_BYTES"]
 
 DEFAULT_BLOCK_BYTES = 1 << 26   # 64 MiB of X per block
 
@@ -91,7 +92,7 @@ class LocalBlocks:
                 e = s + (i1 - i0)
                 self.blocks.append(_tasks.block_objective(
                     part[i0:i1], y[s:e], None if sw is None else sw[s:e], n_classes=n_classes,
-                    fit_intercept=fit_intercept, n_threads=self.n_threads))
+                    fit_intercept=fit_intercept, n_threads=self.n_threads, row_offset=s))
             start += part.shape[0]
 
     @property
@@ -104,3 +105,23 @@ class LocalBlocks:
         for block in self.blocks:
             total = _tasks.add(total, task(block, *args))
         return total
+
+
+def out_of_core_objective(X, y, sample_weight, *, l2, n_classes, fit_intercept, n_threads,
+                          usable=True, block_bytes=DEFAULT_BLOCK_BYTES):
+    """A :class:`BlockedLoss` over a memory-mapped dense X, or None for any other X.
+
+    What :class:`~softmax_ext.SoftmaxRegression` fits on a ``numpy.memmap``:
+    the solver's memory is then O(d K) plus a block, not O(n K).  None also
+    when ``usable`` is False (an L1 term or solver="prox-newton", which need
+    X's columns: those run on the in-memory objective over the same memmap,
+    still without a copy of X).
+    """
+    import scipy.sparse as sp
+
+    from ._blocked import BlockedLoss
+    if not usable or sp.issparse(X) or not is_memory_mapped(X):
+        return None
+    blocks = LocalBlocks(X, y, sample_weight, n_classes=n_classes, fit_intercept=fit_intercept,
+                         n_threads=n_threads, block_bytes=block_bytes)
+    return BlockedLoss(blocks, n_classes=n_classes, l2=l2, fit_intercept=fit_intercept)

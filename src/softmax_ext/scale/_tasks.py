@@ -8,6 +8,8 @@ blocks is the data term of the whole X.  Module-level functions: Dask
 pickles them by reference to run them on its workers.
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from ..objective import MultinomialLoss, _kernels, _moments
@@ -16,17 +18,22 @@ __all__ = ["block_objective", "add", "loss_task", "loss_gradient_task", "hessp_t
            "hessian_task", "gram_task", "moments_task", "probability_gram_task"]
 
 
-def block_objective(X, y, sample_weight, *, n_classes, fit_intercept, n_threads):
+def block_objective(X, y, sample_weight, *, n_classes, fit_intercept, n_threads, row_offset=0):
     """The block's objective (X checked once, here), or None when its weights sum to zero.
 
     X is kept as given (a view of a memmap stays a view: no copy).
+    ``row_offset``, the index in the whole X of the block's first row, is
+    kept as the attribute ``row_offset`` (the strided sample of
+    :func:`gram_task` is taken over the whole X).
     """
     if X.shape[0] == 0:
         return None
     if sample_weight is not None and not np.any(np.asarray(sample_weight) > 0):
         return None
-    return MultinomialLoss(X, y, sample_weight=sample_weight, l2=0.0, fit_intercept=fit_intercept,
-                           n_classes=n_classes, n_threads=n_threads)
+    block = MultinomialLoss(X, y, sample_weight=sample_weight, l2=0.0,
+                            fit_intercept=fit_intercept, n_classes=n_classes, n_threads=n_threads)
+    block.row_offset = int(row_offset)
+    return block
 
 
 def add(a, b):
@@ -69,11 +76,22 @@ def hessian_task(block, coef):
     return None if block is None else _kernels.hessian(block, coef=coef)
 
 
-def gram_task(block):
-    """``X~_b^T S_b X~_b`` over every row of the block (p x p, unnormalised)."""
+def gram_task(block, step=1):
+    """``X~^T S X~`` over the block's rows of every ``step``-th row of the whole X
+    (p x p, unnormalised), and the weight of those rows."""
     if block is None:
         return None
-    return _moments.feature_gram(block, None) * block.weight_sum
+    first = (-block.row_offset) % step
+    sw = block.sample_weight
+    rows = SimpleNamespace(X=block.X[first::step], coef_shape=block.coef_shape,
+                           sample_weight=None if sw is None else sw[first::step],
+                           n_threads=block.n_threads)
+    m = rows.X.shape[0]
+    weight = float(m if rows.sample_weight is None else np.sum(rows.sample_weight,
+                                                                  dtype=np.float64))
+    if m == 0 or weight == 0:
+        return np.zeros((block.coef_shape[1],) * 2), 0.0
+    return _moments.feature_gram(rows, None) * weight, weight
 
 
 def moments_task(block):
