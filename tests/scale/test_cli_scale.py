@@ -52,4 +52,5 @@ def test_fit_on_a_scheduler(tmp_path, capsys, rng):
                                  "--scheduler", cluster.scheduler_address], capsys)
     assert status == 0, stdout
     est = SoftmaxRegression(tol=1e-10, max_iter=100).fit(X, y)
-    np.testing.assert_allclose(read_model(str(out))["model"].coef_, est.coef_, rtol=1e-8, atol=1e-10)
+    model = read_model(str(out))["model"]
+    np.testing.assert_allclose(model.coef_, est.coef_, rtol=1e-8, atol=1e-10)

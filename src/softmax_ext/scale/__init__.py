@@ -12,5 +12,5 @@ from ._local import (DEFAULT_BLOCK_BYTES, LocalBlocks, is_memory_mapped, load_np
                      out_of_core_objective)
 from ._scores import LinearScores
 
-__all__ = ["BlockedLoss", "LinearScores", "LocalBlocks", "is_memory_mapped", "load_npy_blocks", "out_of_core_objective",
-           "DEFAULT_BLOCK_BYTES"]
+__all__ = ["BlockedLoss", "LinearScores", "LocalBlocks", "is_memory_mapped", "load_npy_blocks",
+           "out_of_core_objective", "DEFAULT_BLOCK_BYTES"]
