@@ -50,7 +50,7 @@ import numpy as np
 from . import SoftmaxRegression
 from ._cli import options
 from ._cli.csv_reader import MAX_LINE_BYTES  # noqa: F401  (the limit the docstring names)
-from ._cli.data import load_data, prediction_matrix
+from ._cli.data import check_exists, format_of, load_data, load_npy, numeric_2d, prediction_matrix
 from ._cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, CLIError
 from ._cli.model_file import check_model_out, read_model, write_model
 from ._cli.progress import Progress
@@ -88,23 +88,26 @@ def cmd_fit(args):
     progress = _progress(args)
     out = check_model_out(args.out)  # before the fit, which may take long
     progress(f"reading {args.data}")
-    data = load_data(args.data, args.target)
+    data = _fit_data(args)
     X, y = data["X"], data["y"]
     classes = np.unique(y)
     if len(classes) < 2:
         raise CLIError(f"{args.data}: the target {data['target']!r} has a single class "
                        f"({classes[0]!r}); a classifier needs at least two.")
-    est = SoftmaxRegression(C=args.C, tol=args.tol, solver=args.solver, max_iter=args.max_iter,
-                            n_threads=args.threads)
+    est = _estimator(args)(C=args.C, tol=args.tol, solver=args.solver, max_iter=args.max_iter,
+                           n_threads=args.threads)
     progress(f"fitting {X.shape[0]:,} rows x {X.shape[1]:,} features, {len(classes)} classes "
              f"(solver={args.solver}, C={args.C:g}, tol={args.tol:g})")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
         try:
-            est.fit(X, y)
+            est.fit(*_on_cluster(args, X, y))
         except ValueError as exc:  # the estimator's checks of the data (labels, shapes)
             raise CLIError(f"{args.data}: {exc}") from None
+        finally:
+            if getattr(args, "client", None) is not None:  # --scheduler's connection
+                args.client.close()
         seconds = time.perf_counter() - start
     for w in caught:
         print(f"softmax-ext: warning: {w.message}", file=sys.stderr)
@@ -229,6 +232,54 @@ def _add_demo(sub):
     p.set_defaults(func=cmd_demo)
 
 
+def _fit_data(args):
+    """The data of ``fit``: ``load_data``, or a .npy X (memory-mapped, used whole,
+    no copy) with its labels from the .npy file ``--labels``."""
+    if (args.target is None) == (args.labels is None):
+        raise CLIError("fit needs exactly one of --target (a column of DATA) and --labels "
+                       "(a .npy file of labels, with a .npy DATA).")
+    if args.labels is None:
+        return load_data(args.data, args.target)
+    if format_of(args.data) != "npy" or format_of(args.labels) != "npy":
+        raise CLIError("--labels takes a .npy file, with a .npy DATA.")
+    check_exists(args.data)
+    check_exists(args.labels, "labels file")
+    X = numeric_2d(load_npy(args.data), args.data, "the array")
+    y = np.asarray(load_npy(args.labels))
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise CLIError(f"{args.labels}: the labels have shape {y.shape}, expected "
+                       f"({X.shape[0]},) for the {X.shape[0]:,} rows of {args.data}.")
+    return {"X": X, "y": y, "feature_names": None, "target": None, "format": "npy"}
+
+
+def _estimator(args):
+    """SoftmaxRegression, or its Dask form with --scheduler."""
+    if args.scheduler is None:
+        return SoftmaxRegression
+    try:
+        from .dask import SoftmaxRegression as on_dask
+    except ImportError as exc:
+        raise CLIError(f"--scheduler: {exc}") from None
+    return on_dask
+
+
+def _on_cluster(args, X, y):
+    """``(X, y)`` as given, or as dask arrays on the cluster at ``--scheduler``.
+
+    The client reads X once, in row chunks, and sends each to a worker.
+    """
+    if args.scheduler is None:
+        return X, y
+    import dask.array as da
+    from distributed import Client
+    try:
+        args.client = Client(args.scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise CLIError(f"--scheduler {args.scheduler}: cannot connect ({exc}).") from None
+    rows = max(1, (1 << 26) // max(1, X.shape[1] * X.itemsize))
+    return da.from_array(X, chunks=(rows, -1)), da.from_array(np.asarray(y), chunks=rows)
+
+
 def _add_fit(sub):
     p = sub.add_parser("fit", help="fit SoftmaxRegression on a data file",
                        description="Fit SoftmaxRegression on DATA (.csv with a header row, "
@@ -236,8 +287,14 @@ def _add_fit(sub):
                        "index TARGET) and save the model as a .npz archive (coefficients, "
                        "classes, feature names and parameters; loading it runs no code).")
     p.add_argument("data", metavar="DATA", help="a .csv, .npz or .npy file")
-    p.add_argument("--target", required=True, metavar="COLUMN",
+    p.add_argument("--target", default=None, metavar="COLUMN",
                    help="target column name (CSV), array key (.npz) or column index (.npy)")
+    p.add_argument("--labels", default=None, metavar="FILE",
+                   help="labels as a .npy file, for a .npy DATA used whole: memory-mapped, "
+                   "fitted block by block, never copied (for X larger than memory)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="fit on the Dask cluster at ADDRESS (e.g. tcp://host:8786); "
+                   "needs softmax-ext[dask]")
     _common_fit_options(p, 1e-4)
     p.add_argument("--solver", choices=SOLVERS, default="auto", help="solver (default auto)")
     p.add_argument("--max-iter", type=options.positive_int, default=100, dest="max_iter",

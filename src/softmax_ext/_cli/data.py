@@ -46,15 +46,23 @@ def numeric_2d(arr, path, name):
         raise CLIError(f"{path}: {name} must be 2-D (rows x features), got shape {arr.shape}.")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise CLIError(f"{path}: {name} is empty (shape {arr.shape}).")
-    if not np.all(np.isfinite(arr)):
+    if arr.dtype.kind == "f" and not _all_finite(arr):
         raise CLIError(f"{path}: {name} has NaN or infinite values.")
     return arr
+
+
+def _all_finite(arr):
+    """Whether every value is finite, scanned in row blocks (no n x d temporary:
+    a memory-mapped array is read once, never held)."""
+    rows = max(1, (1 << 24) // max(1, arr.shape[1] * arr.itemsize))
+    return all(np.isfinite(arr[i:i + rows]).all() for i in range(0, arr.shape[0], rows))
 
 
 def load_npy(path):
     """The array of a ``.npy`` file, read without pickle."""
     try:
-        return np.load(path, allow_pickle=False)
+        # memory-mapped: a file larger than memory is read block by block by the fit
+        return np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as exc:
         raise CLIError(f"{path}: not a numeric .npy array ({exc}).") from None
     except (OSError, EOFError) as exc:

@@ -175,7 +175,8 @@ def _read_npz_model(path):
     if data_format not in (None, "csv", "npz", "npy"):
         raise _not_a_model(path, f"unknown data_format {data_format!r}")
     # predict drops column `target` of an .npy laid out as in training
-    if data_format == "npy" and not (type(target) is int
+    # (target None: fitted with --labels, X was the whole array)
+    if data_format == "npy" and not (target is None or type(target) is int
                                      and 0 <= target <= est.n_features_in_):
         raise _not_a_model(path, f"target {target!r} is not a column of the training .npy")
     return {"model": est, "feature_names": names, "target": target, "format": data_format,

@@ -33,7 +33,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._design_matrix import check_design_matrix
-from ..objective import BinaryLoss, MultinomialLoss
+from ..objective import BinaryLoss, FixedClassLoss, MultinomialLoss
+from ..scale import out_of_core_objective
 from ..solvers import SOLVERS
 from ..solvers import solve as _solve
 from ..special import log_softmax, softmax
@@ -265,7 +266,7 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         l2, l1 = penalty_strengths(C, l1_ratio, weight_sum(sample_weight, X.shape[0]))
         n_classes, n_features = classes.shape[0], X.shape[1]
         coef0 = warm_start_coef(self, n_classes, n_features) if self.warm_start else None
-        objective = self._objective(X, y_enc, sample_weight, l2, n_classes)
+        objective = self._objective(X, y_enc, sample_weight, l2, n_classes, l1)
         self.classes_ = classes  # the callbacks' fitted_estimator copies predict with it
         tasks = self._callback_tasks(objective, coef0, X, y, sample_weight, l1)
         solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
@@ -288,10 +289,19 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
             )
         return classes, le.transform(y)
 
-    def _objective(self, X, y_enc, sample_weight, l2, n_classes):
+    def _objective(self, X, y_enc, sample_weight, l2, n_classes, l1=0.0):
         """The objective the solver minimises: the binary logistic model (class 0
         fixed at zero, on the binary kernels) for two classes, the symmetric
-        multinomial one above."""
+        multinomial one above; over row blocks for a memory-mapped X
+        (``scale/``, docs/scale.md: two classes there hold class 0 fixed on
+        the blocked multinomial kernels)."""
+        blocked = out_of_core_objective(
+            X, y_enc, sample_weight, l2=l2, fit_intercept=self.fit_intercept,
+            n_classes=n_classes, n_threads=self.n_threads,
+            usable=l1 == 0.0 and self.solver != "prox-newton",
+        )
+        if blocked is not None:
+            return FixedClassLoss(blocked, fixed=0) if n_classes == 2 else blocked
         base = MultinomialLoss(
             X, y_enc, sample_weight=sample_weight, l2=l2,
             fit_intercept=self.fit_intercept, n_classes=n_classes, n_threads=self.n_threads,

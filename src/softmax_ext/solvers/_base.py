@@ -185,8 +185,8 @@ def check_separable(objective, Z, coef):
     separable; with l2 == 0 the loss then tends to 0 along ``t W`` as
     ``t -> inf``, so no finite minimiser exists and the coefficients diverge.
     """
-    if objective.l2 != 0.0 or Z is None:
-        return False
+    if objective.l2 != 0.0 or not isinstance(Z, np.ndarray):
+        return False  # (a blocked objective's scores are not arrays: not checked)
     Z = np.asarray(Z)
     if Z.shape[1] < 2:
         return False
@@ -246,7 +246,8 @@ def steepest_descent(objective, g):
 def scores64(objective, flat):
     """``objective.scores`` of a flat vector, as float64 (one pass over X)."""
     Z = objective.scores(flat.reshape(objective.coef_shape))
-    return np.asarray(Z, dtype=np.float64)
+    # a blocked objective's scores are not arrays (scale/_scores.py): kept as given
+    return np.asarray(Z, dtype=np.float64) if isinstance(Z, np.ndarray) else Z
 
 
 def loss_grad_at(objective, Z, flat):

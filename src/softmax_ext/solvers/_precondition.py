@@ -272,10 +272,13 @@ class KroneckerPreconditioner:
         ``r`` is a flat float64 vector of ``obj.coef_shape``; the result too.
         """
         obj = self.obj
-        P = np.asarray(special.softmax(Z, n_threads=obj.n_threads), dtype=np.float64)
-        sw = obj.sample_weight
-        Ps = P if sw is None else P * np.asarray(sw, dtype=np.float64)[:, None]
-        C = Ps.T @ P
+        if hasattr(Z, "probability_gram"):  # a blocked objective's scores (scale/)
+            C = Z.probability_gram()
+        else:
+            P = np.asarray(special.softmax(Z, n_threads=obj.n_threads), dtype=np.float64)
+            sw = obj.sample_weight
+            Ps = P if sw is None else P * np.asarray(sw, dtype=np.float64)[:, None]
+            C = Ps.T @ P
         # sum_i s_i p_ik = sum_l C_kl, since each row of P sums to 1: the
         # diagonal term without another sweep over P (numpy's column sums of
         # an (n, K) array took longer than the product), and B 1 = 0 to rounding

@@ -1,0 +1,75 @@
+"""SoftmaxRegression.fit on a numpy.memmap: the blocked objective, the in-memory optimum."""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+from softmax_ext import SoftmaxRegression
+from softmax_ext.scale import BlockedLoss, is_memory_mapped
+
+from scale_cases import fit_rtol, problem
+
+
+def _memmap(tmp_path, X):
+    path = tmp_path / "X.npy"
+    np.save(path, X)
+    return np.load(path, mmap_mode="r")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("K", [2, 3])
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cg", "newton-cholesky"])
+def test_memmap_fit_equals_in_memory_fit(rng, tmp_path, dtype, K, solver):
+    X, y, sw = problem(rng, n=300, K=K, dtype=dtype)
+    Xm = _memmap(tmp_path, X)
+    tol = 1e-11 if dtype == np.float64 else 1e-5
+    a = SoftmaxRegression(solver=solver, tol=tol, max_iter=1000).fit(X, y, sample_weight=sw)
+    b = SoftmaxRegression(solver=solver, tol=tol, max_iter=1000).fit(Xm, y, sample_weight=sw)
+    assert b.coef_.dtype == dtype
+    scale = np.abs(a.coef_).max()
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=0, atol=fit_rtol(dtype) * scale)
+    np.testing.assert_allclose(b.intercept_, a.intercept_, rtol=0, atol=fit_rtol(dtype) * scale)
+
+
+def test_memmap_fit_uses_the_blocked_objective_and_no_n_by_k_array(rng, tmp_path, monkeypatch):
+    # n K float64 = 16 MB: one score array of the in-memory path would show in the peak
+    n, K = 200_000, 10
+    X = rng.normal(size=(n, 4))
+    y = rng.integers(0, K, size=n)
+    Xm = _memmap(tmp_path, X)
+    assert is_memory_mapped(Xm) and not is_memory_mapped(X)
+    built = []
+    init = BlockedLoss.__init__
+    monkeypatch.setattr(BlockedLoss, "__init__",
+                        lambda self, *a, **k: (built.append(self), init(self, *a, **k))[1])
+    tracemalloc.start()
+    try:
+        SoftmaxRegression(solver="lbfgs", max_iter=5).fit(Xm, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(built) == 1
+    assert peak < 0.5 * n * K * 8, peak
+
+
+def test_warm_start_on_a_memmap(rng, tmp_path):
+    X, y, _ = problem(rng, n=300)
+    Xm = _memmap(tmp_path, X)
+    model = SoftmaxRegression(tol=1e-10, warm_start=True).fit(Xm, y)
+    first = model.coef_.copy()
+    model.fit(Xm, y)
+    assert model.n_iter_[0] == 0
+    np.testing.assert_allclose(model.coef_, first, rtol=1e-13, atol=1e-15)  # centring rounds
+
+
+def test_l1_on_a_memmap_runs_in_memory_without_copying_X(rng, tmp_path):
+    X, y, _ = problem(rng, n=300)
+    Xm = _memmap(tmp_path, X)
+    kw = dict(l1_ratio=1.0, C=0.5, solver="saga", tol=1e-8, max_iter=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = SoftmaxRegression(**kw).fit(X, y)
+        b = SoftmaxRegression(**kw).fit(Xm, y)
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-10, atol=1e-12)
