@@ -22,7 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._design_matrix import check_design_matrix
-from ..objective import FixedClassLoss, MultinomialLoss
+from ..objective import BinaryLoss, FixedClassLoss, MultinomialLoss
 from ..solvers import solve
 from ._coef import attributes_from
 from ._penalty_params import penalty_strengths
@@ -102,7 +102,7 @@ def l1_min_c(X, y, *, sample_weight=None, fit_intercept=True, l1_ratio=1.0, grou
     S = weight_sum(sample_weight, X.shape[0])
     base = MultinomialLoss(X, y_enc, sample_weight=sample_weight, l2=0.0,
                            fit_intercept=fit_intercept, n_classes=classes.shape[0])
-    obj = FixedClassLoss(base, fixed=0) if classes.shape[0] == 2 else base
+    obj = BinaryLoss(base) if classes.shape[0] == 2 else base
     coef = (_intercept_only(obj, y_enc, sample_weight, classes.shape[0]) if fit_intercept
             else obj.init_coef())
     G = S * np.asarray(obj.gradient(coef), dtype=np.float64)[:, :X.shape[1]]
@@ -182,7 +182,7 @@ def _path_objective(X, y_enc, sample_weight, l2, n_classes, fit_intercept, n_thr
     base = MultinomialLoss(X, y_enc, sample_weight=sample_weight, l2=l2,
                            fit_intercept=fit_intercept, n_classes=n_classes,
                            n_threads=n_threads)
-    return FixedClassLoss(base, fixed=0) if n_classes == 2 else base
+    return BinaryLoss(base) if n_classes == 2 else base
 
 
 def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
