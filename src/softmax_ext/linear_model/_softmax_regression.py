@@ -39,14 +39,15 @@ from ..solvers import solve as _solve
 from ..special import log_softmax, softmax
 from ._callbacks import FitTasks
 from ._coef import attributes_from, warm_start_coef
+from ._liblinear import (ALIASED_SOLVERS, check_liblinear_data, penalise_intercept,
+                         sklearn_convergence_wording)
 from ._penalty_params import effective_penalty, penalty_strengths
 from ._sample_weight import fit_sample_weight, weight_sum
 
 __all__ = ["SoftmaxRegression"]
 
-# scikit-learn's stochastic solvers: the optimum does not depend on the
-# method, so these names fit it with what "auto" picks for the problem.
-SAME_OPTIMUM_SOLVERS = ("sag", "saga")
+# scikit-learn's solvers that refuse sparse X with int64 indices
+INT32_INDEX_SOLVERS = ("liblinear", "sag", "saga")
 
 
 class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefMixin,
@@ -165,7 +166,7 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         # LogisticRegression's own constraints, so that errors read the same
         **{k: v for k, v in LogisticRegression._parameter_constraints.items()
            if k != "solver"},
-        "solver": [StrOptions(set(SOLVERS + SAME_OPTIMUM_SOLVERS))],
+        "solver": [StrOptions(set(SOLVERS + ALIASED_SOLVERS))],
         "n_threads": [
             None,
             Interval(numbers.Integral, None, -1, closed="right"),
@@ -246,8 +247,8 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         if sp.issparse(X):
             X = check_design_matrix(X, estimator_name=name)
         out = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
-                            order="C", accept_large_sparse=True, ensure_all_finite=False,
-                            reset=reset)
+                            order="C", accept_large_sparse=self.solver not in INT32_INDEX_SOLVERS,
+                            ensure_all_finite=False, reset=reset)
         no_y = isinstance(y, str) and y == "no_validation"
         X = out if no_y else out[0]
         if not sp.issparse(X):
@@ -260,18 +261,25 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         C, l1_ratio = effective_penalty(self)
         X, y = self._check_X(X, y, reset=True)
         classes, y_enc = self._encode_labels(y)
+        if self.solver == "liblinear":
+            check_liblinear_data(X, classes.shape[0])
         sample_weight = fit_sample_weight(sample_weight, self.class_weight, X, y, y_enc,
                                           classes)
         l2, l1 = penalty_strengths(C, l1_ratio, weight_sum(sample_weight, X.shape[0]))
         n_classes, n_features = classes.shape[0], X.shape[1]
         coef0 = warm_start_coef(self, n_classes, n_features) if self.warm_start else None
         objective = self._objective(X, y_enc, sample_weight, l2, n_classes)
+        if self.solver == "liblinear":
+            penalise_intercept(objective, self.intercept_scaling)
         self.classes_ = classes  # the callbacks' fitted_estimator copies predict with it
         tasks = self._callback_tasks(objective, coef0, X, y, sample_weight, l1)
-        solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
-        result = _solve(objective, coef0, solver=solver, tol=self.tol, max_iter=self.max_iter,
-                        verbose=self.verbose, callback=tasks, l1=l1)
-        self._set_attributes(objective, result, X.dtype, l1)
+        solver = "auto" if self.solver in ALIASED_SOLVERS else self.solver
+        with sklearn_convergence_wording(self.solver):
+            result = _solve(objective, coef0, solver=solver, tol=self.tol,
+                            max_iter=self.max_iter, verbose=self.verbose, callback=tasks, l1=l1)
+        # liblinear returns float64 coefficients whatever X's dtype, as here
+        dtype = np.float64 if self.solver == "liblinear" else X.dtype
+        self._set_attributes(objective, result, dtype, l1)
         if tasks is not None:
             tasks.finish()
         return self

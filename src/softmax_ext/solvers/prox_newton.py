@@ -56,10 +56,11 @@ WS_HESSIAN_BYTES = 512 * 2**20
 
 def l1_weights(objective, l1):
     """Per-coefficient L1 strength, flat in the order of ``coef.ravel()``: ``l1`` on the
-    weights, 0 on the intercept column."""
+    weights, on the intercept column ``l1`` times the penalty's intercept factor
+    (0: unpenalised; ``1 / intercept_scaling`` for liblinear's penalty)."""
     lam = np.full(objective.coef_shape, float(l1))
     if objective.fit_intercept:
-        lam[:, -1] = 0.0
+        lam[:, -1] = float(l1) * objective.regularizer.intercept_l1_factor
     return lam.ravel()
 
 
@@ -164,6 +165,7 @@ def restrict(objective, features):
     sub_base = type(base)(X, base.y, sample_weight=base.sample_weight, l2=base.l2,
                           fit_intercept=base.fit_intercept, n_classes=base.n_classes,
                           n_threads=base.n_threads)
+    sub_base.regularizer = base.regularizer.for_features(len(features))
     if base is objective:
         return sub_base
     return type(objective)(sub_base, fixed=objective.fixed)
