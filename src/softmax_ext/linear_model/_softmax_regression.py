@@ -84,14 +84,16 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         penalty (``"saga"``; ``"auto"`` here); ``tol`` then bounds the
         minimum-norm subgradient of that objective divided by ``C sum(s)``.
     dual : bool, default=False
-        Only False: as in scikit-learn, the dual formulation exists only for
-        its liblinear solver, which is not available here.
+        True only with ``solver="liblinear"`` and the L2 penalty, as in
+        scikit-learn; the dual has the primal's optimum, which is fitted.
     tol : float, default=1e-4
         Stopping tolerance of the solver (on the largest gradient entry).
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept per class.
     intercept_scaling : float, default=1
-        Used by scikit-learn's liblinear solver only; accepted and unused.
+        ``solver="liblinear"`` only: the intercept is penalised as the weight
+        ``b / intercept_scaling`` of a synthetic feature (liblinear's
+        objective, fitted without adding a column to X).
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}``; ``"balanced"`` uses
         ``n_samples / (n_classes * bincount(y))`` (weighted by sample_weight).
@@ -100,13 +102,16 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         Accepted for scikit-learn's stochastic solvers; every solver here is
         deterministic, so it changes nothing.
     solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd", "prox-newton", "sag", \
-            "saga"}, default="auto"
+            "saga", "liblinear"}, default="auto"
         Optimisation algorithm; ``"auto"`` picks one from the problem's shape.
         "lbfgs" and "newton-cg" precondition where it pays (correlated dense
         features, uncentred columns, uneven column norms; see
         ``softmax_ext.solvers._precondition``); the fitted coefficients are
         the same either way.  "sag" and "saga" (scikit-learn's stochastic
         solvers) fit the same optimum with the solver "auto" picks.
+        "liblinear" fits liblinear's objective (binary only, the intercept
+        penalised through ``intercept_scaling``, float64 ``coef_``) with the
+        solver "auto" picks; see docs/dropin.md.
         "prox-newton" (proximal Newton with working sets) is what every L1 /
         elastic-net fit runs; for the L2 penalty it is a Newton method on the
         explicit Hessian of a working set of features.
