@@ -90,3 +90,28 @@ def test_convergence_wording(solver, match):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         SoftmaxRegression(solver=solver, tol=1e-6).fit(X, y)
+
+
+def test_intercept_penalty_derivatives():
+    """Penalty(intercept_scaling=s): value (l2/2)(|W|^2 + |b|^2/s^2), its gradient by
+    central differences (exact for a quadratic up to rounding), Hessian and line terms."""
+    from softmax_ext.objective._penalty import Penalty
+
+    rng = np.random.default_rng(0)
+    pen = Penalty(0.7, 3, 4, intercept_scaling=2.5)
+    coef, D = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
+    W, b = coef[:, :3], coef[:, 3]
+    assert pen.value(coef) == pytest.approx(0.35 * (np.sum(W**2) + np.sum(b**2) / 6.25))
+    grad = pen.add_gradient(coef, np.zeros_like(coef))
+    h = 1e-6
+    fd = np.array([(pen.value(coef + h * E) - pen.value(coef - h * E)) / (2 * h)
+                   for E in np.eye(8).reshape(8, 2, 4)]).reshape(2, 4)
+    np.testing.assert_allclose(grad, fd, rtol=1e-7, atol=1e-9)
+    H = pen.add_hessian(np.zeros((8, 8)))
+    np.testing.assert_allclose(H @ D.ravel(), pen.add_hessp(D, np.zeros_like(D)).ravel())
+    first, second = pen.line_terms(coef, D)
+    val, slope = pen.along_line(coef, D, 0.3)
+    assert val == pytest.approx(pen.value(coef) + 0.3 * first + 0.045 * second)
+    assert slope == pytest.approx(first + 0.3 * second)
+    assert pen.unpenalised_columns().size == 0
+    assert pen.for_features(2).intercept_l1_factor == pytest.approx(0.4)
