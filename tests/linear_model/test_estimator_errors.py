@@ -122,8 +122,8 @@ def test_predict_errors():
     ({"tol": -1e-3}, "'tol' parameter"),
     ({"max_iter": -1}, "'max_iter' parameter"),
     ({"max_iter": 1.5}, "'max_iter' parameter"),
-    ({"solver": "liblinear"}, "The 'solver' parameter of SoftmaxRegression must be a str "
-                              "among"),
+    ({"solver": "lib-linear"}, "The 'solver' parameter of SoftmaxRegression must be a str "
+                               "among"),
     ({"class_weight": "auto"}, "'class_weight' parameter"),
     ({"class_weight": [1, 2]}, "'class_weight' parameter"),
     ({"fit_intercept": "yes"}, "'fit_intercept' parameter"),

@@ -35,11 +35,14 @@ def _penalty_from_l1_ratio(est, warn):
 def _check_penalty(est, penalty, warn):
     """scikit-learn's errors and warnings on the penalty, then ours for L1."""
     l1_ratio, solver = est.l1_ratio, est.solver
-    if solver not in ("auto", "saga", "prox-newton") and penalty not in ("l2", None):
+    if (solver not in ("auto", "saga", "prox-newton", "liblinear")
+            and penalty not in ("l2", None)):
         raise ValueError(f"Solver {solver} supports only 'l2' or None penalties, got "
                          f"{penalty} penalty.")
-    if est.dual:
+    if est.dual and solver != "liblinear":
         raise ValueError(f"Solver {solver} supports only dual=False, got dual={est.dual}")
+    if solver == "liblinear":
+        _check_liblinear_penalty(penalty, est.dual)
     if penalty == "elasticnet" and l1_ratio is None:
         raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
     if warn and l1_ratio is not None and 0 < l1_ratio < 1 and penalty != "elasticnet":
@@ -50,6 +53,22 @@ def _check_penalty(est, penalty, warn):
         warnings.warn(f"Inconsistent values: penalty={est.penalty} with "
                       f"l1_ratio={l1_ratio}. penalty is deprecated. Please use "
                       "l1_ratio only.")
+
+
+def _check_liblinear_penalty(penalty, dual):
+    """scikit-learn's refusals for ``solver="liblinear"`` (``_check_solver`` and
+    liblinear's solver table): no elastic net, no unpenalised fit, L1 only primal."""
+    if penalty == "elasticnet":
+        raise ValueError("Only 'saga' solver supports elasticnet penalty, got "
+                         "solver=liblinear.")
+    if penalty is None:
+        raise ValueError("C=np.inf as well as penalty=None is not supported for the "
+                         "liblinear solver")
+    if penalty == "l1" and dual:
+        raise ValueError(
+            "Unsupported set of arguments: The combination of penalty='l1' and "
+            "loss='logistic_regression' are not supported when dual=True, Parameters: "
+            "penalty='l1', loss='logistic_regression', dual=True")
 
 
 def effective_C(est, *, warn=True):

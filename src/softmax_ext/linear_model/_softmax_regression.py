@@ -40,14 +40,15 @@ from ..solvers import solve as _solve
 from ..special import log_softmax, softmax
 from ._callbacks import FitTasks
 from ._coef import attributes_from, warm_start_coef
+from ._liblinear import (ALIASED_SOLVERS, check_liblinear_data, penalise_intercept,
+                         sklearn_convergence_wording)
 from ._penalty_params import effective_penalty, penalty_strengths
 from ._sample_weight import fit_sample_weight, weight_sum
 
 __all__ = ["SoftmaxRegression"]
 
-# scikit-learn's stochastic solvers: the optimum does not depend on the
-# method, so these names fit it with what "auto" picks for the problem.
-SAME_OPTIMUM_SOLVERS = ("sag", "saga")
+# scikit-learn's solvers that refuse sparse X with int64 indices
+INT32_INDEX_SOLVERS = ("liblinear", "sag", "saga")
 
 
 class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefMixin,
@@ -84,14 +85,16 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         penalty (``"saga"``; ``"auto"`` here); ``tol`` then bounds the
         minimum-norm subgradient of that objective divided by ``C sum(s)``.
     dual : bool, default=False
-        Only False: as in scikit-learn, the dual formulation exists only for
-        its liblinear solver, which is not available here.
+        True only with ``solver="liblinear"`` and the L2 penalty, as in
+        scikit-learn; the dual has the primal's optimum, which is fitted.
     tol : float, default=1e-4
         Stopping tolerance of the solver (on the largest gradient entry).
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept per class.
     intercept_scaling : float, default=1
-        Used by scikit-learn's liblinear solver only; accepted and unused.
+        ``solver="liblinear"`` only: the intercept is penalised as the weight
+        ``b / intercept_scaling`` of a synthetic feature (liblinear's
+        objective, fitted without adding a column to X).
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, ``{label: weight}``; ``"balanced"`` uses
         ``n_samples / (n_classes * bincount(y))`` (weighted by sample_weight).
@@ -100,13 +103,16 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         Accepted for scikit-learn's stochastic solvers; every solver here is
         deterministic, so it changes nothing.
     solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd", "prox-newton", "sag", \
-            "saga"}, default="auto"
+            "saga", "liblinear"}, default="auto"
         Optimisation algorithm; ``"auto"`` picks one from the problem's shape.
         "lbfgs" and "newton-cg" precondition where it pays (correlated dense
         features, uncentred columns, uneven column norms; see
         ``softmax_ext.solvers._precondition``); the fitted coefficients are
         the same either way.  "sag" and "saga" (scikit-learn's stochastic
         solvers) fit the same optimum with the solver "auto" picks.
+        "liblinear" fits liblinear's objective (binary only, the intercept
+        penalised through ``intercept_scaling``, float64 ``coef_``) with the
+        solver "auto" picks; see docs/dropin.md.
         "prox-newton" (proximal Newton with working sets) is what every L1 /
         elastic-net fit runs; for the L2 penalty it is a Newton method on the
         explicit Hessian of a working set of features.
@@ -166,7 +172,7 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         # LogisticRegression's own constraints, so that errors read the same
         **{k: v for k, v in LogisticRegression._parameter_constraints.items()
            if k != "solver"},
-        "solver": [StrOptions(set(SOLVERS + SAME_OPTIMUM_SOLVERS))],
+        "solver": [StrOptions(set(SOLVERS + ALIASED_SOLVERS))],
         "n_threads": [
             None,
             Interval(numbers.Integral, None, -1, closed="right"),
@@ -247,8 +253,8 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         if sp.issparse(X):
             X = check_design_matrix(X, estimator_name=name)
         out = validate_data(self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32],
-                            order="C", accept_large_sparse=True, ensure_all_finite=False,
-                            reset=reset)
+                            order="C", accept_large_sparse=self.solver not in INT32_INDEX_SOLVERS,
+                            ensure_all_finite=False, reset=reset)
         no_y = isinstance(y, str) and y == "no_validation"
         X = out if no_y else out[0]
         if not sp.issparse(X):
@@ -261,18 +267,25 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         C, l1_ratio = effective_penalty(self)
         X, y = self._check_X(X, y, reset=True)
         classes, y_enc = self._encode_labels(y)
+        if self.solver == "liblinear":
+            check_liblinear_data(X, classes.shape[0])
         sample_weight = fit_sample_weight(sample_weight, self.class_weight, X, y, y_enc,
                                           classes)
         l2, l1 = penalty_strengths(C, l1_ratio, weight_sum(sample_weight, X.shape[0]))
         n_classes, n_features = classes.shape[0], X.shape[1]
         coef0 = warm_start_coef(self, n_classes, n_features) if self.warm_start else None
         objective = self._objective(X, y_enc, sample_weight, l2, n_classes, l1)
+        if self.solver == "liblinear":
+            penalise_intercept(objective, self.intercept_scaling)
         self.classes_ = classes  # the callbacks' fitted_estimator copies predict with it
         tasks = self._callback_tasks(objective, coef0, X, y, sample_weight, l1)
-        solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
-        result = _solve(objective, coef0, solver=solver, tol=self.tol, max_iter=self.max_iter,
-                        verbose=self.verbose, callback=tasks, l1=l1)
-        self._set_attributes(objective, result, X.dtype, l1)
+        solver = "auto" if self.solver in ALIASED_SOLVERS else self.solver
+        with sklearn_convergence_wording(self.solver):
+            result = _solve(objective, coef0, solver=solver, tol=self.tol,
+                            max_iter=self.max_iter, verbose=self.verbose, callback=tasks, l1=l1)
+        # liblinear returns float64 coefficients whatever X's dtype, as here
+        dtype = np.float64 if self.solver == "liblinear" else X.dtype
+        self._set_attributes(objective, result, dtype, l1)
         if tasks is not None:
             tasks.finish()
         return self

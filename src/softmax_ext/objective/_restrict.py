@@ -33,6 +33,8 @@ def restricted_base(base, features=None, rows=None):
         X = np.ascontiguousarray(X)
     sub = type(base)(X, y, sample_weight=sw, l2=base.l2, fit_intercept=base.fit_intercept,
                      n_classes=base.n_classes, n_threads=base.n_threads)
+    # the same penalty on the chosen columns (liblinear's intercept term included)
+    sub.regularizer = base.regularizer.for_features(X.shape[1])
     _share_counter(sub, base)
     return sub
 

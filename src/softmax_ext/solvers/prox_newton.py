@@ -63,10 +63,11 @@ HESSIAN_ROWS_PER_COEF = 10
 
 def l1_weights(objective, l1):
     """Per-coefficient L1 strength, flat in the order of ``coef.ravel()``: ``l1`` on the
-    weights, 0 on the intercept column."""
+    weights, on the intercept column ``l1`` times the penalty's intercept factor
+    (0: unpenalised; ``1 / intercept_scaling`` for liblinear's penalty)."""
     lam = np.full(objective.coef_shape, float(l1))
     if objective.fit_intercept:
-        lam[:, -1] = 0.0
+        lam[:, -1] = float(l1) * objective.regularizer.intercept_l1_factor
     return lam.ravel()
 
 
