@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-min wheel bench peer install clean sanitize
+.PHONY: demo test test-min wheel docs bench peer install clean sanitize
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -137,7 +137,7 @@ sanitize: $(SAN_STAMP)
 	$(SAN_ENV) $(SAN_PY) -m pytest -q -p no:cacheprovider --durations=10 $(SAN_TESTS)
 
 clean:
-	rm -rf build dist $(VENV) $(SAN_VENV) $(DEMO_VENV) $(MIN_VENV) .venv-wheel src/softmax_ext/_ext/*.so src/softmax_ext/_ext/*.c *.egg-info src/*.egg-info
+	rm -rf build dist docs/_build .venv-docs .venv-wheel-tools $(VENV) $(SAN_VENV) $(DEMO_VENV) $(MIN_VENV) .venv-wheel src/softmax_ext/_ext/*.so src/softmax_ext/_ext/*.c *.egg-info src/*.egg-info
 
 # The local half of .github/workflows/wheels.yml: build the wheel (build
 # isolation, as a user's pip would), repair it with auditwheel (libgomp
@@ -165,3 +165,21 @@ wheel:
 	cd $(WHEEL_VENV) && ./bin/python -c "import softmax_ext, sys; print('wheel:', softmax_ext.__file__, \
 		'OpenMP', softmax_ext.openmp_enabled()); sys.exit(not softmax_ext.openmp_enabled())"
 	$(WHEEL_VENV)/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS)
+
+# The documentation site (docs/, Sphinx + numpydoc + myst-parser): HTML in
+# docs/_build/html with warnings as errors, then every example on the pages
+# and in the API docstrings run by sphinx.ext.doctest.  Its own venv, with the
+# package installed, so that the API reference documents what pip installs.
+DOCS_VENV ?= .venv-docs
+DOCS_PY := $(DOCS_VENV)/bin/python
+DOCS_STAMP := $(DOCS_VENV)/.installed
+$(DOCS_STAMP): $(SOURCES)
+	$(PYTHON) -m venv $(DOCS_VENV)
+	echo '*' > $(DOCS_VENV)/.gitignore
+	$(DOCS_PY) -m pip install --upgrade pip
+	$(DOCS_PY) -m pip install . "sphinx>=8" "numpydoc>=1.8" "myst-parser>=4"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	cd docs && $(abspath $(DOCS_PY)) -m sphinx -W --keep-going -b html . _build/html
+	cd docs && $(abspath $(DOCS_PY)) -m sphinx -W --keep-going -b doctest . _build/doctest
