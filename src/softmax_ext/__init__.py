@@ -11,7 +11,7 @@ from .objective import FixedClassLoss, MultinomialLoss
 from .solvers import SolverResult, solve
 from .special import cross_entropy, log_softmax, logsumexp, softmax
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "SoftmaxRegression",
