@@ -37,6 +37,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from .linear_model import SoftmaxRegression as _InMemory
 from .linear_model._coef import warm_start_coef
+from .linear_model._liblinear import SAME_OPTIMUM_SOLVERS
 from .linear_model._penalty_params import effective_penalty, penalty_strengths
 from .linear_model._sample_weight import weight_sum as _weight_sum
 from .objective import FixedClassLoss
@@ -44,9 +45,6 @@ from .scale import BlockedLoss, _tasks
 from .solvers import solve
 
 __all__ = ["DaskBlocks", "SoftmaxRegression"]
-
-# scikit-learn's stochastic solvers fit the same optimum (linear_model/)
-_SAME_OPTIMUM_SOLVERS = ("sag", "saga")
 
 
 def _apply(block, _task, _args):
@@ -204,7 +202,7 @@ class SoftmaxRegression(_InMemory):
         objective = BlockedLoss(blocks, n_classes=K, l2=l2, fit_intercept=self.fit_intercept)
         if K == 2:
             objective = FixedClassLoss(objective, fixed=0)
-        solver = "auto" if self.solver in _SAME_OPTIMUM_SOLVERS else self.solver
+        solver = "auto" if self.solver in SAME_OPTIMUM_SOLVERS else self.solver
         result = solve(objective, coef0, solver=solver, tol=self.tol, max_iter=self.max_iter,
                        verbose=self.verbose, l1=l1)
         self.classes_ = classes

@@ -22,11 +22,15 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..objective._penalty import Penalty
 
-__all__ = ["ALIASED_SOLVERS", "check_liblinear_data", "penalise_intercept",
+__all__ = ["SAME_OPTIMUM_SOLVERS", "ALIASED_SOLVERS", "check_liblinear_data", "penalise_intercept",
            "sklearn_convergence_wording"]
 
-# scikit-learn's solver names fitted here with what "auto" picks
-ALIASED_SOLVERS = ("sag", "saga", "liblinear")
+# scikit-learn's stochastic solvers: the same optimum as ours, fitted with
+# what "auto" picks
+SAME_OPTIMUM_SOLVERS = ("sag", "saga")
+# every scikit-learn solver name fitted with what "auto" picks (liblinear with
+# its own objective: the intercept penalised, see penalise_intercept)
+ALIASED_SOLVERS = SAME_OPTIMUM_SOLVERS + ("liblinear",)
 
 # scikit-learn's ConvergenceWarning text for these names (test_logistic.py
 # matches it); ours follows it, with the iteration count and what to try.

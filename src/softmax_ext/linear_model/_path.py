@@ -27,7 +27,8 @@ from ..solvers import solve
 from ._coef import attributes_from
 from ._penalty_params import penalty_strengths
 from ._sample_weight import fit_sample_weight, weight_sum
-from ._softmax_regression import SAME_OPTIMUM_SOLVERS, SoftmaxRegression
+from ._liblinear import SAME_OPTIMUM_SOLVERS
+from ._softmax_regression import SoftmaxRegression
 
 __all__ = ["l1_min_c", "softmax_path", "fit_path", "PathResult"]
 

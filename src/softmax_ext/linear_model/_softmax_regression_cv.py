@@ -43,7 +43,8 @@ from threadpoolctl import threadpool_limits
 from .._threads import effective_n_threads
 from ._path import fit_path
 from ._sample_weight import fit_sample_weight
-from ._softmax_regression import SAME_OPTIMUM_SOLVERS, SoftmaxRegression
+from ._liblinear import SAME_OPTIMUM_SOLVERS
+from ._softmax_regression import SoftmaxRegression
 from ..solvers import SOLVERS
 
 __all__ = ["SoftmaxRegressionCV"]
