@@ -180,6 +180,10 @@ class SoftmaxRegression(_InMemory):
         if l1_ratio > 0 or self.solver == "prox-newton":
             raise ValueError("L1 and elastic-net penalties (l1_ratio > 0, solver='prox-newton') "
                              "are not supported on dask arrays; use l1_ratio=0.")
+        if self.solver == "liblinear":
+            raise ValueError("solver='liblinear' (its penalised intercept) is not supported on "
+                             "dask arrays; use solver='auto', 'lbfgs', 'newton-cg' or "
+                             "'newton-cholesky'.")
         X = _check_dask_X(X)
         rows = X.chunks[0]
         y = _as_dask_vector(y, rows, "y")

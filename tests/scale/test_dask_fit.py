@@ -73,6 +73,8 @@ def test_dask_warm_start_and_errors(client):
     assert model.n_iter_[0] == 0
     with pytest.raises(ValueError, match="l1_ratio"):
         SoftmaxRegression(l1_ratio=0.5, solver="saga").fit(Xd, yd)
+    with pytest.raises(ValueError, match="liblinear"):
+        SoftmaxRegression(solver="liblinear").fit(Xd, (yd > 0).astype(int))
     with pytest.raises(ValueError, match="y has shape"):
         SoftmaxRegression().fit(Xd, yd[:-1])
     with pytest.raises(ValueError, match="2-D"):
