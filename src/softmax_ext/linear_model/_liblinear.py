@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from ..objective import FixedClassLoss
 from ..objective._penalty import Penalty
 
 __all__ = ["SAME_OPTIMUM_SOLVERS", "ALIASED_SOLVERS", "check_liblinear_data", "penalise_intercept",
@@ -67,9 +68,9 @@ def penalise_intercept(objective, intercept_scaling):
         return objective
     old = objective.regularizer
     pen = Penalty(old.l2, old.n_features, old.n_params, intercept_scaling=intercept_scaling)
-    for obj in (objective, getattr(objective, "base", None)):
-        if obj is not None:
-            obj.regularizer = pen
+    objective.regularizer = pen
+    if isinstance(objective, FixedClassLoss):   # its base computes the penalty
+        objective.base.regularizer = pen
     return objective
 
 
