@@ -154,7 +154,7 @@ def test_sparse_and_dense_give_the_same_model():
 def test_X_is_not_copied(kind, monkeypatch):
     """The objective works on the caller's X: dense C-ordered float32/float64 and
     CSR (also with int64 indices) reach it without a copy."""
-    import softmax_ext.linear_model._softmax_regression as mod
+    import softmax_ext.objective._build as mod
 
     seen = []
 

@@ -22,7 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._design_matrix import check_design_matrix
-from ..objective import BinaryLoss, FixedClassLoss, MultinomialLoss
+from ..objective import FixedClassLoss, build_objective
 from ..solvers import solve
 from ._coef import attributes_from
 from ._penalty_params import penalty_strengths
@@ -101,9 +101,8 @@ def l1_min_c(X, y, *, sample_weight=None, fit_intercept=True, l1_ratio=1.0, grou
         raise ValueError(f"y has a single class ({classes[0]!r}): there is nothing to fit.")
     sample_weight = fit_sample_weight(sample_weight, None, X, y, y_enc, classes)
     S = weight_sum(sample_weight, X.shape[0])
-    base = MultinomialLoss(X, y_enc, sample_weight=sample_weight, l2=0.0,
-                           fit_intercept=fit_intercept, n_classes=classes.shape[0])
-    obj = BinaryLoss(base) if classes.shape[0] == 2 else base
+    obj = build_objective(X, y_enc, sample_weight=sample_weight, l2=0.0,
+                          fit_intercept=fit_intercept, n_classes=classes.shape[0])
     coef = (_intercept_only(obj, y_enc, sample_weight, classes.shape[0]) if fit_intercept
             else obj.init_coef())
     G = S * np.asarray(obj.gradient(coef), dtype=np.float64)[:, :X.shape[1]]
@@ -178,14 +177,6 @@ def softmax_path(X, y, Cs, *, sample_weight=None, **params):
                       n_iter=n_iter, classes=model.classes_.copy())
 
 
-def _path_objective(X, y_enc, sample_weight, l2, n_classes, fit_intercept, n_threads):
-    """The estimator's objective for one C: binary model for two classes."""
-    base = MultinomialLoss(X, y_enc, sample_weight=sample_weight, l2=l2,
-                           fit_intercept=fit_intercept, n_classes=n_classes,
-                           n_threads=n_threads)
-    return BinaryLoss(base) if n_classes == 2 else base
-
-
 def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
              fit_intercept=True, solver="auto", tol=1e-4, max_iter=100, verbose=0,
              n_threads=None, coef0=None):
@@ -227,8 +218,9 @@ def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
     n_iter = np.zeros(len(Cs), dtype=np.int32)
     for i in np.argsort(Cs, kind="stable"):
         l2, l1 = penalty_strengths(float(Cs[i]), l1_ratio, total)
-        objective = _path_objective(X, y_enc, sample_weight, l2, n_classes, fit_intercept,
-                                    n_threads)
+        objective = build_objective(X, y_enc, sample_weight=sample_weight, l2=l2,
+                                    n_classes=n_classes, fit_intercept=fit_intercept,
+                                    n_threads=n_threads)
         result = solve(objective, coef0, solver=solver, tol=tol, max_iter=max_iter,
                        verbose=verbose, l1=l1)
         attrs = attributes_from(objective, result.coef, X.dtype, fit_intercept, l1=l1)

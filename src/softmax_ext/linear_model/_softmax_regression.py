@@ -33,7 +33,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._design_matrix import check_design_matrix
-from ..objective import BinaryLoss, FixedClassLoss, MultinomialLoss
+from ..objective import FixedClassLoss, build_objective
 from ..scale import out_of_core_objective
 from ..solvers import SOLVERS
 from ..solvers import solve as _solve
@@ -315,11 +315,9 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         )
         if blocked is not None:
             return FixedClassLoss(blocked, fixed=0) if n_classes == 2 else blocked
-        base = MultinomialLoss(
-            X, y_enc, sample_weight=sample_weight, l2=l2,
-            fit_intercept=self.fit_intercept, n_classes=n_classes, n_threads=self.n_threads,
-        )
-        return BinaryLoss(base) if n_classes == 2 else base
+        return build_objective(X, y_enc, sample_weight=sample_weight, l2=l2,
+                               fit_intercept=self.fit_intercept, n_classes=n_classes,
+                               n_threads=self.n_threads)
 
     def _callback_tasks(self, objective, coef0, X, y, sample_weight, l1):
         """scikit-learn's callback tasks of this fit, begun; None without callbacks."""

@@ -40,11 +40,13 @@ Modules
   moments, Gram matrix);
 - ``_penalty``: the penalty, its gradient, Hessian and line terms, and which
   coefficients it applies to;
-- ``_layout``: the one check of a coefficient array against ``coef_shape``.
+- ``_layout``: the one check of a coefficient array against ``coef_shape``;
+- ``_build``: which objective a fit with ``n_classes`` classes minimises.
 """
 
 from ._binary import BinaryLoss
+from ._build import build_objective
 from ._fixed_class import FixedClassLoss
 from ._multinomial import MultinomialLoss
 
-__all__ = ["MultinomialLoss", "FixedClassLoss", "BinaryLoss"]
+__all__ = ["MultinomialLoss", "FixedClassLoss", "BinaryLoss", "build_objective"]
