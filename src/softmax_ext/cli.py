@@ -38,6 +38,7 @@ stderr, never a traceback.
 """
 
 import argparse
+import contextlib
 import csv
 import os
 import sys
@@ -47,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import SoftmaxRegression
+from . import SoftmaxRegression, __version__, openmp_enabled
 from ._cli import options
 from ._cli.csv_reader import MAX_LINE_BYTES  # noqa: F401  (the limit the docstring names)
 from ._cli.data import check_exists, format_of, load_data, load_npy, numeric_2d, prediction_matrix
@@ -95,14 +96,17 @@ def cmd_fit(args):
         raise CLIError(f"{args.data}: the target {data['target']!r} has a single class "
                        f"({classes[0]!r}); a classifier needs at least two.")
     est = _estimator(args)(C=args.C, tol=args.tol, solver=args.solver, max_iter=args.max_iter,
-                           n_threads=args.threads)
+                           n_threads=args.threads, verbose=int(args.verbose))
     progress(f"fitting {X.shape[0]:,} rows x {X.shape[1]:,} features, {len(classes)} classes "
              f"(solver={args.solver}, C={args.C:g}, tol={args.tol:g})")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
         try:
-            est.fit(*_on_cluster(args, X, y))
+            # the solver's per-iteration table goes with the progress lines, to
+            # stderr: stdout carries only the results
+            with contextlib.redirect_stdout(sys.stderr):
+                est.fit(*_on_cluster(args, X, y))
         except ValueError as exc:  # the estimator's checks of the data (labels, shapes)
             raise CLIError(f"{args.data}: {exc}") from None
         finally:
@@ -301,6 +305,9 @@ def _add_fit(sub):
                    help="maximum iterations (default 100)")
     p.add_argument("--out", default="model.npz",
                    help="model file, a name ending in .npz (default model.npz)")
+    p.add_argument("--verbose", action="store_true",
+                   help="print the solver's table, one line per iteration (loss, max|grad|, "
+                   "step, passes over X, seconds), on stderr")
     p.set_defaults(func=cmd_fit)
 
 
@@ -346,6 +353,24 @@ def _add_bench(sub):
     p.set_defaults(func=cmd_bench)
 
 
+def _global_options(parser, default):
+    """The options every command takes, before or after its name.
+
+    The subcommands' copies default to ``argparse.SUPPRESS``, so that an
+    option given before the command name is not reset by the subparser.
+    """
+    parser.add_argument("--quiet", action="store_true", default=default,
+                        help="no progress lines on stderr")
+
+
+def _version_text():
+    import numpy
+    import sklearn
+
+    return (f"softmax-ext {__version__} (OpenMP {'on' if openmp_enabled() else 'off'}; "
+            f"numpy {numpy.__version__}, scikit-learn {sklearn.__version__})")
+
+
 def build_parser():
     """The argument parser of ``softmax-ext``: one subcommand per command."""
     parser = argparse.ArgumentParser(
@@ -353,12 +378,25 @@ def build_parser():
         description="Fast, exact softmax regression: demo, fit, predict and benchmarks.",
         epilog="Exit status: 0 success; 2 bad input (arguments, data or model files; the "
         "message says what); 1 internal error or out of memory; 130 interrupted (Ctrl-C).")
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--version", action="version", version=_version_text())
+    _global_options(parser, False)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for add in (_add_demo, _add_fit, _add_predict, _add_bench):
-        add(sub)
+        add(_WithParents(sub, [common]))
     return parser
+
+
+class _WithParents:
+    """A subparsers action whose ``add_parser`` gives every command the global options."""
+
+    def __init__(self, sub, parents):
+        self.sub, self.parents = sub, parents
+
+    def add_parser(self, name, **kwargs):
+        return self.sub.add_parser(name, parents=self.parents, **kwargs)
 
 
 def main(argv=None):

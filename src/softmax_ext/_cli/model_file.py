@@ -74,7 +74,8 @@ def write_model(path, est, *, feature_names=None, target=None, data_format=None)
     if classes.dtype.kind == "O":  # string labels
         classes = np.array([str(c) for c in classes], dtype=str)
     meta = {"format": MODEL_TAG, "format_version": MODEL_FORMAT_VERSION,
-            "softmax_ext_version": __version__, "estimator": type(est).__name__,
+            "softmax_ext_version": __version__, "sklearn_version": _sklearn_version(),
+            "estimator": type(est).__name__,
             "params": est.get_params(), "n_features_in": int(est.n_features_in_),
             "n_passes_over_X": int(getattr(est, "n_passes_over_X_", -1)),
             "feature_names": feature_names, "target": target, "data_format": data_format}
@@ -199,7 +200,32 @@ def _model_meta(path, text):
                        f"{__version__} reads version {MODEL_FORMAT_VERSION}.")
     if meta.get("estimator") != "SoftmaxRegression":
         raise _not_a_model(path, f"it holds a {meta.get('estimator')!r}, not SoftmaxRegression")
+    _warn_on_version_mismatch(path, meta)
     return meta
+
+
+def _sklearn_version():
+    import sklearn
+
+    return sklearn.__version__
+
+
+def _warn_on_version_mismatch(path, meta):
+    """A warning on stderr when the model was written by other versions.
+
+    The file format is checked exactly (``format_version``); the versions of
+    softmax-ext and scikit-learn only warn, as scikit-learn does when it
+    unpickles an estimator from another version: the model still loads, but
+    its parameters' defaults or meaning may have changed in between.
+    """
+    written = {"softmax-ext": meta.get("softmax_ext_version"),
+               "scikit-learn": meta.get("sklearn_version")}
+    running = {"softmax-ext": __version__, "scikit-learn": _sklearn_version()}
+    for name, version in written.items():
+        if version is not None and version != running[name]:
+            print(f"softmax-ext predict: warning: {path} was written with {name} {version}; "
+                  f"this is {name} {running[name]}. Predictions use the saved coefficients "
+                  "as they are; refit if the results look wrong.", file=sys.stderr)
 
 
 def _fitted_estimator(path, meta, arrays):

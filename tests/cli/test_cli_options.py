@@ -1,0 +1,82 @@
+"""Options of the command line: --version, global options after the command name,
+``fit --verbose``, and the versions a model file records."""
+
+import json
+
+import numpy as np
+import pytest
+import sklearn
+from cli_files import blobs, small_model_and_data, write_csv  # noqa: F401 (fixtures)
+from cli_runner import one_blas_thread, run, run_cli  # noqa: F401 (fixture)
+
+import softmax_ext
+from softmax_ext import cli
+
+
+def test_version_names_the_package_its_openmp_and_scikit_learn(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--version"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"softmax-ext {softmax_ext.__version__} ")
+    assert f"scikit-learn {sklearn.__version__}" in out
+    assert ("OpenMP on" if softmax_ext.openmp_enabled() else "OpenMP off") in out
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_quiet_is_accepted_before_and_after_the_command(tmp_path, capsys, blobs, where):
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    fit = ["fit", str(data), "--target", "species", "--out", str(tmp_path / "m.npz")]
+    argv = ["--quiet"] + fit if where == "before" else fit + ["--quiet"]
+    status, out, err = run(argv, capsys)
+    assert status == 0 and "saved model" in out
+    assert err == ""  # no progress lines
+    status, _, err = run(fit, capsys)  # and without it, the progress lines are back
+    assert status == 0 and "reading" in err
+
+
+def test_fit_verbose_prints_the_solver_table_on_stderr_only(tmp_path, capsys, blobs):
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    status, out, err = run(["fit", str(data), "--target", "species", "--solver", "lbfgs",
+                            "--out", str(tmp_path / "m.npz"), "--verbose"], capsys)
+    assert status == 0
+    table = [line for line in err.splitlines() if line.startswith("[lbfgs]")]
+    assert len(table) >= 3 and "max|grad|" in table[0] and "stop after" in err
+    assert "[lbfgs]" not in out  # stdout carries the results alone
+    status, _, err = run(["fit", str(data), "--target", "species", "--solver", "lbfgs",
+                          "--out", str(tmp_path / "m.npz")], capsys)
+    assert status == 0 and "[lbfgs]" not in err
+
+
+def _rewrite_meta(path, **changes):
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta.update(changes)
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    return meta
+
+
+def test_model_file_records_versions_and_predict_warns_on_a_mismatch(capsys,
+                                                                   small_model_and_data):
+    model, data, _, _ = small_model_and_data
+    with np.load(model, allow_pickle=False) as archive:
+        meta = json.loads(str(archive["meta"]))
+    assert meta["softmax_ext_version"] == softmax_ext.__version__
+    assert meta["sklearn_version"] == sklearn.__version__
+    status, _, err = run(["predict", str(model), str(data)], capsys)
+    assert status == 0 and "warning" not in err
+    _rewrite_meta(model, sklearn_version="0.0.1", softmax_ext_version="0.0.0")
+    status, out, err = run(["predict", str(model), str(data)], capsys)
+    assert status == 0 and out.startswith("prediction")  # it still predicts
+    assert "written with scikit-learn 0.0.1" in err and f"this is scikit-learn " \
+        f"{sklearn.__version__}" in err
+    assert "written with softmax-ext 0.0.0" in err
+
+
+def test_version_in_a_child_process_exits_0():
+    proc = run_cli(["--version"], timeout=120)
+    assert proc.returncode == 0 and proc.stdout.startswith("softmax-ext ")
