@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-min wheel docs bench peer install clean sanitize
+.PHONY: demo test test-min wheel sdist docs bench peer install clean sanitize
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -137,7 +137,7 @@ sanitize: $(SAN_STAMP)
 	$(SAN_ENV) $(SAN_PY) -m pytest -q -p no:cacheprovider --durations=10 $(SAN_TESTS)
 
 clean:
-	rm -rf build dist docs/_build .venv-docs .venv-wheel-tools $(VENV) $(SAN_VENV) $(DEMO_VENV) $(MIN_VENV) .venv-wheel src/softmax_ext/_ext/*.so src/softmax_ext/_ext/*.c *.egg-info src/*.egg-info
+	rm -rf build dist docs/_build .venv-docs .venv-wheel-tools .venv-sdist $(VENV) $(SAN_VENV) $(DEMO_VENV) $(MIN_VENV) .venv-wheel src/softmax_ext/_ext/*.so src/softmax_ext/_ext/*.c *.egg-info src/*.egg-info
 
 # The local half of .github/workflows/wheels.yml: build the wheel (build
 # isolation, as a user's pip would), repair it with auditwheel (libgomp
@@ -165,6 +165,27 @@ wheel:
 	cd $(WHEEL_VENV) && ./bin/python -c "import softmax_ext, sys; print('wheel:', softmax_ext.__file__, \
 		'OpenMP', softmax_ext.openmp_enabled()); sys.exit(not softmax_ext.openmp_enabled())"
 	$(WHEEL_VENV)/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS)
+
+# The sdist, checked the way a user without the repository meets it: built
+# (build isolation), unpacked into a folder of its own, installed from there
+# into a fresh venv (compiling the extensions) and its own tests run from the
+# unpacked tree against the installed package.  SDIST_TESTS picks the tests.
+SDIST_VENV ?= .venv-sdist
+SDIST_DIR ?= dist/sdist-check
+SDIST_TESTS ?= tests
+sdist:
+	rm -rf dist/sdist $(SDIST_DIR) $(SDIST_VENV)
+	$(PYTHON) -m venv $(WHEEL_TOOLS)
+	echo '*' > $(WHEEL_TOOLS)/.gitignore
+	$(WHEEL_TOOLS)/bin/python -m pip install --upgrade pip build
+	$(WHEEL_TOOLS)/bin/python -m build --sdist --outdir dist/sdist .
+	mkdir -p $(SDIST_DIR)
+	tar -xzf dist/sdist/*.tar.gz -C $(SDIST_DIR) --strip-components=1
+	$(PYTHON) -m venv $(SDIST_VENV)
+	echo '*' > $(SDIST_VENV)/.gitignore
+	$(SDIST_VENV)/bin/python -m pip install --upgrade pip
+	$(SDIST_VENV)/bin/python -m pip install "$(SDIST_DIR)[test]"
+	cd $(SDIST_DIR) && $(abspath $(SDIST_VENV))/bin/python -m pytest -q -p no:cacheprovider $(SDIST_TESTS)
 
 # The documentation site (docs/, Sphinx + numpydoc + myst-parser): HTML in
 # docs/_build/html with warnings as errors, then every example on the pages
