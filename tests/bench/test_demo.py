@@ -40,3 +40,20 @@ def test_demo_table_and_records(tmp_path, capsys):
         row = next(r for r in rows if r.startswith(ours["case"]) and "softmax-ext" in r)
         assert tables.format_ratio(ours['speedup']) in row
 
+
+
+def test_demo_header_names_openmp_and_load_and_rows_show_the_spread(capsys):
+    status, out, err = run(["demo", "--n", "400", "--d", "6", "--classes", "3",
+                            "--repeats", "2"], capsys)
+    assert status == 0, err
+    assert "OpenMP on" in out or "OpenMP OFF" in out
+    assert "load average" in out and "BLAS" in out and "threads=" in out
+    assert "min-max" in out
+    rows = [line for line in out.splitlines() if line.startswith(("digits", "generated"))]
+    assert all(line.count("ms") + line.count(" s ") >= 3 for line in rows)  # median, min, max
+
+
+def test_spread_is_flagged_when_the_fits_disagree():
+    assert tables.format_spread([0.1]) == "-"
+    assert not tables.format_spread([0.10, 0.11]).endswith("*")
+    assert tables.format_spread([0.10, 0.20]).endswith("*")

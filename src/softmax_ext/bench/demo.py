@@ -6,7 +6,7 @@ from .cases import digits_problem, make_problem
 from .fits import fit_record
 from .machine import machine_info
 from .records import OURS, SKLEARN, write_results_json
-from .tables import demo_table
+from .tables import NOISY_SPREAD, demo_table
 
 __all__ = ["run_demo", "print_demo"]
 
@@ -59,6 +59,10 @@ def print_demo(records, *, C, tol, solver, repeats, json_path=None, options=None
           f"{info['versions']['scikit-learn']} on {info['cpu']} ({info['usable_cpus']} usable "
           f"CPUs; BLAS {blas.get('internal_api', '?')} {blas.get('version', '')} "
           f"{blas.get('architecture') or ''})".rstrip())
+    load = info.get("load_average_1_5_15min")
+    print(f"OpenMP {'on' if info['openmp_enabled'] else 'OFF (one thread)'}; load average "
+          f"{' / '.join(f'{v:.2f}' for v in load) if load else 'unknown'} (1/5/15 min), the "
+          "demo's own fits included: well above its thread count, other jobs shared the CPUs")
     print(f"C={C:g}, tol={tol:g}; ours solver={solver}, "
           f"threads={records[0]['threads'] or info['default_threads']}; scikit-learn lbfgs with "
           "scipy's BLAS at 1 thread (its best setting)")
@@ -68,7 +72,8 @@ def print_demo(records, *, C, tol, solver, repeats, json_path=None, options=None
                            Path(json_path).parent, name=Path(json_path).name)
     print(demo_table(records))
     print()
-    print(f"fit time: median of {repeats} fit(s); speedup = scikit-learn time / ours. "
+    print(f"fit time: median of {repeats} fit(s), min-max beside it (* when max > "
+          f"{NOISY_SPREAD:g} x min: the machine was busy, the row is noisy); speedup = scikit-learn time / ours. "
           "Passes over X: ours counted by the objective, scikit-learn's the fewest its lbfgs "
           "makes in its n_iter_ iterations (X@W and G^T@X per loss+gradient).")
     print("final objective: mean cross-entropy + ||W||^2/(2 C n) on the training set, same "

@@ -5,7 +5,7 @@ import numpy as np
 from .records import fit_pairs
 
 __all__ = ["format_value", "format_ratio", "format_seconds", "format_table", "FIT_HEADER",
-           "fit_row", "demo_table", "headline_table"]
+           "fit_row", "NOISY_SPREAD", "format_spread", "demo_table", "headline_table"]
 
 
 def format_value(value, spec=".3g"):
@@ -64,10 +64,30 @@ def fit_row(r, speedup=None):
             format_value(r.get("log_loss"), ".5f"), format_ratio(speedup)]
 
 
+NOISY_SPREAD = 1.3  # max / min of repeated fits above which a timing is flagged
+
+
+def format_spread(times):
+    """"min-max" of a record's timed fits ("*" when noisy), or "-" with fewer than two."""
+    if not times or len(times) < 2:
+        return "-"
+    flag = " *" if max(times) > NOISY_SPREAD * min(times) else ""
+    return f"{format_seconds(min(times))}-{format_seconds(max(times))}{flag}"
+
+
 def demo_table(records, markdown=False):
-    """The demo's table: one row per fit, speedup on our rows (scikit-learn time / ours)."""
-    rows = [fit_row(r, r.get("speedup")) for r in records]
-    return format_table(FIT_HEADER, rows, markdown=markdown)
+    """The demo's table: one row per fit, speedup on our rows (scikit-learn time / ours).
+
+    Beside each median fit time, the spread of the timed fits (min-max): a
+    wide one says the machine was busy while the demo ran.
+    """
+    at = FIT_HEADER.index("fit time") + 1
+    header = FIT_HEADER[:at] + ["min-max"] + FIT_HEADER[at:]
+    rows = []
+    for r in records:
+        row = fit_row(r, r.get("speedup"))
+        rows.append(row[:at] + [format_spread(r.get("times"))] + row[at:])
+    return format_table(header, rows, markdown=markdown)
 
 
 def headline_table(records, markdown=True):
