@@ -464,6 +464,9 @@ def hard_problem(seed):
     return MultinomialLoss(Xi, y, sample_weight=sw, l2=l2, n_classes=K, n_threads=1)
 
 
+# Some of these hard problems stop at max_iter before tol=1e-8 on purpose: the
+# test compares where the two runs end, converged or not.
+@pytest.mark.filterwarnings("ignore:.*failed to converge:sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("seed", range(12))
 def test_random_hard_problems_auto_matches_plain(seed):
     # "auto" must reach what the unpreconditioned solver reaches whenever that

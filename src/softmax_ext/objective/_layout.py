@@ -43,9 +43,14 @@ def check_coef(coef, shape, *, dtype=None, name="coef", finite=True):
         if arr.size != int(np.prod(shape)):
             raise ValueError(f"{name} has shape {arr.shape}, expected {shape}.")
         arr = arr.reshape(shape)
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if finite:
-        check_finite(arr, name)
+    if not finite:
+        return np.ascontiguousarray(arr, dtype=dtype)
+    # a float64 value beyond float32's range becomes inf in the cast; the
+    # check that follows refuses it with a message naming the argument, so
+    # numpy's RuntimeWarning about the cast would only repeat it less clearly
+    with np.errstate(over="ignore"):
+        arr = np.ascontiguousarray(arr, dtype=dtype)
+    check_finite(arr, name)
     return arr
 
 
