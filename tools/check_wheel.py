@@ -2,7 +2,9 @@
 
 Usage: ``python tools/check_wheel.py dist/softmax_ext-*.whl``.
 
-Required: the package's modules, one compiled module per ``_ext/*.pyx``, the
+Required: the package's modules, one compiled module per ``_ext/*.pyx`` of
+the source tree this script sits in (so a new extension is required as soon
+as its .pyx exists), the
 ``.pyi`` stub of each, ``py.typed`` and the licence.  Refused: tests,
 Cython/C sources (``.pyx``, ``.pxd``, ``.c``, ``.h``), object files, and
 ``__pycache__``.
@@ -10,17 +12,20 @@ Cython/C sources (``.pyx``, ``.pxd``, ``.c``, ``.h``), object files, and
 
 import sys
 import zipfile
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-EXTENSIONS = ("cd", "check", "cholesky", "hessian", "lossgrad", "softmax")
+EXT_SOURCES = Path(__file__).resolve().parents[1] / "src" / "softmax_ext" / "_ext"
+EXTENSIONS = tuple(sorted(p.stem for p in EXT_SOURCES.glob("*.pyx")))
 FORBIDDEN_SUFFIXES = (".pyx", ".pxd", ".c", ".h", ".o", ".pyc")
 
 
-def problems(names):
+def problems(names, extensions=EXTENSIONS):
     """The list of what is wrong with a wheel whose members are ``names``."""
+    if not extensions:
+        raise RuntimeError(f"no .pyx files under {EXT_SOURCES}: run from the source tree")
     found = []
     paths = [PurePosixPath(n) for n in names]
-    for ext in EXTENSIONS:
+    for ext in extensions:
         if not any(p.parent.as_posix() == "softmax_ext/_ext" and p.name.startswith(ext + ".")
                    and p.suffix in (".so", ".pyd") for p in paths):
             found.append(f"no compiled module softmax_ext/_ext/{ext}")
