@@ -1,15 +1,18 @@
-"""Run scikit-learn's ``test_logistic.py`` against SoftmaxRegression; print the tally.
+"""Run scikit-learn's ``test_logistic.py`` against SoftmaxRegression(CV); print the tally.
 
 The test file comes from the installed scikit-learn at run time (its own
-conftest and fixtures included); ``swap_logistic.py`` puts SoftmaxRegression
-where the tests name LogisticRegression and leaves out the
-LogisticRegressionCV tests.  Prints passed / failed / skipped and, for each
-failure, the test and the first line of its error, grouped by that line;
-failures listed in ``expected_failures.txt`` (test id | reason) are printed
-apart as known, with their reason (docs/dropin.md explains each).
+conftest and fixtures included); the ``swap_logistic.py`` plugin puts
+SoftmaxRegression where the tests name LogisticRegression and leaves out the
+LogisticRegressionCV tests, or, with ``--cv``, keeps only those and puts
+SoftmaxRegressionCV in their place.  Prints passed / failed / skipped and,
+for each failure, the test and the first line of its error, grouped by that
+line; failures listed in ``expected_failures.txt`` (``expected_failures_cv.txt``
+with ``--cv``; test id | reason) are printed apart as known, with their
+reason (docs/dropin.md explains each).
 
-Usage: python peer/run_sklearn_tests.py [extra pytest arguments]
-       (``make peer`` runs it in the project's virtual environment)
+Usage: python peer/run_sklearn_tests.py [--cv] [extra pytest arguments]
+       (``make peer`` runs it in the project's virtual environment;
+       ``peer/run_sklearn_cv_tests.py`` is the same as ``--cv``)
 """
 
 import collections
@@ -24,6 +27,11 @@ import sklearn
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "expected_failures.txt"
+# what the runner swaps: scikit-learn's class, ours, the known failures
+RUNS = {
+    False: ("LogisticRegression", "SoftmaxRegression", EXPECTED),
+    True: ("LogisticRegressionCV", "SoftmaxRegressionCV", HERE / "expected_failures_cv.txt"),
+}
 
 
 def expected_failures(path=EXPECTED):
@@ -62,13 +70,19 @@ def print_tally(reasons, passed_names, tally, subject="SoftmaxRegression", expec
           f"{tally['failed'] - n_known} unknown), {tally['skipped']} skipped")
 
 
-def main(argv, plugin="swap_logistic", subject="SoftmaxRegression", expected=EXPECTED):
+def main(argv, cv=None):
+    """Run the peer suite; ``--cv`` in ``argv`` (or ``cv=True``) for the CV estimator."""
+    if cv is None:
+        cv = "--cv" in argv
+    argv = [a for a in argv if a != "--cv"]
+    swapped, subject, expected = RUNS[bool(cv)]
     target = Path(sklearn.__file__).parent / "linear_model" / "tests" / "test_logistic.py"
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.xml"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [str(HERE), os.environ.get("PYTHONPATH", "")]))
-        cmd = [sys.executable, "-m", "pytest", str(target), "-p", plugin, "-q",
+        cmd = [sys.executable, "-m", "pytest", str(target), "-p", "swap_logistic",
+               f"--swap={swapped}", "-q",
                "-p", "no:cacheprovider", f"--junitxml={report}", "-o", "addopts=",
                "--rootdir", str(target.parents[3]), *argv]
         subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL)

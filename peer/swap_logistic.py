@@ -1,17 +1,30 @@
-"""pytest plugin: run scikit-learn's own LogisticRegression tests on SoftmaxRegression.
+"""pytest plugin: run scikit-learn's own logistic tests on SoftmaxRegression or SoftmaxRegressionCV.
 
-Loaded by ``peer/run_sklearn_tests.py`` (``-p swap_logistic``).  After
-collection every test module's global ``LogisticRegression`` is
-``softmax_ext.SoftmaxRegression``, so the tests build ours where they name
-scikit-learn's.  Tests that use ``LogisticRegressionCV`` are deselected (the
-CV estimator is another issue); array-API tests skip themselves as they do
-in scikit-learn without an array-API library.  The tests themselves are read
-from the installed scikit-learn: nothing of theirs is kept in this repository.
+Loaded by ``peer/run_sklearn_tests.py`` (``-p swap_logistic --swap=...``).
+``--swap=LogisticRegression`` (the default): the tests whose source names
+``LogisticRegressionCV`` are deselected (the CV estimator has its own run)
+and every test module's global ``LogisticRegression`` becomes
+``softmax_ext.SoftmaxRegression``.  ``--swap=LogisticRegressionCV``: only
+those tests are kept and ``LogisticRegressionCV`` becomes
+``softmax_ext.SoftmaxRegressionCV``; ``LogisticRegression`` stays
+scikit-learn's, so the tests that compare the CV estimator with a plain fit
+compare ours with the reference.  Array-API tests skip themselves as they do
+in scikit-learn without an array-API library.  The tests are read from the
+installed scikit-learn: nothing of theirs is kept in this repository.
 """
 
 import inspect
 
-from softmax_ext import SoftmaxRegression
+import softmax_ext
+
+# scikit-learn's class name -> ours
+SWAPS = {"LogisticRegression": "SoftmaxRegression",
+         "LogisticRegressionCV": "SoftmaxRegressionCV"}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--swap", choices=sorted(SWAPS), default="LogisticRegression",
+                     help="the scikit-learn class whose tests run on ours")
 
 
 def _uses_cv(item):
@@ -22,12 +35,15 @@ def _uses_cv(item):
 
 
 def pytest_collection_modifyitems(session, config, items):
+    name = config.getoption("swap")
+    ours = getattr(softmax_ext, SWAPS[name])
+    want_cv = name == "LogisticRegressionCV"
     kept, dropped = [], []
     for item in items:
-        (dropped if _uses_cv(item) else kept).append(item)
+        (kept if _uses_cv(item) == want_cv else dropped).append(item)
         module = getattr(item, "module", None)
-        if module is not None and getattr(module, "LogisticRegression", None) is not None:
-            module.LogisticRegression = SoftmaxRegression
+        if module is not None and getattr(module, name, None) is not None:
+            setattr(module, name, ours)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -84,6 +84,19 @@ SINGULAR_RCOND = 1e-12
 # Eigenvalues below this fraction of the largest are dropped in that step.
 PINV_RTOL = 1e-10
 
+# With l2 > 0, scikit-learn 1.9's NewtonCholeskySolver solves H D = -g with
+# ``scipy.linalg.solve(assume_a="sym")`` under ``LinAlgWarning`` as an error:
+# a factorisation that fails, or a reciprocal condition number of the
+# (unscaled) Hessian below machine epsilon, makes it warn with LinAlgWarning
+# and run lbfgs for the rest of the fit.  A drop-in does the same there
+# (peer test_newton_cholesky_fallback_to_lbfgs); with l2 == 0 the
+# pseudo-inverse step above is kept (docs/dropin.md).
+FALLBACK_RCOND = np.finfo(np.float64).eps
+
+
+class IllConditionedHessian(Exception):
+    """The Hessian is singular or ill-conditioned as scikit-learn detects it."""
+
 
 def _factor_threads(m):
     """BLAS threads for the Cholesky factorisation of an m x m Hessian."""
@@ -122,7 +135,8 @@ def _solve(R, g):
     return x
 
 
-def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
+def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False,
+                     fallback_rcond=None):
     """Solve ``H D = -g`` by Cholesky; regularise singular directions, damp when needed.
 
     Every step works inside H (no m x m copy): the factorisation writes the
@@ -140,6 +154,9 @@ def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
     singular_pinv : bool, default False
         Take the pseudo-inverse step when H is singular to rounding (see
         ``SINGULAR_RCOND``); for unpenalised objectives.
+    fallback_rcond : float or None, default None
+        Raise :class:`IllConditionedHessian` when H cannot be factored or its
+        reciprocal condition number is below this (``FALLBACK_RCOND``).
 
     Returns
     -------
@@ -170,10 +187,14 @@ def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
     if singular_pinv and m:
         sc = 1.0 / np.sqrt(np.where(diag_reg > 0, diag_reg, 1.0))
         scaled_norm = _scaled_norm1(H, sc)
+    if fallback_rcond is not None and m:
+        norm1 = _scaled_norm1(H, np.ones(m))
     for attempt in range(12):
         if tau != 0.0:
             _from_lower(H, diag_reg + tau)
         factored = _factor(H)
+        if fallback_rcond is not None and tau == 0.0 and m and factored is not None:
+            _check_conditioning(H, factored, norm1, fallback_rcond)
         if factored:
             if singular_pinv and tau == 0.0 and m:
                 # the factor of S H S is R S: scaled in place, it gives the
@@ -196,6 +217,17 @@ def newton_direction(H, g, null_cols=(), coef_shape=None, singular_pinv=False):
         tau = 1e-10 * scale if tau == 0.0 else tau * 100.0
         how = f"damped tau={tau:.1e}"
     return -g, float(np.dot(g, g)), "steepest descent"
+
+
+def _check_conditioning(R, factored, norm1, rcond_min):
+    """Raise :class:`IllConditionedHessian` as scikit-learn's solve would warn."""
+    if not factored:
+        raise IllConditionedHessian("the Cholesky factorisation of the Hessian failed: "
+                                    "it is not numerically positive definite")
+    rcond = _rcond(R, norm1)
+    if rcond < rcond_min:
+        raise IllConditionedHessian(f"Ill-conditioned matrix (rcond={rcond:.6g}): "
+                                    "result may not be accurate.")
 
 
 def _from_lower(H, diag):
@@ -306,7 +338,8 @@ class _NewtonCholesky(NewtonMethod):
         with self.state.stage("cholesky"):
             D, self.decrement, self.how = newton_direction(
                 self.H, self.state.grad, self.null_cols, obj.coef_shape,
-                singular_pinv=obj.l2 == 0.0)
+                singular_pinv=obj.l2 == 0.0,
+                fallback_rcond=None if obj.l2 == 0.0 else FALLBACK_RCOND)
         self.H = None
         return D
 
@@ -353,5 +386,40 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
     state = SolverState(objective, name, tol=tol, max_iter=max_iter, verbose=verbose,
                         callback=callback)
     state.start(coef0)
-    _NewtonCholesky(state).run()
+    try:
+        _NewtonCholesky(state).run()
+    except IllConditionedHessian as e:
+        return _fallback_to_lbfgs(state, e, max_iter, verbose, callback)
     return state.finish()
+
+
+def _fallback_to_lbfgs(state, error, max_iter, verbose, callback):
+    """Warn as scikit-learn 1.9 does and finish the fit with lbfgs from the iterate.
+
+    As scikit-learn's, the lbfgs run gets ``max_iter - (iteration + 1)``
+    iterations (the failed Newton iteration counts) and ``n_iter`` is the
+    Newton iterations done plus lbfgs's; a ConvergenceWarning then says
+    "lbfgs failed to converge".
+    """
+    import warnings   # noqa: PLC0415 (only on this path)
+
+    from .lbfgs import lbfgs   # noqa: PLC0415 (lbfgs does not import this module)
+    done = state.iteration
+    warnings.warn(
+        "The inner solver of newton-cholesky stumbled upon a singular or very "
+        f"ill-conditioned Hessian matrix at iteration {done + 1}. It will now resort to "
+        "lbfgs instead.\nFurther options are to use another solver or to avoid such "
+        "situation in the first place. Possible remedies are removing collinear features "
+        "of X or increasing the penalization strengths.\nThe original Linear Algebra "
+        "message was:\n" + str(error),
+        scipy.linalg.LinAlgWarning, stacklevel=3)
+    if verbose:
+        print("  The inner solver stumbled upon a singular or ill-conditioned Hessian "
+              "matrix and resorts to LBFGS instead.")
+    result = lbfgs(state.objective, state.coef.reshape(state.objective.coef_shape),
+                   tol=state.tol, max_iter=max(max_iter - done - 1, 0), verbose=verbose,
+                   callback=callback)
+    result.n_iter += done
+    result.n_passes_over_X = state.monitor.passes   # the Newton passes and lbfgs's
+    result.message = f"fell back to lbfgs after {done} Newton iterations: {result.message}"
+    return result
