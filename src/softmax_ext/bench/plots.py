@@ -33,7 +33,9 @@ def _machine_line(meta, threads=None):
     m = (meta or {}).get("machine", {})
     cpu = m.get("cpu") or "unknown CPU"
     parts = [cpu, f"{m.get('usable_cpus', '?')} usable CPUs"]
-    if threads is not None:
+    if threads == "default":
+        parts.append("softmax-ext's default thread policy")
+    elif threads is not None:
         parts.append(f"softmax-ext {threads} thread(s)")
     load = m.get("load_average_1_5_15min")
     if load:
@@ -73,6 +75,12 @@ def plot_fit_time_vs_n(records, path, meta=None):
         if pts:
             ax.loglog([p[0] for p in pts], [p[1] for p in pts], style,
                       label=f"{library} ({pts[0][2]})")
+    from matplotlib.ticker import NullFormatter
+
+    sizes = sorted({r["n"] for r in recs})
+    ax.set_xticks(sizes)
+    ax.set_xticklabels([f"{n:,}" for n in sizes], rotation=30, ha="right", fontsize=8)
+    ax.xaxis.set_minor_formatter(NullFormatter())   # no overlapping 3x10^4 labels
     ax.set_xlabel("n (training rows)")
     ax.set_ylabel("fit time [s]")
     r0 = recs[0]
@@ -121,7 +129,8 @@ def plot_speedups(records, path, meta=None):
     ax.set_yticks(range(len(cases)))
     ax.set_yticklabels(cases, fontsize=8)
     ax.set_ylim(len(cases) - 0.5, -0.5)
-    ax.set_xlabel("speedup = scikit-learn time / softmax-ext time (log scale; > 1: ours faster)")
+    ax.xaxis.set_major_formatter(_plt().FuncFormatter(lambda v, _: f"{v:g}x"))
+    ax.set_xlabel("scikit-learn time / softmax-ext time (log scale; > 1x: ours faster)")
     threads = _our_threads([r for r in records if r.get("section") == "fit"])
     ax.set_title("Fit speedup over LogisticRegression, same C and tol\n"
                  f"{_machine_line(meta, threads or 'default')}", fontsize=9)
