@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-min wheel sdist docs bench peer install clean sanitize
+.PHONY: demo test test-min wheel sdist docs bench bench-matrix peer install clean sanitize
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,13 @@ bench: $(STAMP)
 		--benchmark-columns=min,median,max,rounds --benchmark-sort=name \
 		$$(ls results/*/*.json >/dev/null 2>&1 && echo --benchmark-compare) $(BENCH_ARGS) .
 	$(PY) bench/ratios.py bench/results
+
+# Issue 16's speed matrix (bench/matrix.py; 10-15 minutes on 2 idle cores):
+# every case in its own process, scikit-learn's best and default
+# configurations, objectives checked; writes bench/results/matrix-<time>.md.
+bench-matrix: $(STAMP)
+	mkdir -p bench/results
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) bench/matrix.py --out bench/results
 
 # scikit-learn's own test_logistic.py (from the installed scikit-learn) on
 # SoftmaxRegression: prints passed / failed and each failure's reason.  Not

@@ -44,6 +44,8 @@ def load(path):
     for bench in data["benchmarks"]:
         info = bench.get("extra_info", {})
         group = bench["group"]
+        if group.startswith("fit "):
+            continue            # the fit groups have their own table (fit_table)
         role = info.get("role", bench["name"])
         median = bench["stats"]["median"]
         if role == "ours":
@@ -120,6 +122,46 @@ def targets(medians, keys):
     return out
 
 
+def fit_groups(path):
+    """{group: {role: (median, min, max, objective)}} of the fit groups (roles
+    'ours <solver>', 'sklearn <solver>', 'sklearn default')."""
+    data = json.loads(Path(path).read_text())
+    out = defaultdict(dict)
+    for bench in data["benchmarks"]:
+        info = bench.get("extra_info", {})
+        role = info.get("role", "")
+        if bench["group"].startswith("fit ") and role.startswith(("ours ", "sklearn ")):
+            st = bench["stats"]
+            out[bench["group"]][role] = (st["median"], st["min"], st["max"],
+                                         info.get("objective"))
+    return out
+
+
+def fit_table(groups, gap_max=1e-6, spread_max=1.3):
+    """Per fit group: our best, scikit-learn's best (any solver at the best objective)
+    and its default, their ratios; 'noisy' when a best's max/min > spread_max."""
+    lines = [f"{'fit group':60s} {'ours best':>22s} {'sklearn best':>26s} {'default':>9s} "
+             f"{'best/ours':>9s} {'default/ours':>12s}"]
+    for group in sorted(groups):
+        roles = groups[group]
+        best_f = min(v[3] for v in roles.values() if v[3] is not None)
+
+        def fastest(prefix):
+            ok = [(v[0], r) for r, v in roles.items() if r.startswith(prefix)
+                  and r != "sklearn default" and v[3] is not None
+                  and v[3] - best_f <= gap_max * abs(best_f)]
+            return min(ok) if ok else (None, None)
+        (t_o, r_o), (t_s, r_s) = fastest("ours "), fastest("sklearn ")
+        t_d = roles.get("sklearn default", (None,))[0]
+        noisy = any(roles[r][2] > spread_max * roles[r][1] for r in (r_o, r_s) if r)
+        lines.append(
+            f"{group[:60]:60s} {(r_o or '-')[5:]:>12s} {t_o or 0:8.3f}s "
+            f"{(r_s or '-')[8:]:>16s} {t_s or 0:8.3f}s {t_d or 0:8.3f}s "
+            f"{(t_s / t_o if t_s and t_o else 0):8.2f}x {(t_d / t_o if t_d and t_o else 0):11.2f}x"
+            + ("  noisy" if noisy else ""))
+    return lines
+
+
 def main(where):
     path = newest_json(where)
     if path is None:
@@ -131,6 +173,13 @@ def main(where):
     print()
     for line in ratio_table(medians):
         print(line)
+    fits = fit_groups(path)
+    if fits:
+        print()
+        print("fits (bench/test_bench_fit.py; medians; bests among entries within 1e-6 of the "
+              "group's best objective; default = LogisticRegression() unlimited):")
+        for line in fit_table(fits):
+            print(line)
     print()
     print("targets (issue):")
     results = targets(medians, keys)

@@ -1,8 +1,10 @@
 """Fit time to the same tolerance: our solvers against scikit-learn's LogisticRegression.
 
 One benchmark group per data case; scikit-learn's fits (role 'sklearn <solver>')
-are the baselines of ours (role 'ours <solver>'), so ``python bench/ratios.py
-bench/results`` prints the speed ratios.  Settings: tol=1e-6, C=1
+are the baselines of ours (role 'ours <solver>'), beside scikit-learn as
+users get it (role 'sklearn default': ``LogisticRegression()``, nothing
+limited), so ``python bench/ratios.py bench/results`` prints the speed
+ratios against both (its "fits" table).  Settings: tol=1e-6, C=1
 (l2 = 1 / (C n)), max_iter=1000.  scikit-learn runs in its best thread
 setting: scipy's OpenBLAS limited to 1 thread (the 'thread clash', see
 ``softmax_ext.bench.timing``), numpy's left alone.  Each entry records in
@@ -66,12 +68,18 @@ def _csr(n, d, K, density):
     return X, y
 
 
+# make bench stays near 15 minutes: the 1010^2 Hessians from 100k rows take
+# scikit-learn 7-16 s a fit and are never the fastest of either library
+_CHOL_1010 = {} if SLOW else {"newton-cholesky": "Hessian 1010^2 from 100k rows (sklearn "
+                                                 "7-16 s, never the fastest); "
+                                                 "BENCH_FIT_SLOW=1 includes it"}
+
 # name -> (loader, rounds, solvers skipped with the reason)
 CASES = {
     "digits standardized 1797x64 K=10": (_digits, 3, {}),
-    "dense 100000x100 K=10": (lambda: _classification(100_000, 100, 10, 50), 1, {}),
+    "dense 100000x100 K=10": (lambda: _classification(100_000, 100, 10, 50), 1, _CHOL_1010),
     "dense 100000x100 K=10 float32": (
-        lambda: _classification(100_000, 100, 10, 50, np.float32), 1, {}),
+        lambda: _classification(100_000, 100, 10, 50, np.float32), 1, _CHOL_1010),
     "dense 20000x500 K=20": (
         lambda: _classification(20_000, 500, 20, 50), 1,
         {} if SLOW else {"newton-cholesky": "Hessian 10020^2 (0.8 GB) takes minutes to assemble "
@@ -142,6 +150,27 @@ def test_sklearn(benchmark, case, solver):
     clf = result["clf"]
     coef = np.hstack([clf.coef_, clf.intercept_[:, None]])
     record(benchmark, case, f"sklearn {solver}", coef, np.max(clf.n_iter_))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_sklearn_default(benchmark, case):
+    """scikit-learn as users get it: LogisticRegression() with nothing limited (the
+    'sklearn default' role, shown beside its best configuration)."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = data(case)
+    benchmark.group = group(case)
+    result = {}
+
+    def fit():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            result["clf"] = LogisticRegression(C=C, tol=TOL, max_iter=MAX_ITER).fit(X, y)
+
+    benchmark.pedantic(fit, rounds=CASES[case][1], iterations=1, warmup_rounds=0)
+    clf = result["clf"]
+    coef = np.hstack([clf.coef_, clf.intercept_[:, None]])
+    record(benchmark, case, "sklearn default", coef, np.max(clf.n_iter_))
 
 
 @pytest.mark.parametrize("case,solver", _params(ours=True))

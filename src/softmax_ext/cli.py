@@ -170,8 +170,24 @@ def cmd_predict(args):
     return 0
 
 
+def cmd_bench_speed_matrix(args):
+    """``bench --matrix``: issue 16's speed matrix, each case in its own process."""
+    from .bench.speed_matrix import run
+
+    progress = _progress(args)
+    try:
+        paths = run(rounds=args.repeats or 3, out=args.out, progress=progress)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    print(paths["md"].read_text())
+    print(f"wrote {paths['md']} and {paths['json']}")
+    return 0
+
+
 def cmd_bench(args):
     """Run the benchmark matrix and write the report."""
+    if getattr(args, "matrix", False):
+        return cmd_bench_speed_matrix(args)
     from .bench.matrix import BenchConfig, run_matrix
     from .bench.report import write_all
     from .bench.tables import headline_table
@@ -336,6 +352,10 @@ def _add_bench(sub):
     mode.add_argument("--quick", action="store_true",
                       help="small sizes, about two minutes on 2 cores (default)")
     mode.add_argument("--full", action="store_true", help="larger sizes, more repeats")
+    mode.add_argument("--matrix", action="store_true",
+                      help="the speed matrix against scikit-learn's best and default "
+                      "configurations (8 cases, each in its own process; 10-15 minutes on 2 "
+                      "cores): matrix-<time>.md and .json in --out")
     p.add_argument("--threads", type=options.positive_int, default=None,
                    help="threads for softmax-ext; thread scaling runs 1..N (default: all)")
     p.add_argument("--out", default="bench-report", metavar="DIR",

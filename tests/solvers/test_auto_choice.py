@@ -6,7 +6,7 @@ import scipy.sparse as sp
 
 from softmax_ext import MultinomialLoss
 from softmax_ext.solvers import solve
-from softmax_ext.solvers._choice import CROSSOVER_M, binary_costs, choose
+from softmax_ext.solvers._choice import binary_costs, choose, multinomial_costs
 from solver_problems import SOLVER_NAMES, make_data, make_problem
 
 
@@ -16,6 +16,14 @@ def test_auto_picks_a_solver_and_converges():
     assert res.solver in SOLVER_NAMES and res.converged
 
 
+def _multinomial(n, d, K, dtype=np.float64, sparse=False):
+    """A MultinomialLoss of the shape only (choose reads no values of X)."""
+    X = np.zeros((n, d), dtype=dtype)
+    if sparse:
+        X = sp.csr_matrix(X)
+    return MultinomialLoss(X, np.arange(n) % K, n_classes=K, n_threads=1)
+
+
 def test_auto_choice_follows_shape():
     small = make_problem(n=100, d=3, K=3)
     assert choose(small, 1e-6) == "newton-cholesky"
@@ -23,31 +31,79 @@ def test_auto_choice_follows_shape():
     wide = MultinomialLoss(X, y, l2=1e-2, n_threads=1)  # m = 1005
     assert choose(wide, 1e-6) == "lbfgs"
     assert solve(wide, tol=1e-6).solver == "lbfgs"
-    # the same wide shape in CSR: newton-cg (a sparse product costs a gradient)
+    # sparse X: lbfgs (no more passes than newton-cg there, and no
+    # preconditioner work between them), whatever the shape
     wide_csr = MultinomialLoss(sp.csr_matrix(X), y, l2=1e-2, n_threads=1)
-    assert choose(wide_csr, 1e-6) == "newton-cg"
+    assert choose(wide_csr, 1e-6) == "lbfgs"
+    assert choose(_multinomial(50_000, 20_000, 10, sparse=True), 1e-6, available=1 << 40) \
+        == "lbfgs"
+
+
+# (n, d, K, dtype, tol) -> what auto must pick: the benchmark matrix's
+# multinomial cases (bench/matrix.py) and the measured crossovers of
+# docs/solvers.md ("Multinomial auto"), where these were the fastest of ours
+MULTINOMIAL_CASES = [
+    ((1_000_000, 20, 5, np.float64, 1e-6), "newton-cg"),   # tall: chol 1.4 s, ncg 0.9 s
+    ((1_000_000, 20, 5, np.float64, 1e-4), "newton-cg"),
+    ((100_000, 10, 10, np.float64, 1e-6), "newton-cholesky"),
+    ((100_000, 10, 10, np.float64, 1e-4), "newton-cholesky"),
+    ((100_000, 20, 3, np.float64, 1e-6), "newton-cg"),
+    ((100_000, 100, 10, np.float64, 1e-6), "newton-cg"),
+    ((100_000, 100, 10, np.float32, 1e-4), "newton-cg"),
+    ((50_000, 50, 100, np.float64, 1e-6), "newton-cg"),
+    ((1_797, 64, 10, np.float64, 1e-6), "newton-cg"),      # digits
+]
+
+
+@pytest.mark.parametrize("shape,expected", MULTINOMIAL_CASES,
+                         ids=[f"{s[0]}x{s[1]}-K{s[2]}-{np.dtype(s[3]).name}-tol{s[4]:g}"
+                              for s, _ in MULTINOMIAL_CASES])
+def test_multinomial_choice_on_the_benchmark_shapes(shape, expected):
+    n, d, K, dtype, tol = shape
+    assert choose(_multinomial(n, d, K, dtype), tol, available=1 << 40) == expected
+
+
+def test_multinomial_cost_model_prices_the_hessian_by_its_shape():
+    """newton-cholesky's predicted passes grow with the Hessian's work per row
+    (K (K+1) / 2 (d+1)^2 against a pass's K (d+1)), newton-cg's only with K;
+    a tiny problem's Hessian costs about a pass (the per-call cost)."""
+    narrow = multinomial_costs(_multinomial(100_000, 10, 3), 1e-6)
+    wide = multinomial_costs(_multinomial(100_000, 200, 3), 1e-6)
+    assert wide["newton-cholesky"] > 2 * narrow["newton-cholesky"]
+    assert wide["newton-cg"] == narrow["newton-cg"]
+    more = multinomial_costs(_multinomial(100_000, 10, 20), 1e-6)
+    assert more["newton-cg"] > narrow["newton-cg"]
+    tiny = multinomial_costs(_multinomial(50, 3, 3), 1e-6)
+    assert tiny["newton-cholesky"] < tiny["newton-cg"]
+    # float32 passes are cheaper, the Hessian is not: newton-cholesky costs more passes
+    f32 = multinomial_costs(_multinomial(100_000, 10, 3, np.float32), 1e-6)
+    assert f32["newton-cholesky"] > narrow["newton-cholesky"]
+    # a looser tol: fewer passes for both
+    loose = multinomial_costs(_multinomial(100_000, 10, 3), 1e-4)
+    assert all(loose[k] < narrow[k] for k in loose)
 
 
 def test_auto_takes_newton_cg_for_mid_size_dense():
-    # m = 5 * 31 = 155 > both crossovers, n = 400 >= m: newton-cg, which
+    # the model prices newton-cholesky above newton-cg here; newton-cg
     # converges to newton-cholesky's optimum
-    X, y = make_data(n=400, d=30, K=5)
+    X, y = make_data(n=4_000, d=40, K=5)
     obj = MultinomialLoss(X, y, l2=1e-2, n_threads=1)
-    m = obj.coef_shape[0] * obj.coef_shape[1]
-    assert m > max(CROSSOVER_M.values()) and obj.n_samples >= m
+    costs = multinomial_costs(obj, 1e-6)
+    assert costs["newton-cg"] < costs["newton-cholesky"]
     assert choose(obj, 1e-6) == "newton-cg"
-    assert choose(obj, 1e-4) == "newton-cg"
     res = solve(obj, tol=1e-8)
     assert res.solver == "newton-cg" and res.converged and res.grad_max <= 1e-8
     exact = solve(obj, solver="newton-cholesky", tol=1e-10)
     assert abs(res.loss - exact.loss) <= 1e-12 * abs(exact.loss)
-    # loose tol: the crossover is lower (m = 3 * 31 = 93 between the two)
-    X, y = make_data(n=400, d=30, K=3)
-    mid = MultinomialLoss(X, y, l2=1e-2, n_threads=1)
-    assert CROSSOVER_M["loose"] < 93 <= CROSSOVER_M["tight"]
-    assert choose(mid, 1e-6) == "newton-cholesky"
-    assert choose(mid, 1e-4) == "newton-cg"
 
+
+def test_huge_hessian_is_never_assembled():
+    from softmax_ext.solvers._choice import HESSIAN_BYTES_MAX
+
+    obj = _multinomial(20_000, 300, 30)       # m = 9030: a 650 MB Hessian
+    m = int(np.prod(obj.coef_shape))
+    assert 8 * m * m > HESSIAN_BYTES_MAX
+    assert choose(obj, 1e-6, available=1 << 40) == "newton-cg"
 
 
 # ---- binary objectives: the cost model of _choice.binary_costs -------------------

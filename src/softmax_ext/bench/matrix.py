@@ -80,6 +80,9 @@ class BenchConfig:
         if repeats is not None:
             settings.update(repeats=repeats, kernel_repeats=repeats)
         self.threads = effective_n_threads(threads)
+        # fits run with the estimator's own thread policy (what users get:
+        # small problems on one thread) unless --threads names a count
+        self.fit_threads = None if threads is None else self.threads
         self.C, self.tol = float(C), float(tol)
         self.digits = bool(digits)
         self.sections = list(sections) if sections else list(SECTIONS)

@@ -143,8 +143,9 @@ def _convergence_section(records):
         rows.append([r["case"], r["library"], r["solver"], len(r["points"]) - 1,
                      format_value(last["n_iter"]), format_seconds(last["seconds"]),
                      format_value(last["objective"], ".10g")])
-    return ("## Convergence paths\n\nFits with max_iter = 1, 2, 4, ... until converged; "
-            "each point is one timed fit; the objective gap is against the lowest objective "
+    return ("## Convergence paths\n\nOurs: the trace of one fit (the objective after each "
+            "iteration, seconds since the solve began); scikit-learn reports no trace: the "
+            "end point of one timed fit.  The objective gap is against the lowest objective "
             "any run reached on that case. See `convergence.png`.\n\n"
             + format_table(["data", "library", "solver", "points", "last n_iter", "last time",
                             "last objective"], rows) + "\n")
@@ -228,7 +229,7 @@ def write_all(records, config, out_dir):
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = {"machine": machine_info(), "config": config}
     paths = {"results.json": write_results_json(records, meta, out_dir)}
-    plots = write_plots(records, out_dir)
+    plots = write_plots(records, out_dir, meta)
     paths.update({p.name: p for p in plots})
     paths["report.md"] = write_report(records, meta, out_dir, plots)
     return paths

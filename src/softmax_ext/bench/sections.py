@@ -126,7 +126,7 @@ def bench_fits(cfg, progress):
             progress(f"fits: {case} softmax-ext {solver}")
             records.append(attempt(
                 progress, f"fits: {case} softmax-ext {solver}",
-                lambda: fit_record(OURS, solver, data, case=case, n_threads=cfg.threads,
+                lambda: fit_record(OURS, solver, data, case=case, n_threads=cfg.fit_threads,
                                    repeats=cfg.repeats, **common),
                 section="fit", case=case, library=OURS, solver=solver))
         for solver in SKLEARN_SOLVERS:
@@ -153,7 +153,7 @@ def _scaling(cfg, progress, section, cases, what, shape=""):
             progress(f"{what}: {case}{shape} {library} {solver}")
             records.append(fit_record(library, solver, data, case=case, C=cfg.C, tol=cfg.tol,
                                       max_iter=cfg.max_iter, repeats=cfg.repeats,
-                                      n_threads=cfg.threads if library == OURS else None,
+                                      n_threads=cfg.fit_threads if library == OURS else None,
                                       section=section))
     return records
 
@@ -198,7 +198,11 @@ def bench_threads(cfg, progress):
 
 
 def bench_convergence(cfg, progress):
-    """Each solver's objective against time, on digits and a generated problem."""
+    """Each solver's objective against time, on digits and a generated problem.
+
+    Ours: the trace of one fit (its per-iteration history).  scikit-learn
+    reports no trace: one timed fit, its end point.
+    """
     records = []
     cases = [("digits", digits_problem())] if cfg.digits else []
     cases += [(f"generated {cfg.conv_n:,}x{cfg.d} K={cfg.K}",
@@ -208,14 +212,15 @@ def bench_convergence(cfg, progress):
         for library, solver in runs:
             if library == SKLEARN and _sklearn_skips(cfg, solver, data[0].shape[0]):
                 continue
-            progress(f"convergence: {case} {library} {solver}")
+            what = f"convergence: {case} {library} {solver}"
+            progress(what)
             settings = {"section": "convergence", "case": case, "library": library,
-                        "solver": solver, "n": int(data[0].shape[0]), "d": int(data[0].shape[1])}
-            points = attempt(progress, f"convergence: {case} {library} {solver}",
-                             lambda: convergence_path(
-                                 library, solver, data, C=cfg.C, tol=cfg.tol,
-                                 cap=cfg.conv_max_iter,
-                                 n_threads=cfg.threads if library == OURS else None),
+                        "solver": solver, "n": int(data[0].shape[0]), "d": int(data[0].shape[1]),
+                        "trace": library == OURS}
+            points = attempt(progress, what,
+                             lambda: convergence_path(library, solver, data, C=cfg.C, tol=cfg.tol,
+                                                      max_iter=cfg.conv_max_iter,
+                                                      n_threads=cfg.fit_threads),
                              **settings)
             records.append(points if isinstance(points, dict) else {**settings, "points": points})
     return records

@@ -61,10 +61,11 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         Warm start; zeros when None.
     solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd", "prox-newton"}, \
             default "auto"
-        "auto" takes newton-cholesky when ``m = coef.size`` is below the
-        crossover measured on this machine (``_choice.CROSSOVER_M``; the
-        measurements are in docs/solvers.md), newton-cg
-        when there are at least ``m`` samples or X is sparse, lbfgs otherwise;
+        "auto" takes, on dense X with at least ``m = coef.size`` samples,
+        newton-cholesky or newton-cg by their predicted passes over X
+        (``_choice.multinomial_costs`` and ``binary_costs``; the measurements
+        are in docs/solvers.md), lbfgs on wide dense X and on sparse
+        multinomial X (newton-cg on sparse binary X);
         never a solver whose memory estimate does not fit in the available
         memory (``softmax_ext._memory``).  A solver whose estimate does not
         fit raises a MemoryError that names the size before it allocates.

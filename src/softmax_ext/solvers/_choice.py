@@ -1,11 +1,13 @@
 """What ``solver="auto"`` runs: a decision from the problem's shape, tol and memory.
 
-Multinomial objectives: newton-cholesky when the Hessian is small (its
-quadratic convergence pays for the ~n m^2 assembly only up to the crossover
-``m``), newton-cg when there are at least as many rows as coefficients or X
-is sparse (a product costs one pass over X, as much as a gradient, and
-Newton needs far fewer of them than lbfgs), lbfgs otherwise (dense wide
-problems, where the penalty dominates).
+Multinomial objectives (:func:`multinomial_costs`): on dense X with at
+least as many rows as coefficients, newton-cholesky against newton-cg by
+their predicted cost in passes over X, the Hessian's assembly priced from
+per-row costs measured for the Hessian and for one loss+gradient (both grow
+with the shape: the Hessian with ``K (K+1) / 2 (d+1)^2``, a pass with
+``K (d+1)``); lbfgs on sparse X (it needs no more passes there than
+newton-cg and skips the preconditioner's work between them) and on dense
+wide problems (the penalty dominates).
 
 Binary objectives (:class:`~softmax_ext.objective.BinaryLoss`) have their
 own cost model, in passes over X: their Hessian is a weighted SYRK whose cost
@@ -19,10 +21,8 @@ import numpy as np
 
 from .. import _memory
 
-__all__ = ["choose", "binary_costs", "CROSSOVER_M", "HESSIAN_BYTES_MAX"]
+__all__ = ["choose", "binary_costs", "multinomial_costs", "HESSIAN_BYTES_MAX"]
 
-# newton-cholesky up to this m = coef.size, at tight (tol <= 1e-5) and loose tol
-CROSSOVER_M = {"tight": 112, "loose": 64}
 HESSIAN_BYTES_MAX = 256 * 2**20  # never assemble a Hessian larger than this
 
 # The binary cost model, in passes over X (one pass: a loss and gradient from
@@ -42,6 +42,27 @@ BINARY_LBFGS_PASSES = {"dense": {"tight": 20, "loose": 16},
 BINARY_SYRK_COLUMNS_PER_PASS = {np.dtype(np.float64): 25.0, np.dtype(np.float32): 45.0}
 # A sparse Hessian accumulates the products of each row's nonzeros into
 # dense p x p buffers: taken as dense until measured.
+
+
+# The multinomial cost model (dense X), in passes over X.  Seconds per row of
+# one loss+gradient and of one Hessian assembly, fixed part plus a part per
+# unit of work (K (d+1) for a pass, K (K+1) / 2 (d+1)^2 for the Hessian),
+# measured with 2 threads in float64 (docs/solvers.md, "Multinomial auto");
+# only their ratio enters the choice (one thread roughly doubles both).  Each
+# call also costs CALL_SECONDS (Python, thread start-up), which makes the
+# Hessian of a tiny problem cost about a pass.  float32 passes take this
+# fraction of float64's (the Hessian accumulates in float64 either way).
+PASS_SECONDS_PER_ROW = (1.5e-8, 9e-11)
+HESSIAN_SECONDS_PER_ROW = (1e-7, 1.4e-11)
+CALL_SECONDS = 2e-5
+FLOAT32_PASS_FRACTION = 0.8
+# Newton iterations to reach tol, passes per newton-cholesky iteration beside
+# its Hessian (gradient and line search), and newton-cg's total passes
+# (gradients, products, line searches) as base + per class: measured pass
+# counts on well-conditioned generated data (exact counts, not timings).
+NEWTON_ITERATIONS = {"tight": 6, "loose": 5}
+NEWTON_PASSES_PER_ITERATION = 2.0
+CG_PASSES = {"tight": (30.0, 5.0), "loose": (20.0, 4.0)}
 
 
 def _tol_kind(tol):
@@ -91,8 +112,50 @@ def _binary_by_cost(objective, tol):
     return min(costs, key=costs.get)
 
 
+def multinomial_costs(objective, tol):
+    """Predicted passes over X of newton-cholesky and newton-cg on a dense multinomial objective.
+
+    Parameters
+    ----------
+    objective : MultinomialLoss or FixedClassLoss
+    tol : float
+
+    Returns
+    -------
+    dict
+        ``{"newton-cholesky": passes, "newton-cg": passes}`` (floats): a
+        Hessian assembly is charged its time over one loss+gradient's (the
+        per-row constants ``HESSIAN_SECONDS_PER_ROW`` and
+        ``PASS_SECONDS_PER_ROW``, plus ``CALL_SECONDS`` each), its Cholesky
+        factorisation (m^3 / 3 multiply-adds) at the Hessian's rate.
+    """
+    kind = _tol_kind(tol)
+    K, p = objective.coef_shape
+    n = max(int(objective.n_samples), 1)
+    m = K * p
+    per_row = PASS_SECONDS_PER_ROW[0] + PASS_SECONDS_PER_ROW[1] * m
+    if np.dtype(objective.dtype) == np.float32:
+        per_row *= FLOAT32_PASS_FRACTION
+    per_pass = CALL_SECONDS + n * per_row
+    work = K * (K + 1) / 2.0 * p * p + m ** 3 / (3.0 * n)
+    hessian = CALL_SECONDS + n * (HESSIAN_SECONDS_PER_ROW[0] + HESSIAN_SECONDS_PER_ROW[1] * work)
+    newton = NEWTON_ITERATIONS[kind] * (hessian / per_pass + NEWTON_PASSES_PER_ITERATION) + 1.0
+    base, per_class = CG_PASSES[kind]
+    return {"newton-cholesky": newton, "newton-cg": base + per_class * K}
+
+
+def _multinomial_by_cost(objective, tol):
+    m = int(np.prod(objective.coef_shape))
+    if objective.is_sparse or objective.n_samples < m:
+        return "lbfgs"
+    if 8 * m * m > HESSIAN_BYTES_MAX:
+        return "newton-cg"
+    costs = multinomial_costs(objective, tol)
+    return min(costs, key=costs.get)
+
+
 def by_shape(objective, tol):
-    """The solver the crossovers (or the binary cost model) pick for this shape and tol.
+    """The solver the cost models (binary or multinomial) pick for this shape and tol.
 
     Parameters
     ----------
@@ -105,13 +168,7 @@ def by_shape(objective, tol):
     """
     if _is_binary(objective):
         return _binary_by_cost(objective, tol)
-    m = int(np.prod(objective.coef_shape))
-    limit = CROSSOVER_M[_tol_kind(tol)]
-    if m <= limit and 8 * m * m <= HESSIAN_BYTES_MAX:
-        return "newton-cholesky"
-    if objective.n_samples >= m or objective.is_sparse:
-        return "newton-cg"
-    return "lbfgs"
+    return _multinomial_by_cost(objective, tol)
 
 
 def choose(objective, tol=1e-4, available=None):
