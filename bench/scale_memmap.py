@@ -32,17 +32,49 @@ def status(field):
     return 0
 
 
+def cgroup_memory():
+    """This process's cgroup-v1 memory folder, or None."""
+    for line in open("/proc/self/cgroup"):
+        _, ctrl, path = line.strip().split(":", 2)
+        if ctrl == "memory":
+            return "/sys/fs/cgroup/memory" + path
+    return None
+
+
+def cgroup_cache(folder):
+    """Page cache charged to the cgroup (memory.stat 'cache'), bytes, or 0."""
+    try:
+        for line in open(os.path.join(folder, "memory.stat")):
+            if line.startswith("cache "):
+                return int(line.split()[1])
+    except (OSError, TypeError):
+        pass
+    return 0
+
+
 class Peak(threading.Thread):
-    def __init__(self):
+    """Samples RssAnon, RssFile and the cgroup's page cache every ``every`` s (a time series)."""
+
+    def __init__(self, every=0.05):
         super().__init__(daemon=True)
         self.anon = self.file = 0
-        self.running = True
+        self.every, self.series, self.running = every, [], True
+        self.cgroup, self.t0 = cgroup_memory(), time.perf_counter()
 
     def run(self):
         while self.running:
-            self.anon = max(self.anon, status("RssAnon"))
-            self.file = max(self.file, status("RssFile"))
-            time.sleep(0.05)
+            anon, file = status("RssAnon"), status("RssFile")
+            self.anon, self.file = max(self.anon, anon), max(self.file, file)
+            self.series.append((time.perf_counter() - self.t0, anon, file,
+                                cgroup_cache(self.cgroup)))
+            time.sleep(self.every)
+
+    def summary(self, points=12):
+        """About ``points`` evenly spaced samples: seconds, RssAnon, RssFile, cgroup cache (MB)."""
+        step = max(1, len(self.series) // points)
+        return "\n".join(f"  t={t:7.1f} s  RssAnon {a / 1e6:6.0f} MB  RssFile {f / 1e6:6.0f} MB"
+                         f"  cgroup page cache {c / 1e6:6.0f} MB"
+                         for t, a, f, c in self.series[::step] + self.series[-1:])
 
 
 def write(path, n, d, K, rng):
@@ -59,11 +91,12 @@ def write(path, n, d, K, rng):
     return y
 
 
-def read_speed(path):
+def read_speed(path, limit):
+    """Bytes per second reading the first ``limit`` bytes of ``path`` after dropping them."""
     fd = os.open(path, os.O_RDONLY)
     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     t, total = time.perf_counter(), 0
-    while chunk := os.read(fd, 1 << 24):
+    while total < limit and (chunk := os.read(fd, 1 << 24)):
         total += len(chunk)
     os.close(fd)
     return total / (time.perf_counter() - t)
@@ -106,30 +139,49 @@ def main():
     p.add_argument("--dir", default="/tmp")
     p.add_argument("--dask", action="store_true")
     p.add_argument("--dask-rows", type=int, default=1_000_000)
+    p.add_argument("--read-gb", type=float, default=2.0, help="GB read to time the disk")
+    p.add_argument("--max-iter", type=int, default=30)
+    p.add_argument("--keep", action="store_true", help="keep the file (and its y) for --reuse")
+    p.add_argument("--reuse", action="store_true", help="fit the file a --keep run left")
+    p.add_argument("--write-only", action="store_true")
     args = p.parse_args()
     rng = np.random.default_rng(0)
     n = int(args.gb * 1e9) // (4 * args.d)
     path = os.path.join(args.dir, f"softmax_ext_scale_{n}x{args.d}.npy")
-    y = write(path, n, args.d, args.classes, rng)
-    print(f"load average: {open('/proc/loadavg').read().strip()}")
-    speed = read_speed(path)
+    if args.reuse:
+        y = np.load(path + ".y.npy")
+    else:
+        t = time.perf_counter()
+        y = write(path, n, args.d, args.classes, rng)
+        np.save(path + ".y.npy", y)
+        print(f"wrote {path} in {time.perf_counter() - t:.0f} s")
+    if args.write_only:
+        return
+    group = cgroup_memory()
+    limit = open(os.path.join(group, "memory.limit_in_bytes")).read().strip() if group else "?"
+    print(f"load average: {open('/proc/loadavg').read().strip()}; memory cgroup {group}, "
+          f"limit {int(limit) / 1e9 if limit.isdigit() else limit:.3g} GB")
+    speed = read_speed(path, int(args.read_gb * 1e9))
     print(f"X: {n:,} x {args.d} float32, {n * args.d * 4 / 1e9:.2f} GB; sequential read "
           f"{speed / 1e9:.2f} GB/s ({n * args.d * 4 / speed:.2f} s per pass at that speed)")
     from softmax_ext import SoftmaxRegression
     X = np.load(path, mmap_mode="r")
-    peak = Peak()
+    peak = Peak(every=0.05 if args.gb < 4 else 0.5)
     base = status("RssAnon")
     peak.start()
     t = time.perf_counter()
-    model = SoftmaxRegression(solver="lbfgs", max_iter=30, tol=1e-6).fit(X, y)
+    model = SoftmaxRegression(solver="lbfgs", max_iter=args.max_iter, tol=1e-6).fit(X, y)
     seconds = time.perf_counter() - t
     peak.running = False
     passes = model.n_passes_over_X_
-    print(f"memmap fit (lbfgs, 30 iterations max): {seconds:.1f} s, {model.n_iter_[0]} "
-          f"iterations, {passes} passes, {seconds / passes:.2f} s per pass; RssAnon before "
-          f"{base / 1e6:.0f} MB, peak {peak.anon / 1e6:.0f} MB (y alone: {y.nbytes / 1e6:.0f} MB);"
-          f" peak RssFile {peak.file / 1e6:.0f} MB")
-    os.remove(path)
+    print(f"memmap fit (lbfgs, {args.max_iter} iterations max): {seconds:.1f} s, "
+          f"{model.n_iter_[0]} iterations, {passes} passes, {seconds / passes:.2f} s per pass; "
+          f"RssAnon before {base / 1e6:.0f} MB, peak {peak.anon / 1e6:.0f} MB (y alone: "
+          f"{y.nbytes / 1e6:.0f} MB); peak RssFile {peak.file / 1e6:.0f} MB")
+    print("over time (from the fit's start):\n" + peak.summary())
+    if not args.keep:
+        os.remove(path)
+        os.remove(path + ".y.npy")
     if args.dask:
         dask_overhead(args.dask_rows, args.d, args.classes, rng)
     print(f"load average: {open('/proc/loadavg').read().strip()}")

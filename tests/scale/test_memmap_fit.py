@@ -73,3 +73,21 @@ def test_l1_on_a_memmap_runs_in_memory_without_copying_X(rng, tmp_path):
         a = SoftmaxRegression(**kw).fit(X, y)
         b = SoftmaxRegression(**kw).fit(Xm, y)
     np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-10, atol=1e-12)
+
+
+def test_l1_on_a_memmap_is_refused_before_it_starts_when_it_cannot_fit(rng, tmp_path,
+                                                                        monkeypatch):
+    # proximal Newton is not blocked: its O(n K) scores and working-set columns
+    # must fit in memory, else a MemoryError naming l1_ratio before any pass
+    from softmax_ext.scale import _local
+    X, y, _ = problem(rng, n=300)
+    Xm = _memmap(tmp_path, X)
+    need = _local.l1_bytes(300, X.shape[1], 4, 8, 10**6)
+    assert need == 6 * 8 * 300 * 4 + 300 * X.shape[1] * 8
+    monkeypatch.setattr(_local, "available_bytes", lambda: need - 1)
+    with pytest.raises(MemoryError, match="l1_ratio.*not out-of-core"):
+        SoftmaxRegression(l1_ratio=1.0, C=0.5, solver="saga").fit(Xm, y)
+    with pytest.raises(MemoryError, match="prox-newton"):
+        SoftmaxRegression(solver="prox-newton").fit(Xm, y)
+    monkeypatch.setattr(_local, "available_bytes", lambda: need)
+    SoftmaxRegression(l1_ratio=1.0, C=0.5, solver="saga", max_iter=3).fit(Xm, y)
