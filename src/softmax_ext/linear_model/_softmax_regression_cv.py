@@ -148,9 +148,13 @@ def _fold_scorer(scoring, classes):
     """The fold's score function ``f(est, X_test, y_test, sw_test, params)``, as
     ``_log_reg_scoring_path`` builds it: ``est.score`` (accuracy) for None, else
     the scorer, given every class as ``labels`` when its metric takes them."""
+    if scoring is None:
+        return lambda est, X, y, sw, params: _accuracy(est, X, y, sw)
     scorer = get_scorer(scoring)
-    if scorer is None:
-        return lambda est, X, y, sw, params: est.score(X, y, sample_weight=sw)
+    if scoring == "accuracy":
+        return lambda est, X, y, sw, params: (
+            _accuracy(est, X, y, params.get("sample_weight"))
+            if set(params) <= {"sample_weight"} else scorer(est, X, y, **params))
     sig = inspect.signature(scorer._score_func).parameters if hasattr(
         scorer, "_score_func") else {}
     if "labels" in sig:
@@ -159,6 +163,13 @@ def _fold_scorer(scoring, classes):
                              response_method=scorer._response_method, labels=classes,
                              **extra, **getattr(scorer, "_kwargs", {}))
     return lambda est, X, y, sw, params: scorer(est, X, y, **params)
+
+
+def _accuracy(est, X, y, sample_weight):
+    """The (weighted) share of correct predictions, what ``accuracy_score``
+    returns, without its checks of y on every one of the grid's scores (y is
+    the fold's rows of the validated labels)."""
+    return float(np.average(est.predict(X) == y, weights=sample_weight))
 
 
 def _fold_paths(X, y, y_enc, classes, train, test, *, fit_sw, score_sw, score_params,
