@@ -7,9 +7,9 @@ working sets of ``solvers/prox_newton.py`` then start at the previous
 support, so most fits take a few Newton steps on a small subproblem.
 
 :func:`fit_path` is the path on data already validated and encoded (one
-objective per C over the same X, no re-validation between fits): the fold
-paths of :class:`SoftmaxRegressionCV` run on it; :func:`softmax_path` is the
-public, validating form.
+objective for the whole path, only its L2 strength changed between fits, no
+re-validation): the fold paths of :class:`SoftmaxRegressionCV` run on it;
+:func:`softmax_path` is the public, validating form.
 """
 
 import numbers
@@ -23,11 +23,12 @@ from sklearn.utils.validation import check_array, check_consistent_length
 
 from .._design_matrix import check_design_matrix
 from ..objective import FixedClassLoss, build_objective
+from ..objective._penalty import set_objective_l2
 from ..solvers import solve
 from ._coef import attributes_from
 from ._penalty_params import penalty_strengths
 from ._sample_weight import fit_sample_weight, weight_sum
-from ._liblinear import SAME_OPTIMUM_SOLVERS
+from ._liblinear import ALIASED_SOLVERS, penalise_intercept
 from ._softmax_regression import SoftmaxRegression
 
 __all__ = ["l1_min_c", "softmax_path", "fit_path", "PathResult"]
@@ -179,13 +180,16 @@ def softmax_path(X, y, Cs, *, sample_weight=None, **params):
 
 def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
              fit_intercept=True, solver="auto", tol=1e-4, max_iter=100, verbose=0,
-             n_threads=None, coef0=None):
+             n_threads=None, coef0=None, intercept_scaling=None):
     """Warm-started fits along ``Cs`` on validated, label-encoded data.
 
     The fits run in increasing C (strong to weak penalty), each from the
     previous one's coefficients (``coef0``, in the objective's layout, for
     the first); they minimise what ``SoftmaxRegression(C=C,
-    l1_ratio=l1_ratio)`` minimises on the same data.
+    l1_ratio=l1_ratio)`` minimises on the same data.  One objective serves
+    the whole path: X, y and the weights are bound and checked once, and
+    only the penalty's strength changes between fits
+    (:func:`~softmax_ext.objective._penalty.set_objective_l2`).
 
     Parameters
     ----------
@@ -200,38 +204,52 @@ def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
         Class weights already folded in.
     l1_ratio : float in [0, 1], default=0.0
     fit_intercept, solver, tol, max_iter, verbose, n_threads
-        As in :class:`SoftmaxRegression`.
+        As in :class:`SoftmaxRegression` (``solver="liblinear"`` needs
+        ``intercept_scaling``).
     coef0 : ndarray of the objective's coefficient shape, optional
+    intercept_scaling : float or None, default=None
+        liblinear's objective: the intercept penalised as the weight
+        ``b / intercept_scaling`` (:func:`._liblinear.penalise_intercept`).
 
     Returns
     -------
     coefs : ndarray of shape (n_Cs, n_rows, n_features + fit_intercept)
         scikit-learn's path layout (``coef_`` with ``intercept_`` appended
         as the last column), in the order of ``Cs``; ``n_rows`` is 1 for two
-        classes.  X's dtype.
+        classes.  X's dtype (float64 for liblinear, as its fits).
     n_iter : ndarray of shape (n_Cs,), int32
     """
-    solver = "auto" if solver in SAME_OPTIMUM_SOLVERS else solver
+    solver = "auto" if solver in ALIASED_SOLVERS else solver
     total = weight_sum(sample_weight, X.shape[0])
-    p = X.shape[1] + int(fit_intercept)
-    coefs = np.empty((len(Cs), 1 if n_classes == 2 else n_classes, p), dtype=X.dtype)
+    objective = build_objective(X, y_enc, sample_weight=sample_weight, l2=0.0,
+                                n_classes=n_classes, fit_intercept=fit_intercept,
+                                n_threads=n_threads)
+    if intercept_scaling is not None:
+        penalise_intercept(objective, intercept_scaling)
+    dtype = X.dtype if intercept_scaling is None else np.float64
+    coefs = np.empty((len(Cs), objective.coef_shape[0], X.shape[1] + int(fit_intercept)),
+                     dtype=dtype)
     n_iter = np.zeros(len(Cs), dtype=np.int32)
     for i in np.argsort(Cs, kind="stable"):
         l2, l1 = penalty_strengths(float(Cs[i]), l1_ratio, total)
-        objective = build_objective(X, y_enc, sample_weight=sample_weight, l2=l2,
-                                    n_classes=n_classes, fit_intercept=fit_intercept,
-                                    n_threads=n_threads)
+        set_objective_l2(objective, l2)
         result = solve(objective, coef0, solver=solver, tol=tol, max_iter=max_iter,
                        verbose=verbose, l1=l1)
-        attrs = attributes_from(objective, result.coef, X.dtype, fit_intercept, l1=l1)
-        if not all(np.all(np.isfinite(a)) for a in attrs.values()):
-            raise ValueError(
-                f"The solver produced non-finite coefficients at C={Cs[i]!r}: the values "
-                "in X are probably too large. Scale X (for example with "
-                "sklearn.preprocessing.StandardScaler).")
-        coefs[i, :, :X.shape[1]] = attrs["coef_"]
-        if fit_intercept:
-            coefs[i, :, -1] = attrs["intercept_"]
+        _store(coefs[i], objective, result.coef, fit_intercept, l1, Cs[i])
         n_iter[i] = result.n_iter
         coef0 = result.coef
     return coefs, n_iter
+
+
+def _store(out, objective, coef, fit_intercept, l1, C):
+    """Write a fit's ``coef_`` | ``intercept_`` into ``out`` (n_rows, n_dof);
+    a ValueError for non-finite coefficients."""
+    attrs = attributes_from(objective, coef, out.dtype, fit_intercept, l1=l1)
+    if not all(np.all(np.isfinite(a)) for a in attrs.values()):
+        raise ValueError(
+            f"The solver produced non-finite coefficients at C={C!r}: the values "
+            "in X are probably too large. Scale X (for example with "
+            "sklearn.preprocessing.StandardScaler).")
+    out[:, :objective.n_features] = attrs["coef_"]
+    if fit_intercept:
+        out[:, -1] = attrs["intercept_"]

@@ -43,7 +43,8 @@ from threadpoolctl import threadpool_limits
 from .._threads import effective_n_threads
 from ._path import fit_path
 from ._sample_weight import fit_sample_weight
-from ._liblinear import SAME_OPTIMUM_SOLVERS
+from ._liblinear import ALIASED_SOLVERS, check_liblinear_data, sklearn_convergence_wording
+from ._penalty_params import _check_liblinear_penalty
 from ._softmax_regression import SoftmaxRegression
 from ..solvers import SOLVERS
 
@@ -102,13 +103,16 @@ def _read_legacy(est):
 
 
 def _check_solver(solver, penalty, dual):
-    """scikit-learn's ``_check_solver`` errors, with our L1 solvers in saga's place."""
-    if solver not in L1_SOLVERS and penalty not in ("l2", None):
+    """scikit-learn's ``_check_solver`` errors, with our L1 solvers in saga's
+    place and liblinear's refusals (``_check_liblinear_penalty``)."""
+    if solver not in L1_SOLVERS + ("liblinear",) and penalty not in ("l2", None):
         raise ValueError(f"Solver {solver} supports only 'l2' or None penalties, got "
                          f"{penalty} penalty.")
-    if dual:
+    if dual and solver != "liblinear":
         raise ValueError(f"Solver {solver} supports only dual=False, got dual={dual}")
-    if penalty == "elasticnet" and solver not in L1_SOLVERS:
+    if solver == "liblinear":
+        _check_liblinear_penalty(penalty, dual)
+    elif penalty == "elasticnet" and solver not in L1_SOLVERS:
         raise ValueError("Only 'saga' solver supports elasticnet penalty, got "
                          f"solver={solver}.")
 
@@ -148,9 +152,13 @@ def _fold_scorer(scoring, classes):
     """The fold's score function ``f(est, X_test, y_test, sw_test, params)``, as
     ``_log_reg_scoring_path`` builds it: ``est.score`` (accuracy) for None, else
     the scorer, given every class as ``labels`` when its metric takes them."""
+    if scoring is None:
+        return lambda est, X, y, sw, params: _accuracy(est, X, y, sw)
     scorer = get_scorer(scoring)
-    if scorer is None:
-        return lambda est, X, y, sw, params: est.score(X, y, sample_weight=sw)
+    if scoring == "accuracy":
+        return lambda est, X, y, sw, params: (
+            _accuracy(est, X, y, params.get("sample_weight"))
+            if set(params) <= {"sample_weight"} else scorer(est, X, y, **params))
     sig = inspect.signature(scorer._score_func).parameters if hasattr(
         scorer, "_score_func") else {}
     if "labels" in sig:
@@ -159,6 +167,13 @@ def _fold_scorer(scoring, classes):
                              response_method=scorer._response_method, labels=classes,
                              **extra, **getattr(scorer, "_kwargs", {}))
     return lambda est, X, y, sw, params: scorer(est, X, y, **params)
+
+
+def _accuracy(est, X, y, sample_weight):
+    """The (weighted) share of correct predictions, what ``accuracy_score``
+    returns, without its checks of y on every one of the grid's scores (y is
+    the fold's rows of the validated labels)."""
+    return float(np.average(est.predict(X) == y, weights=sample_weight))
 
 
 def _fold_paths(X, y, y_enc, classes, train, test, *, fit_sw, score_sw, score_params,
@@ -227,9 +242,10 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         A scorer name or callable; None (and the default, with 1.9's
         FutureWarning) is accuracy.
     solver : {"auto", "lbfgs", "newton-cholesky", "newton-cg", "gd", "prox-newton", \
-            "sag", "saga"}, default="auto"
+            "sag", "saga", "liblinear"}, default="auto"
         As in :class:`SoftmaxRegression`; L1 / elastic-net grids need "auto",
-        "prox-newton" or "saga" (which fit with proximal Newton).
+        "prox-newton" or "saga" (which fit with proximal Newton), or
+        "liblinear" for L1 (its objective, see ``intercept_scaling``).
     tol : float, default=1e-4
     max_iter : int, default=100
         Per fit of the path.
@@ -243,7 +259,10 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         fold score; False: average the folds' coefficients (and C, l1_ratio)
         at each fold's best, as scikit-learn does.
     intercept_scaling : float, default=1.0
-        Accepted and unused (liblinear's).
+        ``solver="liblinear"`` only: the intercept is penalised as the weight
+        ``b / intercept_scaling`` of a synthetic feature, liblinear's
+        objective (binary problems only, float64 coefficients), as in
+        :class:`SoftmaxRegression`.
     random_state : int, RandomState or None, default=None
         Accepted and unused: the solvers are deterministic (the folds come
         from ``cv``).
@@ -288,7 +307,7 @@ class SoftmaxRegressionCV(SoftmaxRegression):
     _parameter_constraints: dict = {
         **{k: v for k, v in LogisticRegressionCV._parameter_constraints.items()
            if k != "solver"},
-        "solver": [StrOptions(set(SOLVERS + SAME_OPTIMUM_SOLVERS))],
+        "solver": [StrOptions(set(SOLVERS + ALIASED_SOLVERS))],
         "n_threads": SoftmaxRegression._parameter_constraints["n_threads"],
     }
 
@@ -353,6 +372,8 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         Cs = _grid_Cs(self.Cs)
         X, y = self._check_X(X, y, reset=True)
         classes, y_enc = self._encode_cv_labels(y)
+        if self.solver == "liblinear":
+            check_liblinear_data(X, len(classes))
         routed = self._route_fit(sample_weight, params)
         folds = list(check_cv(self.cv, y, classifier=True).split(
             X, y, **routed.splitter.split))
@@ -360,13 +381,14 @@ class SoftmaxRegressionCV(SoftmaxRegression):
                                    X, y, y_enc, classes)
         score_sw = None if sample_weight is None else fit_sample_weight(
             sample_weight, None, X, y, y_enc, classes)
-        coefs, scores, n_iter = self._run_folds(
-            X, y, y_enc, classes, folds, fit_sw=fit_sw, score_sw=score_sw,
-            score_params=routed.scorer.score, Cs=Cs,
-            ratios=[_fit_ratio(penalty, r) for r in ratios], scoring=scoring)
+        with sklearn_convergence_wording(self.solver):
+            coefs, scores, n_iter = self._run_folds(
+                X, y, y_enc, classes, folds, fit_sw=fit_sw, score_sw=score_sw,
+                score_params=routed.scorer.score, Cs=Cs,
+                ratios=[_fit_ratio(penalty, r) for r in ratios], scoring=scoring)
+            best = self._choose(X, y_enc, classes, fit_sw, coefs, scores, Cs, ratios, penalty)
         self.Cs_ = Cs
         self.l1_ratios_ = np.asarray(ratios)
-        best = self._choose(X, y_enc, classes, fit_sw, coefs, scores, Cs, ratios, penalty)
         self._set_cv_attributes(coefs, scores, n_iter, best, l1_ratios, penalty, legacy)
         return self
 
@@ -408,6 +430,14 @@ class SoftmaxRegressionCV(SoftmaxRegression):
             score_kwargs["sample_weight"] = sample_weight
         return _manual_routing({"splitter": {}, "scorer": {"score": score_kwargs}})
 
+    def _path_params(self, n_threads):
+        """What every :func:`fit_path` of the fit shares; liblinear's objective
+        (the intercept penalised through ``intercept_scaling``) for its name."""
+        scaling = self.intercept_scaling if self.solver == "liblinear" else None
+        return dict(fit_intercept=self.fit_intercept, solver=self.solver, tol=self.tol,
+                    max_iter=self.max_iter, verbose=max(0, self.verbose - 1),
+                    n_threads=n_threads, intercept_scaling=scaling)
+
     def _run_folds(self, X, y, y_enc, classes, folds, *, Cs, ratios, scoring, **fold_args):
         """Every fold's paths, ``n_jobs`` folds at a time in threads.
 
@@ -416,9 +446,7 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         """
         n_jobs = max(1, min(effective_n_jobs(self.n_jobs), len(folds)))
         threads = max(1, effective_n_threads(self.n_threads) // n_jobs)
-        path_params = dict(fit_intercept=self.fit_intercept, solver=self.solver, tol=self.tol,
-                           max_iter=self.max_iter, verbose=max(0, self.verbose - 1),
-                           n_threads=threads)
+        path_params = self._path_params(threads)
         scorer = _fold_scorer(scoring, classes)
         # the kernels release the GIL: threads share X; BLAS (vector algebra
         # and scikit-learn's scorers) stays within each job's share
@@ -448,10 +476,8 @@ class SoftmaxRegressionCV(SoftmaxRegression):
             C, ratio = Cs[ci], ratios[li]
             w, _ = fit_path(X, y_enc, len(classes), np.asarray([C]), sample_weight=fit_sw,
                             l1_ratio=_fit_ratio(penalty, ratio),
-                            fit_intercept=self.fit_intercept, solver=self.solver,
-                            tol=self.tol, max_iter=self.max_iter,
-                            verbose=max(0, self.verbose - 1), n_threads=self.n_threads,
-                            coef0=np.mean(coefs[:, li, ci], axis=0, dtype=np.float64))
+                            coef0=np.mean(coefs[:, li, ci], axis=0, dtype=np.float64),
+                            **self._path_params(self.n_threads))
             return C, ratio, w[0]
         ci, li = np.unravel_index(np.argmax(by_c.reshape(n_folds, -1), axis=1), (n_cs, n_l1))
         w = np.mean([coefs[f, li[f], ci[f]] for f in range(n_folds)], axis=0)

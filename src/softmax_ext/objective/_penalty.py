@@ -19,9 +19,47 @@ The methods take coefficient-layout arrays of any number of class rows
 (``(K, p)`` for :class:`MultinomialLoss`, ``(K - 1, p)`` for
 :class:`FixedClassLoss`) or their flat ``ravel()``; the penalty acts on each
 class row alike.
+
+A path of fits over the same data (``linear_model/_path.py``) changes the
+strength of a built objective with :func:`set_objective_l2` rather than
+building and validating a new objective per C: the strength is the only
+state of an objective that depends on C.
 """
 
+import numbers
+
 import numpy as np
+
+
+def set_objective_l2(objective, l2):
+    """Give a built objective the L2 strength ``l2``, in place; returns it.
+
+    The sanctioned way to move along a regularisation path: X, y and the
+    weights stay validated and bound, only the strength changes -- on the
+    objective's :class:`Penalty` (shared by a
+    :class:`~softmax_ext.objective.FixedClassLoss` and its base, and kept
+    with liblinear's intercept term if one was given) and on the ``l2``
+    attribute the solvers read (both layers of a fixed-class objective).
+
+    Parameters
+    ----------
+    objective : MultinomialLoss or FixedClassLoss
+    l2 : float
+        The new strength, finite and >= 0 (the constructor's rule).
+    """
+    if (isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not np.isfinite(l2)
+            or l2 < 0):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}.")
+    from ._fixed_class import FixedClassLoss  # the objective layer: no cycle at import
+
+    l2 = float(l2)
+    holders = [objective]
+    if isinstance(objective, FixedClassLoss):
+        holders.append(objective.base)
+    for holder in holders:
+        holder.l2 = l2
+        holder.regularizer.l2 = l2
+    return objective
 
 
 def _sumprod(A, B):
