@@ -10,7 +10,7 @@ from .._threads import MIN_MULADDS_PER_THREAD, effective_n_threads
 from .._validation import check_labels, check_sample_weight
 from . import _inference_passes, _kernels, _moments, _restrict
 from ._layout import check_coef, like
-from ._penalty import Penalty
+from ._penalty import Penalty, check_l2
 
 
 def _check_n_classes(y_arr, n, n_classes):
@@ -92,8 +92,7 @@ class MultinomialLoss:
         self.is_sparse = sp.issparse(self.X)
         self.dtype = self.X.dtype.type
         n, d = self.X.shape
-        if not isinstance(l2, numbers.Real) or not np.isfinite(l2) or l2 < 0:
-            raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}.")
+        check_l2(l2)
         y_arr = np.asarray(y)
         if y_arr.ndim != 1 or y_arr.shape[0] != n:
             raise ValueError(f"y has shape {y_arr.shape} but X has {n} rows.")

@@ -31,6 +31,13 @@ import numbers
 import numpy as np
 
 
+def check_l2(l2):
+    """The rule for an L2 strength, the one objectives are built with: a finite
+    real number >= 0; a ValueError naming ``l2`` otherwise."""
+    if not isinstance(l2, numbers.Real) or not np.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}.")
+
+
 def set_objective_l2(objective, l2):
     """Give a built objective the L2 strength ``l2``, in place; returns it.
 
@@ -47,9 +54,9 @@ def set_objective_l2(objective, l2):
     l2 : float
         The new strength, finite and >= 0 (the constructor's rule).
     """
-    if (isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not np.isfinite(l2)
-            or l2 < 0):
+    if isinstance(l2, bool):  # a path's strength is computed, never a flag
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}.")
+    check_l2(l2)
     from ._fixed_class import FixedClassLoss  # the objective layer: no cycle at import
 
     l2 = float(l2)

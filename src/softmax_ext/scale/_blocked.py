@@ -17,12 +17,10 @@ iteration that accepts its first trial costs one pass over X, as many as the
 in-memory objective's backward pass alone.
 """
 
-import numbers
-
 import numpy as np
 
 from ..objective._layout import check_coef, like
-from ..objective._penalty import Penalty
+from ..objective._penalty import Penalty, check_l2
 from . import _tasks
 from ._scores import LinearScores
 
@@ -59,8 +57,7 @@ class BlockedLoss:
     X = y = sample_weight = None
 
     def __init__(self, blocks, *, n_classes, l2=0.0, fit_intercept=True):
-        if not isinstance(l2, numbers.Real) or not np.isfinite(l2) or l2 < 0:
-            raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}.")
+        check_l2(l2)
         self.blocks = blocks
         self.n_samples, self.n_features = int(blocks.n_samples), int(blocks.n_features)
         self.n_classes = int(n_classes)
