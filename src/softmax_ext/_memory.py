@@ -150,11 +150,15 @@ def _m(obj):
     return int(np.prod(obj.coef_shape))
 
 
-def _scores_bytes(obj):
+def scores_bytes(n_samples, n_classes):
     """O(n K) float64 arrays every solver holds at its peak: the scores Z,
     the direction's scores XD, the trial scores and the probabilities of the
     line search, and the per-sample weights/gradients of a backward pass."""
-    return 6 * 8 * int(obj.n_samples) * int(obj.n_classes)
+    return 6 * 8 * int(n_samples) * int(n_classes)
+
+
+def _scores_bytes(obj):
+    return scores_bytes(obj.n_samples, obj.n_classes)
 
 
 # The Hessian kernel's plan (csrc/smx_hessian.c: SMX_GRAM_CHUNK,

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .._memory import available_bytes, format_bytes
+from .._memory import available_bytes, format_bytes, scores_bytes
 from .._threads import effective_n_threads
 from .._validation import as_float_array, check_sample_weight
 from . import _tasks
@@ -140,7 +140,7 @@ def l1_bytes(n_samples, n_features, n_classes, itemsize, max_features):
     each working set's objective holds those columns of X in memory,
     ``n x min(d, max_features)`` values at most.
     """
-    return 6 * 8 * n_samples * n_classes + n_samples * min(n_features, max_features) * itemsize
+    return scores_bytes(n_samples, n_classes) + n_samples * min(n_features, max_features) * itemsize
 
 
 def check_l1_fits(X, n_classes, available=None):
@@ -156,10 +156,7 @@ def check_l1_fits(X, n_classes, available=None):
     from ..solvers import prox_newton
     available = available_bytes() if available is None else available
     K = max(int(n_classes), 2)
-    # the solver's working-set cap when it still states one (its internals are
-    # its own: without it, every column may be copied)
-    ws_bytes = getattr(prox_newton, "WS_HESSIAN_BYTES", None)
-    max_features = X.shape[1] if ws_bytes is None else int(np.sqrt(ws_bytes / 16)) // K
+    max_features = prox_newton.working_set_limit(K, fit_intercept=False)
     need = l1_bytes(X.shape[0], X.shape[1], K, X.dtype.itemsize, max_features)
     if available is None or need <= available:
         return

@@ -222,11 +222,16 @@ class _Composite:
 
 
 def max_working_set(objective):
+    """The most features whose working-set Hessian fits in ``WS_HESSIAN_BYTES``
+    (:func:`working_set_limit` for the objective's coefficient rows)."""
+    return working_set_limit(objective.coef_shape[0], objective.fit_intercept)
+
+
+def working_set_limit(n_rows, fit_intercept):
     """The most features whose working-set Hessian (two m x m float64 arrays,
-    m = rows x (features + intercept)) fits in ``WS_HESSIAN_BYTES``."""
-    K = objective.coef_shape[0]
+    m = ``n_rows`` x (features + intercept)) fits in ``WS_HESSIAN_BYTES``."""
     m_max = int(np.sqrt(WS_HESSIAN_BYTES / 16))
-    return max(1, m_max // K - int(objective.fit_intercept))
+    return max(1, m_max // int(n_rows) - int(fit_intercept))
 
 
 def _working_set(objective, x, v, tol):
