@@ -123,7 +123,9 @@ PASSES_SOURCE = {OURS: "counted by the objective",
                  SKLEARN: "at least (from n_iter_; scikit-learn does not report its passes)"}
 
 
-def _fit_context(library, solver):
+def fit_context(library, solver):
+    """The context a fit of ``library``'s ``solver`` runs in: scikit-learn's lbfgs
+    with scipy's BLAS at one thread (its best configuration), nothing otherwise."""
     if library == SKLEARN and solver == "lbfgs":
         return sklearn_blas_limit()
     return contextlib.nullcontext()
@@ -136,7 +138,7 @@ def _fit(library, solver, X, y, *, C, tol, max_iter, n_threads):
     est = make_estimator(library, solver, C=C, tol=tol, max_iter=max_iter, n_threads=n_threads)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        with _fit_context(library, solver):
+        with fit_context(library, solver):
             start = time.perf_counter()
             est.fit(X, y)
             seconds = time.perf_counter() - start

@@ -23,14 +23,13 @@ Every entry's final objective is evaluated by the same float64 code
 (:func:`~softmax_ext.bench.fits.final_objective`).
 """
 
-import contextlib
 import time
 import warnings
 
 import numpy as np
 
-from .fits import final_objective
-from .timing import sklearn_blas_limit
+from .fits import final_objective, fit_context
+from .records import SKLEARN
 
 __all__ = ["OUR_SOLVERS", "SKLEARN_SOLVERS", "auto_pick", "run_entries"]
 
@@ -46,6 +45,12 @@ OUR_CHOLESKY_OVER_CG_MAX = 4.0
 OUR_HESSIAN_WORK_MAX = 1e10
 
 
+def _n_coef(X, y):
+    """``(K, m)``: the classes and the coefficients of the fit (one row when binary)."""
+    K = len(np.unique(y))
+    return K, (1 if K == 2 else K) * (X.shape[1] + 1)
+
+
 def _our_skip(X, y, solver, tol):
     """Why our ``solver`` is not run on this case (None: it is)."""
     if solver != "newton-cholesky":
@@ -53,8 +58,7 @@ def _our_skip(X, y, solver, tol):
     from ..objective import MultinomialLoss
     from ..solvers._choice import HESSIAN_BYTES_MAX, multinomial_costs
 
-    K = len(np.unique(y))
-    m = (1 if K == 2 else K) * (X.shape[1] + 1)
+    K, m = _n_coef(X, y)
     if 8 * m * m > HESSIAN_BYTES_MAX:
         return f"Hessian {m:,}^2 over {HESSIAN_BYTES_MAX >> 20} MiB"
     if K == 2:
@@ -70,8 +74,7 @@ def _our_skip(X, y, solver, tol):
 def _sklearn_skip(X, y, solver):
     if solver != "newton-cholesky":
         return None
-    K = len(np.unique(y))
-    m = (1 if K == 2 else K) * (X.shape[1] + 1)
+    _, m = _n_coef(X, y)
     work = float(X.shape[0]) * m * m
     if work > SKLEARN_HESSIAN_WORK_MAX:
         return f"its Hessian (n m^2 = {work:.1e}) takes minutes or does not fit"
@@ -145,10 +148,8 @@ def _sklearn(X, y, case, rounds):
         if why:
             out.append({"library": "scikit-learn", "entry": solver, "skipped": why})
             continue
-        limit = sklearn_blas_limit if solver == "lbfgs" else contextlib.nullcontext
-
-        def fit(solver=solver, limit=limit):
-            with limit():
+        def fit(solver=solver):
+            with fit_context(SKLEARN, solver):
                 return make(solver).fit(X, y)
         setting = "scipy BLAS 1 thread" if solver == "lbfgs" else "default threads"
         out.append(_entry("scikit-learn", solver, fit, X, y, case.C, rounds, setting=setting))
