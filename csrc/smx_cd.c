@@ -51,9 +51,12 @@ static double sweep(smx_int m, const double *H, const double *g, const double *w
         } else {
             continue;
         }
-        const double delta = u_new - u;
+        /* a zero lands exactly on zero: d_j + (0 - u) can round to w_j's
+         * negative plus an ulp, which leaves w_j + d_j = 1e-17, a non-zero */
+        const double d_new = u_new == 0.0 ? -w[j] : d[j] + (u_new - u);
+        const double delta = d_new - d[j];
         if (delta == 0.0) continue;
-        d[j] += delta;
+        d[j] = d_new;
         for (smx_int i = 0; i < m; i++) Hd[i] += delta * Hj[i];
         const double moved = (hjj > 0.0 ? hjj : 1.0) * fabs(delta);
         if (moved > change) change = moved;
@@ -131,7 +134,9 @@ static double group_sweep(smx_int m, const double *H, const double *g, const dou
         double moved = 0.0;
         for (smx_int a = 0; a < gs; a++) {
             const smx_int j = idx[a];
-            const double delta = scale * step[a] - (w[j] + d[j]);
+            /* a zeroed group lands exactly on zero (as in sweep) */
+            const double d_new = scale == 0.0 ? -w[j] : d[j] + (scale * step[a] - (w[j] + d[j]));
+            const double delta = d_new - d[j];
             step[a] = delta;
             if (fabs(delta) > moved) moved = fabs(delta);
         }
@@ -140,7 +145,7 @@ static double group_sweep(smx_int m, const double *H, const double *g, const dou
             const smx_int j = idx[a];
             const double delta = step[a];
             if (delta == 0.0) continue;
-            d[j] += delta;
+            d[j] = scale == 0.0 ? -w[j] : d[j] + delta;
             const double *Hj = H + j * m;
             for (smx_int i = 0; i < m; i++) Hd[i] += delta * Hj[i];
         }

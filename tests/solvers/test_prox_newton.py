@@ -21,6 +21,7 @@ from sklearn.preprocessing import StandardScaler
 from softmax_ext import FixedClassLoss, MultinomialLoss
 from softmax_ext._ext import cd as _cd
 from softmax_ext.solvers import solve
+from softmax_ext.solvers import prox_newton as pn
 from softmax_ext.solvers.prox_newton import l1_weights, min_norm_subgradient
 
 
@@ -89,6 +90,8 @@ def test_cd_reaches_the_model_minimiser(rank):
     sweeps, change = _cd.cd_l1(H, g, w, lam, np.arange(m), d, Hd, 10_000, 1e-13)
     assert change <= 1e-13 and sweeps >= 1
     np.testing.assert_allclose(Hd, H @ d, atol=1e-12)
+    # a coefficient the kernel zeroes is exactly zero, not an ulp away
+    assert np.all((w + d == 0) | (np.abs(w + d) > 1e-12))
     # optimality of q(d) = g.d + d.H d / 2 + lam |w + d| at u = w + d
     v = min_norm_subgradient(w + d, g + H @ d, lam)
     assert np.max(np.abs(v)) < 1e-9
@@ -116,6 +119,51 @@ def test_cd_rejects_what_the_kernel_assumes():
         _cd.cd_l1(H, g[:3], w, lam, np.arange(4), d, Hd, 10, 1e-8)
     with pytest.raises(ValueError, match="square"):
         _cd.cd_l1(H[:3], g, w, lam, np.arange(4), d, Hd, 10, 1e-8)
+
+
+def ill_conditioned_model(m, noise, lam, seed=0):
+    """An L1 model, bounded below, whose H has condition number ~1e4-1e6 (the
+    columns of A share one direction up to ``noise``)."""
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((4 * m, 1)) + noise * rng.standard_normal((4 * m, m))
+    H = A.T @ A / A.shape[0]
+    return H, H @ rng.standard_normal(m), np.zeros(m), np.full(m, lam)
+
+
+def model_value(H, g, w, lam, d):
+    return float(g @ d + 0.5 * d @ H @ d + lam @ np.abs(w + d))
+
+
+def test_orthant_step_decreases_the_model_and_keeps_signs():
+    for seed in range(20):
+        H, g, w = quadratic(10, seed)
+        lam = np.full(10, 0.2)
+        d, Hd = np.zeros(10), np.zeros(10)
+        _cd.cd_l1(H, g, w, lam, np.arange(10), d, Hd, 2, 0.0)  # a rough start
+        before, z0 = model_value(H, g, w, lam, d), w + d
+        assert pn.orthant_step(H, g, w, lam, d, Hd)
+        z = w + d
+        np.testing.assert_allclose(Hd, H @ d, atol=1e-12)
+        assert model_value(H, g, w, lam, d) < before
+        # no penalised coefficient changes sign; zeros stay (exactly) zero
+        assert np.all(np.sign(z) * np.sign(z0) >= 0) and np.all(z[z0 == 0] == 0)
+
+
+@pytest.mark.parametrize("noise", [1e-1, 3e-2, 1e-2])
+@pytest.mark.parametrize("lam", [0.01, 0.05])
+def test_model_step_minimises_an_ill_conditioned_model(noise, lam):
+    # cyclic CD alone stalls far from the minimiser in the solver's sweep budget
+    # (the outer iteration would turn linear); with the orthant steps it is reached
+    H, g, w, lam = ill_conditioned_model(40, noise, lam)
+    d, Hd = np.zeros(40), np.zeros(40)
+    _cd.cd_l1(H, g, w, lam, np.arange(40), d, Hd, pn.MAX_SWEEPS, 1e-10)
+    assert np.max(np.abs(min_norm_subgradient(w + d, g + H @ d, lam))) > 1e-5
+    penalty = pn.L1.__new__(pn.L1)  # the model step needs only the weights
+    penalty.lam = lam
+    d = penalty.model_step(H, g, w, 1e-10)
+    assert np.max(np.abs(min_norm_subgradient(w + d, g + H @ d, lam))) <= 1e-9
+    z = w + d
+    assert np.all((z == 0) | (np.abs(z) > 1e-12))  # zeros are exact
 
 
 # ----- the solver ------------------------------------------------------------------------
