@@ -29,11 +29,7 @@ penalised).  Three nested loops, as in glmnet and skglm:
 
 Stopping rule: ``max |v| <= tol`` with ``v`` the minimum-norm subgradient of
 F (``min_norm_subgradient``), the composite analogue of ``max|grad| <= tol``
-(``docs/derivation.md``, "L1 optimality"), and the last step's relative
-change ``max|t d| / max|x| <= tol``, scikit-learn saga's own test: at a loose
-``tol`` the subgradient test alone stops an L1 fit a step or two before the
-optimum that saga, the solver the estimator stands in for, still reaches
-(one more Newton step costs little where convergence is quadratic).
+(``docs/derivation.md``, "L1 optimality").
 """
 
 import numpy as np
@@ -351,16 +347,6 @@ def _working_set(objective, x, v, tol, hessian_free):
     return np.sort(np.union1d(chosen, support)).astype(np.int64), not full
 
 
-def relative_change(x_new, step):
-    """``max|step| / max|x_new|``, scikit-learn saga's convergence measure (0 when
-    nothing moved; inf when something moved and every coefficient is now zero)."""
-    moved = max_abs(step)
-    if moved == 0.0:
-        return 0.0
-    scale = max_abs(x_new)
-    return moved / scale if scale > 0 else np.inf
-
-
 def _start(obj, coef0):
     """Iterate, scores, loss and gradient at ``coef0`` (SolverState.start's first
     half: its record and stopping test are the smooth problem's)."""
@@ -384,8 +370,7 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
     coef0 : ndarray of shape ``objective.coef_shape``, optional
     tol : float
         Stop when the minimum-norm subgradient of the composite objective has
-        ``max |v| <= tol`` and the last step changed the coefficients by at most
-        ``tol`` relative to their largest (``relative_change``).
+        ``max |v| <= tol``.
     max_iter : int
         Proximal Newton iterations over all working sets.
     penalty : {"l1", "group"}, default "l1"
@@ -412,7 +397,6 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
     if converged:
         message = "max|subgradient| <= tol at the start"
     idle = 0  # working-set rounds in a row without a Newton step
-    settled = True  # the last step's relative change was <= tol (no step: nothing moved)
     while not converged and not stop and it < max_iter and idle < 3:
         features, explicit = _working_set(obj, full.x, full.subgradient(), tol,
                                           hessian_free=type(pen) is L1)
@@ -431,23 +415,19 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
         failed, it0 = False, it
         v_sub = sub.violation()
         while it < max_iter and not stop:
-            if v_sub <= target and settled:
+            if v_sub <= target:
                 break
             with mon.stage("newton step"):
                 d, delta = sub.newton_step(max(CD_FORCING * v_sub, 0.1 * tol))
             with mon.stage("line search"):
                 t = sub.line_search(d, delta) if delta < 0 else None
             if t is None:
-                # where the subproblem already meets its target (the step was only for
-                # the relative-change test), no decrease left is no failure
-                failed = v_sub > target
-                settled = settled or not failed
+                failed = True
                 break
             it += 1
             v_sub = sub.violation()
             x_full, g_full = full.x.copy(), full.g.copy()
             x_full[cols], g_full[cols] = sub.x, sub.g  # the record is of the full problem
-            settled = relative_change(x_full, t * d) <= tol
             stop = mon.record(it, x_full, sub.F, g_full, v_sub, t, features=int(features.size))
         if not everything:
             full.x = full.x.copy()
@@ -457,8 +437,7 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
                 full.f, full.g = loss_grad_at(obj, full.Z, full.x)
         vmax = full.violation()
         idle = idle + 1 if it == it0 else 0
-        if vmax <= tol and (settled or failed or idle >= 3):
-            # (a step that cannot decrease F at an optimal point: settled enough)
+        if vmax <= tol:
             converged, message = True, "max|subgradient| <= tol"
         elif failed or idle >= 3:
             message = ("line search failed: the objective cannot be decreased further at "
