@@ -25,7 +25,6 @@ exclude_patterns = ["_build"]
 numpydoc_show_class_members = False
 autodoc_default_options = {"members": False}
 html_theme = "alabaster"
-suppress_warnings = ["myst.header", "myst.xref_missing"]
 
 import re  # noqa: E402
 

@@ -8,6 +8,7 @@ See :mod:`softmax_ext.inference` for the parametrisation: ``params`` is
 """
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -39,7 +40,12 @@ def encode_labels(y, classes, n_classes):
     sorted_classes = classes[order]
     pos = np.searchsorted(sorted_classes, y)
     pos = np.clip(pos, 0, len(classes) - 1)
-    found = sorted_classes[pos] == y
+    # Labels that cannot compare with the classes (int codes against str
+    # classes) match nothing: numpy 2 says so elementwise, numpy < 2 returns
+    # one scalar False with a FutureWarning, hence the broadcast.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        found = np.broadcast_to(sorted_classes[pos] == y, y.shape)
     if not np.all(found):
         raise ValueError(f"y contains label {y[~found][0]!r} that is not in classes "
                          f"{list(classes)!r}.")

@@ -26,12 +26,11 @@ from sklearn.base import _fit_context
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import get_scorer, make_scorer
 from sklearn.model_selection import check_cv
-from sklearn.utils import metadata_routing
+from sklearn.utils import Bunch, metadata_routing
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _manual_routing,
     _raise_for_params,
     _routing_enabled,
     process_routing,
@@ -428,7 +427,9 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         score_kwargs = dict(params)
         if sample_weight is not None:
             score_kwargs["sample_weight"] = sample_weight
-        return _manual_routing({"splitter": {}, "scorer": {"score": score_kwargs}})
+        # process_routing's shape built by hand, as LogisticRegressionCV does
+        # (scikit-learn 1.9.1's private _manual_routing is absent from 1.9.0)
+        return Bunch(splitter=Bunch(split={}), scorer=Bunch(score=score_kwargs))
 
     def _path_params(self, n_threads):
         """What every :func:`fit_path` of the fit shares; liblinear's objective
@@ -536,8 +537,7 @@ class SoftmaxRegressionCV(SoftmaxRegression):
             routed = process_routing(self, "score", **score_params)
         else:
             sw = score_params.get("sample_weight")
-            routed = _manual_routing({"scorer": {"score": {} if sw is None
-                                                 else {"sample_weight": sw}}})
+            routed = Bunch(scorer=Bunch(score={} if sw is None else {"sample_weight": sw}))
         return scoring(self, X, y, **routed.scorer.score)
 
     def get_metadata_routing(self):
