@@ -49,6 +49,20 @@ def float64_twin(obj):
                            n_threads=1)
 
 
+def _hessian_off_null(ref, c):
+    """The Hessian plus curvature 1/K along each null direction (one vector added to
+    every class of a column the objective is invariant along).  The gradient is
+    orthogonal to those directions, so the minimiser's non-null part is unchanged;
+    scipy 1.10's trust-exact subproblem loops forever on the singular Hessian
+    (scipy issue 12513), which hung `make test-min` at the scipy floor."""
+    H = np.array(ref.hessian(c), dtype=np.float64)
+    K, p = ref.coef_shape
+    for j in ref.null_columns():
+        idx = np.arange(K) * p + j
+        H[np.ix_(idx, idx)] += 1.0 / K
+    return H
+
+
 def reference(obj):
     """High-precision optimum by scipy's trust-exact on the float64 objective, centred."""
     ref = float64_twin(obj)
@@ -58,7 +72,8 @@ def reference(obj):
 
     res = scipy.optimize.minimize(
         fun, np.zeros(int(np.prod(ref.coef_shape))), jac=True,
-        hess=lambda c: ref.hessian(c), method="trust-exact", options={"gtol": 1e-13})
+        hess=lambda c: _hessian_off_null(ref, c), method="trust-exact",
+        options={"gtol": 1e-13})
     coef = res.x
     for _ in range(3):  # polish: Newton steps with a least-squares solve (singular direction)
         f, g = fun(coef)
