@@ -40,9 +40,9 @@ demo: $(DEMO_STAMP)
 
 # The declared minimum versions of the runtime dependencies, pinned in a
 # venv of their own, then a subset of the suite (1,449 tests; over 20 minutes
-# under load).  The
-# array-API estimator check is left out: scikit-learn refuses array-API
-# dispatch itself below scipy 1.14, whatever the estimator does.
+# under load).  The array-API estimator check is left out: scikit-learn
+# refuses array-API dispatch itself below scipy 1.14, whatever the estimator
+# does.
 MIN_VENV ?= .venv-min
 MIN_PY := $(MIN_VENV)/bin/python
 MIN_PINS := numpy==1.24.1 scipy==1.10.0 scikit-learn==1.9.0 threadpoolctl==3.5.0
