@@ -39,6 +39,7 @@ Run (the saga fits take minutes; ``BENCH_L1_TALL=1`` adds 100,000 x 100)::
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=src \\
         python -m pytest bench/test_bench_l1.py --benchmark-json=bench/results/l1.json
     python bench/test_bench_l1.py bench/results/l1.json [more.json ...]   # the table
+    python bench/test_bench_l1.py --markdown bench/results/l1.json ...    # the README's
 """
 
 import json
@@ -331,5 +332,39 @@ def table(paths):
     return lines
 
 
+def _short(role):
+    return {"ours prox-newton": "ours", "ours softmax_path": "ours softmax_path"}.get(
+        role, role.replace("sklearn saga", "saga"))
+
+
+def markdown(paths):
+    """The README's form of :func:`table`: one row per entry, the case named once."""
+    groups = {}
+    for path in paths:
+        for b in json.loads(open(path).read())["benchmarks"]:
+            groups.setdefault(b["group"], []).append(b)
+    lines = ["| case | fit | time | x | F gap | non-zeros |", "| --- | --- | ---: | ---: | ---: | ---: |"]
+    for g in sorted(groups, key=lambda g: (g.startswith("l1 path"), g)):
+        entries = groups[g]
+        ours = [b for b in entries if b["extra_info"].get("role", "").startswith("ours")]
+        if not ours:
+            continue
+        ref = min(ours, key=lambda b: b["stats"]["median"])
+        first = True
+        for b in sorted(entries, key=lambda b: (b is not ref, b["extra_info"]["role"])):
+            info, t = b["extra_info"], b["stats"]["median"]
+            gap = _gap(info, ref["extra_info"])
+            nnz = ("{:.0%}-{:.0%}".format(*info["nnz_range"]) if "nnz_range" in info
+                   else f"{info['nnz_share']:.0%}")
+            lines.append(f"| {g[3:] if first else ''} | {_short(info['role'])} | {t:.2f} s | "
+                         f"{t / ref['stats']['median']:.1f} | {0 if b is ref else f'{gap:.1e}'} | "
+                         f"{nnz} |")
+            first = False
+    return lines
+
+
 if __name__ == "__main__":
-    print("\n".join(table(sys.argv[1:])))
+    if sys.argv[1] == "--markdown":
+        print("\n".join(markdown(sys.argv[2:])))
+    else:
+        print("\n".join(table(sys.argv[1:])))
