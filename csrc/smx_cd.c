@@ -64,17 +64,21 @@ static double sweep(smx_int m, const double *H, const double *g, const double *w
     return change;
 }
 
-int smx_cd_l1(smx_int m, const double *H, const double *g, const double *w,
-              const double *lam, const smx_int *coords, smx_int n_coords,
-              smx_int max_sweeps, double tol, double *d, double *Hd,
-              smx_int *sweeps_out, double *change_out)
+/* glmnet's active-set scheme over any sweep: a sweep over every coordinate,
+ * then sweeps over the non-zero (or unpenalised) ones until they settle, then
+ * a full sweep again, until a full sweep changes nothing by more than tol. */
+typedef double (*sweep_fn)(void *model, const smx_int *idx, smx_int n, double *d);
+
+static int active_set_cd(sweep_fn run, void *model, const double *w, const double *lam,
+                         const smx_int *coords, smx_int n_coords, smx_int max_sweeps,
+                         double tol, double *d, smx_int *sweeps_out, double *change_out)
 {
     smx_int sweeps = 0;
     double change = 0.0;
     smx_int *active = malloc((size_t)(n_coords > 0 ? n_coords : 1) * sizeof(smx_int));
     if (active == NULL) return SMX_ENOMEM;
     while (sweeps < max_sweeps) {
-        change = sweep(m, H, g, w, lam, coords, n_coords, d, Hd);
+        change = run(model, coords, n_coords, d);
         sweeps++;
         if (change <= tol) break;
         smx_int n_active = 0;
@@ -83,7 +87,7 @@ int smx_cd_l1(smx_int m, const double *H, const double *g, const double *w,
             if (lam[j] == 0.0 || w[j] + d[j] != 0.0) active[n_active++] = j;
         }
         while (sweeps < max_sweeps) {
-            const double inner = sweep(m, H, g, w, lam, active, n_active, d, Hd);
+            const double inner = run(model, active, n_active, d);
             sweeps++;
             if (inner <= tol) break;
         }
@@ -92,6 +96,150 @@ int smx_cd_l1(smx_int m, const double *H, const double *g, const double *w,
     *sweeps_out = sweeps;
     *change_out = change;
     return SMX_OK;
+}
+
+typedef struct {
+    smx_int m;
+    const double *H, *g, *w, *lam;
+    double *Hd;
+} explicit_model;
+
+static double explicit_sweep(void *model, const smx_int *idx, smx_int n, double *d)
+{
+    const explicit_model *q = model;
+    return sweep(q->m, q->H, q->g, q->w, q->lam, idx, n, d, q->Hd);
+}
+
+int smx_cd_l1(smx_int m, const double *H, const double *g, const double *w,
+              const double *lam, const smx_int *coords, smx_int n_coords,
+              smx_int max_sweeps, double tol, double *d, double *Hd,
+              smx_int *sweeps_out, double *change_out)
+{
+    explicit_model q = {m, H, g, w, lam, Hd};
+    return active_set_cd(explicit_sweep, &q, w, lam, coords, n_coords, max_sweeps, tol, d,
+                         sweeps_out, change_out);
+}
+
+
+/* Coordinate descent on the same model with H never formed (score space).
+ *
+ * The model of proximal Newton at probabilities P (n x K) is
+ *
+ *     q(d) = g.d + (1/2) sum_i s_i u_i^T (diag(p_i) - p_i p_i^T) u_i
+ *            + (1/2) sum_j c_j d_j^2 + sum_j lam_j |w_j + d_j| ,
+ *
+ * u_i the scores of the step on row i (u_ic = x~_i . d_r for the class c
+ * = cls[r] of coefficient row r, 0 for a class with no row), s_i the
+ * normalised sample weights and c_j the penalty's diagonal Hessian.  The
+ * state is U = X~ D (n x R) and T_i = sum_r p_i,cls[r] U_ir; the model's
+ * gradient along coordinate (r, j) is
+ *
+ *     g_rj + sum_i s_i x~_ij p_ic (U_ir - T_i) + c_rj d_rj,
+ *
+ * its curvature sum_i s_i x~_ij^2 p_ic (1 - p_ic) + c_rj, and a step delta
+ * adds delta x~_ij to U_ir and delta x~_ij p_ic to T_i: O(nnz of column j)
+ * per coordinate, X~ read by columns (CSC; the intercept, column `ncols`,
+ * is the constant 1), never an m x m matrix.  Coordinate (r, j) is flat
+ * index r * p + j, p = ncols + intercept, as coef.ravel(). */
+typedef struct {
+    smx_int n, K, R, ncols, p;
+    const double *data;
+    const smx_int *indices, *indptr;
+    const double *s, *P;
+    const smx_int *cls;
+    const double *g, *w, *lam, *c;
+    double *U, *T, *curv;  /* curv: each coordinate's curvature, < 0 until computed */
+} scores_model;
+
+static double scores_curvature(const scores_model *q, smx_int r, smx_int j)
+{
+    const smx_int k = q->cls[r];
+    double h = 0.0;
+    if (j == q->ncols) {
+        for (smx_int i = 0; i < q->n; i++) {
+            const double pk = q->P[i * q->K + k];
+            h += q->s[i] * pk * (1.0 - pk);
+        }
+    } else {
+        for (smx_int t = q->indptr[j]; t < q->indptr[j + 1]; t++) {
+            const smx_int i = q->indices[t];
+            const double pk = q->P[i * q->K + k];
+            h += q->s[i] * q->data[t] * q->data[t] * pk * (1.0 - pk);
+        }
+    }
+    return h;
+}
+
+static double scores_sweep(void *model, const smx_int *idx, smx_int n_idx, double *d)
+{
+    scores_model *q = model;
+    const smx_int K = q->K, R = q->R;
+    double change = 0.0;
+    for (smx_int t = 0; t < n_idx; t++) {
+        const smx_int flat = idx[t];
+        const smx_int r = flat / q->p, j = flat % q->p, k = q->cls[r];
+        const int intercept = j == q->ncols;
+        if (q->curv[flat] < 0.0) q->curv[flat] = scores_curvature(q, r, j);
+        const double hjj = q->curv[flat] + q->c[flat];
+        double grad = q->g[flat] + q->c[flat] * d[flat];
+        if (intercept) {
+            for (smx_int i = 0; i < q->n; i++)
+                grad += q->s[i] * q->P[i * K + k] * (q->U[i * R + r] - q->T[i]);
+        } else {
+            for (smx_int a = q->indptr[j]; a < q->indptr[j + 1]; a++) {
+                const smx_int i = q->indices[a];
+                grad += q->s[i] * q->data[a] * q->P[i * K + k] * (q->U[i * R + r] - q->T[i]);
+            }
+        }
+        const double u = q->w[flat] + d[flat], lam = q->lam[flat];
+        double u_new;
+        if (hjj > 0.0) {
+            u_new = soft_threshold(u - grad / hjj, lam / hjj);
+        } else if (lam > 0.0 && fabs(grad) <= lam) {
+            u_new = 0.0;
+        } else {
+            continue;
+        }
+        const double d_new = u_new == 0.0 ? -q->w[flat] : d[flat] + (u_new - u);
+        const double delta = d_new - d[flat];
+        if (delta == 0.0) continue;
+        d[flat] = d_new;
+        if (intercept) {
+            for (smx_int i = 0; i < q->n; i++) {
+                q->U[i * R + r] += delta;
+                q->T[i] += delta * q->P[i * K + k];
+            }
+        } else {
+            for (smx_int a = q->indptr[j]; a < q->indptr[j + 1]; a++) {
+                const smx_int i = q->indices[a];
+                q->U[i * R + r] += delta * q->data[a];
+                q->T[i] += delta * q->data[a] * q->P[i * K + k];
+            }
+        }
+        const double moved = (hjj > 0.0 ? hjj : 1.0) * fabs(delta);
+        if (moved > change) change = moved;
+    }
+    return change;
+}
+
+int smx_cd_l1_scores(smx_int n, smx_int K, smx_int R, smx_int ncols, int intercept,
+                     const double *data, const smx_int *indices, const smx_int *indptr,
+                     const double *s, const double *P, const smx_int *cls,
+                     const double *g, const double *w, const double *lam, const double *c,
+                     const smx_int *coords, smx_int n_coords, smx_int max_sweeps, double tol,
+                     double *d, double *U, double *T,
+                     smx_int *sweeps_out, double *change_out)
+{
+    const smx_int p = ncols + (intercept ? 1 : 0), m = R * p;
+    double *curv = malloc((size_t)(m > 0 ? m : 1) * sizeof(double));
+    if (curv == NULL) return SMX_ENOMEM;
+    for (smx_int j = 0; j < m; j++) curv[j] = -1.0;
+    scores_model q = {n, K, R, ncols, p, data, indices, indptr, s, P, cls, g, w, lam, c,
+                      U, T, curv};
+    const int status = active_set_cd(scores_sweep, &q, w, lam, coords, n_coords, max_sweeps,
+                                     tol, d, sweeps_out, change_out);
+    free(curv);
+    return status;
 }
 
 

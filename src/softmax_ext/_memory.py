@@ -158,7 +158,9 @@ def scores_bytes(n_samples, n_classes):
 
 
 def _scores_bytes(obj):
-    return scores_bytes(obj.n_samples, obj.n_classes)
+    # a blocked objective holds its scores as coefficients (scale/_scores.py):
+    # its n x K arrays are one block's at a time
+    return scores_bytes(getattr(obj, "scores_rows", obj.n_samples), obj.n_classes)
 
 
 # The Hessian kernel's plan (csrc/smx_hessian.c: SMX_GRAM_CHUNK,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from softmax_ext import SoftmaxRegression
+from softmax_ext import MultinomialLoss, SoftmaxRegression
 from softmax_ext.scale import BlockedLoss, is_memory_mapped
 
 from scale_cases import fit_rtol, problem
@@ -94,3 +94,23 @@ def test_l1_on_a_memmap_is_refused_before_it_starts_when_it_cannot_fit(rng, tmp_
     with pytest.warns(ConvergenceWarning):  # max_iter=3: only that it starts matters
         clf = SoftmaxRegression(l1_ratio=1.0, C=0.5, solver="saga", max_iter=3).fit(Xm, y)
     assert clf.coef_.shape == (4, X.shape[1]) and clf.n_iter_[0] == 3
+
+
+def test_memory_check_counts_one_block_of_scores_not_n(rng, tmp_path):
+    # the blocked objective never holds n x K arrays (LinearScores stand for the
+    # scores): the estimate, and so the refusal, counts one block's rows
+    from softmax_ext import _memory
+    from softmax_ext.objective import FixedClassLoss
+    from softmax_ext.scale import LocalBlocks
+
+    n, d, K = 20_000, 3, 5
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, K, size=n)
+    blocks = LocalBlocks(_memmap(tmp_path, X), y, n_classes=K, block_bytes=8 * d * 1000)
+    obj = BlockedLoss(blocks, n_classes=K)
+    assert obj.scores_rows == 1000 and FixedClassLoss(obj).scores_rows == 1000
+    in_memory = _memory.solver_bytes(MultinomialLoss(X, y), "lbfgs")
+    assert _memory.solver_bytes(obj, "lbfgs") < in_memory / 10
+    _memory.check_fits(obj, "lbfgs", available=in_memory // 2)
+    with pytest.raises(MemoryError):
+        _memory.check_fits(MultinomialLoss(X, y), "lbfgs", available=in_memory // 2)

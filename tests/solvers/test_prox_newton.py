@@ -22,6 +22,7 @@ from softmax_ext import FixedClassLoss, MultinomialLoss
 from softmax_ext._ext import cd as _cd
 from softmax_ext.solvers import solve
 from softmax_ext.solvers import prox_newton as pn
+from softmax_ext.solvers._score_space import ScoreSpaceModel
 from softmax_ext.solvers.prox_newton import l1_weights, min_norm_subgradient
 
 
@@ -348,20 +349,93 @@ def test_rejects_unknown_penalty():
         solve(MultinomialLoss(X, y), l1=0.1, penalty="l0")
 
 
-def test_working_set_is_bounded_and_a_too_large_support_is_refused(monkeypatch):
-    from softmax_ext.solvers import prox_newton as pn
-
+def test_working_set_is_bounded_and_a_too_large_support_goes_hessian_free(monkeypatch):
     X, y = make_classification(200, 60, n_informative=30, n_redundant=0, n_classes=3,
                                random_state=3)
     obj = MultinomialLoss(X, y, l2=1e-3)
     # room for 20 features: m = 3 x 21 = 63, two 63 x 63 arrays
     monkeypatch.setattr(pn, "WS_HESSIAN_BYTES", 16 * 63 * 63)
     assert pn.max_working_set(obj) == 20
-    res = solve(obj, l1=0.2, tol=1e-9, max_iter=300)  # a sparse optimum: fits
+    res = solve(obj, l1=0.2, tol=1e-9, max_iter=300)  # a sparse optimum: explicit H
     sizes = [h["features"] for h in res.history if "features" in h]
     assert res.converged and max(sizes) <= 20
+    # a dense optimum: past 20 features the model is the score-space one, and the
+    # optimum is still the oracle's
+    built = []
+    monkeypatch.setattr(pn, "ScoreSpaceModel",
+                        lambda o: built.append(o.n_features) or ScoreSpaceModel(o))
+    res = solve(obj, l1=1e-3, tol=1e-9, max_iter=300)
+    assert res.converged and built and max(built) > 20
+    _, F_ref = split_variable_minimum(obj, 1e-3)
+    assert res.loss <= F_ref + 1e-10 * abs(F_ref)
+    # the group penalty has no Hessian-free model: refused
     with pytest.raises(MemoryError, match="working-set Hessian fits in"):
-        solve(obj, l1=1e-4, tol=1e-9, max_iter=300)  # a dense optimum: refused
+        solve(obj, l1=1e-4, tol=1e-9, max_iter=300, penalty="group")
+
+
+def _model_inputs(obj, seed):
+    """A point of ``obj``, its scores, gradient and L1 weights for a model step."""
+    rng = np.random.default_rng(seed)
+    x = 0.3 * rng.standard_normal(obj.coef_shape)
+    Z = np.asarray(obj.scores(x), dtype=np.float64)
+    g = np.asarray(obj.gradient(x), dtype=np.float64).ravel()
+    lam = l1_weights(obj, 0.02)
+    return x.ravel(), Z, g, lam
+
+
+@pytest.mark.parametrize("kind", ["multinomial", "fixed", "binary"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_score_space_model_matches_the_explicit_hessian(kind, sparse, fit_intercept):
+    """The Hessian-free model step is the explicit one's minimiser (unique: l2 > 0)."""
+    from softmax_ext.objective import BinaryLoss
+
+    K = 2 if kind == "binary" else 3
+    X, y, sw = problem(n=300, d=8, K=K, sparse=sparse, weights=True)
+    base = MultinomialLoss(X, y, sample_weight=sw, l2=0.05, fit_intercept=fit_intercept)
+    obj = {"multinomial": base, "fixed": FixedClassLoss(base, fixed=1) if K > 2 else None,
+           "binary": BinaryLoss(base) if K == 2 else None}[kind]
+    x, Z, g, lam = _model_inputs(obj, 4)
+    d_scores = ScoreSpaceModel(obj).step(Z, g, x, lam, 1e-13, 100_000)
+    H = np.ascontiguousarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64)
+    d, Hd = np.zeros(x.size), np.zeros(x.size)
+    _cd.cd_l1(H, g, x, lam, np.arange(x.size), d, Hd, 100_000, 1e-13)
+    np.testing.assert_allclose(d_scores, d, atol=1e-8)
+    v = min_norm_subgradient(x + d_scores, g + H @ d_scores, lam)
+    assert np.max(np.abs(v)) < 1e-8
+    assert np.all((x + d_scores == 0) | (np.abs(x + d_scores) > 1e-12))
+
+
+def test_score_space_kernel_rejects_what_it_assumes():
+    X, y, _ = problem(n=60, d=10, K=3, sparse=True)
+    obj = MultinomialLoss(X, y, l2=0.1)
+    model = ScoreSpaceModel(obj)
+    x, Z, g, lam = _model_inputs(obj, 0)
+    m, n = x.size, obj.n_samples
+    P = np.full((n, 3), 1 / 3)
+
+    def call(**change):
+        args = dict(data=model.data, indices=model.indices, indptr=model.indptr, s=model.s,
+                    P=P, cls=model.classes, g=g, w=x, lam=lam, c=model.c,
+                    coords=np.arange(m), d=np.zeros(m), U=np.zeros((n, 3)), T=np.zeros(n))
+        args.update(change)
+        return _cd.cd_l1_scores(*args.values(), True, 10, 1e-8)
+
+    call()
+    bad_indptr = model.indptr.copy()
+    bad_indptr[2] = bad_indptr[1] - 1
+    for change, message in [
+            (dict(indptr=bad_indptr), "indptr decreases"),
+            (dict(indices=np.full_like(model.indices, n)), "indices"),
+            (dict(cls=np.array([0, 1, 3])), "cls"),
+            (dict(P=np.full((n, 3), 1.5)), "probability"),
+            (dict(U=np.zeros((n, 2))), "U must have shape"),
+            (dict(g=g[:-1]), "g has"),
+            (dict(coords=np.array([m])), "coords"),
+            (dict(c=-model.c - 1), "c\\["),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            call(**change)
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -369,7 +443,6 @@ def test_working_set_is_bounded_and_a_too_large_support_is_refused(monkeypatch):
 def test_sub_sampled_hessian_reaches_the_exact_optimum(monkeypatch, sparse, fixed):
     """The quadratic model from every 4th row: the gradient, line search and
     stopping rule stay exact, so the optimum is the split-variable oracle's."""
-    from softmax_ext.solvers import prox_newton as pn
 
     X, y, sw = problem(n=800, sparse=sparse, weights=True)
     base = MultinomialLoss(X, y, sample_weight=sw, l2=0.01)

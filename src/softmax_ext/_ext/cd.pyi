@@ -14,3 +14,11 @@ def cd_group(
     free: NDArray[np.int64], d: NDArray[np.float64], Hd: NDArray[np.float64],
     max_sweeps: int, tol: float,
 ) -> tuple[int, float]: ...
+def cd_l1_scores(
+    data: NDArray[np.float64], indices: NDArray[np.int64], indptr: NDArray[np.int64],
+    s: NDArray[np.float64], P: NDArray[np.float64], cls: NDArray[np.int64],
+    g: NDArray[np.float64], w: NDArray[np.float64], lam: NDArray[np.float64],
+    c: NDArray[np.float64], coords: NDArray[np.int64], d: NDArray[np.float64],
+    U: NDArray[np.float64], T: NDArray[np.float64], intercept: bool, max_sweeps: int,
+    tol: float,
+) -> tuple[int, float]: ...

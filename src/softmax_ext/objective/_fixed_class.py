@@ -57,6 +57,8 @@ class FixedClassLoss:
                      "regularizer", "assembled_hessian_size"):
             setattr(self, name, getattr(base, name))
         self.coef_shape = (base.n_classes - 1, base.coef_shape[1])
+        if hasattr(base, "scores_rows"):  # a blocked base: its memory accounting
+            self.scores_rows = base.scores_rows
 
     @property
     def n_passes_over_X(self):

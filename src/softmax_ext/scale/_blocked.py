@@ -74,6 +74,10 @@ class BlockedLoss:
         self.assembled_hessian_size = self.coef_shape[0] * self.coef_shape[1]
         self.n_passes_over_X = 0
         self._cache = {}
+        # the rows of the n x K arrays a solver's work holds in this process at
+        # once: one local block's (LinearScores stand for the full scores), none
+        # when the blocks live on Dask workers
+        self.scores_rows = int(getattr(blocks, "max_block_rows", 0))
 
     # ----- helpers (as MultinomialLoss) -------------------------------------
     def init_coef(self):

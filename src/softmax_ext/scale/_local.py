@@ -100,6 +100,12 @@ class LocalBlocks:
     def n_blocks(self):
         return len(self.blocks)
 
+    @property
+    def max_block_rows(self):
+        """Rows of the largest block: the n x K arrays of a block task hold this many
+        rows, one block at a time in this process (``_memory`` counts them)."""
+        return max((b.n_samples for b in self.blocks), default=0)
+
     def map_reduce(self, task, *args):
         """``sum_b task(block_b, *args)``, block after block."""
         total = None

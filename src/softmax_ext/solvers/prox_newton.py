@@ -38,6 +38,7 @@ from scipy.linalg import cho_factor, cho_solve
 from .._ext import cd as _cd
 from ._base import (Monitor, SolverResult, check_coef0, check_separable, in_dtype, loss_grad_at,
                     max_abs, scores64, warn_not_converged)
+from ._score_space import ScoreSpaceModel
 
 __all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1"]
 
@@ -62,7 +63,8 @@ ORTHANT_DROPS = 8
 WS_FORCING = 0.3
 WS_MIN_FEATURES = 10
 # The working set's explicit Hessian (and its copy for the kernel) stays
-# within this many bytes: it bounds the working set, never the support.
+# within this many bytes; a larger working set (L1 only) gets the Hessian-free
+# model of _score_space.py, so this bounds the explicit model, not the support.
 WS_HESSIAN_BYTES = 512 * 2**20
 # The quadratic model's Hessian comes from a regular subset of at least this
 # many rows, and this many per coefficient of the working set, when X has at
@@ -254,6 +256,8 @@ class _Composite:
         self.obj, self.penalty = obj, penalty
         self.x, self.Z, self.f, self.g = x, Z, f, g
         self.hess_obj = obj if hess_obj is None else hess_obj
+        # the Hessian-free model of a working set too large for an explicit H
+        self.score_model = None
 
     @property
     def F(self):
@@ -267,9 +271,14 @@ class _Composite:
 
     def newton_step(self, cd_tol):
         """Minimise the quadratic model plus the penalty: ``(d, predicted decrease)``."""
-        H = np.ascontiguousarray(self.hess_obj.hessian(self.x.reshape(self.obj.coef_shape)),
-                                 dtype=np.float64)
-        d = in_dtype(self.obj, self.penalty.model_step(H, self.g, self.x, cd_tol))
+        if self.score_model is not None:
+            d = self.score_model.step(self.Z, self.g, self.x, self.penalty.lam, cd_tol,
+                                      MAX_SWEEPS)
+        else:
+            H = np.ascontiguousarray(
+                self.hess_obj.hessian(self.x.reshape(self.obj.coef_shape)), dtype=np.float64)
+            d = self.penalty.model_step(H, self.g, self.x, cd_tol)
+        d = in_dtype(self.obj, d)
         return d, float(np.dot(self.g, d)) + self.penalty.change(self.x, d)
 
     def line_search(self, d, delta):
@@ -304,10 +313,16 @@ def working_set_limit(n_rows, fit_intercept):
     return max(1, m_max // int(n_rows) - int(fit_intercept))
 
 
-def _working_set(objective, x, v, tol):
-    """Support features plus the worst violators, at least twice the support,
-    at most :func:`max_working_set`; a MemoryError when features violating
-    optimality by more than ``tol`` no longer fit beside the support."""
+def _working_set(objective, x, v, tol, hessian_free):
+    """``(features, explicit)``: the support plus the worst violators, at least
+    twice the support, and whether its model's Hessian is explicit.
+
+    Explicit while the support leaves room for a violator within
+    :func:`max_working_set` (the working set then stays within it); beyond,
+    when ``hessian_free`` (the L1 penalty), the model is the score-space one
+    and the working set grows freely; otherwise a MemoryError when features
+    violating optimality by more than ``tol`` no longer fit beside the support.
+    """
     K, p = objective.coef_shape
     d = objective.n_features
     W, V = x.reshape(K, p)[:, :d], v.reshape(K, p)[:, :d]
@@ -315,20 +330,21 @@ def _working_set(objective, x, v, tol):
     limit = max_working_set(objective)
     score = np.max(np.abs(V), axis=0)
     outside = np.delete(score, support)
-    if support.size > limit or (support.size == limit and outside.size
-                                and outside.max() > tol):
+    full = support.size > limit or (support.size == limit and outside.size
+                                    and outside.max() > tol)
+    if full and not hessian_free:
         raise MemoryError(
             f"The L1 fit needs more than the {limit:,} features whose working-set Hessian "
             f"fits in {WS_HESSIAN_BYTES / 2**20:.0f} MiB (its support has {support.size:,} "
             "and others still violate optimality): use a stronger penalty (a smaller C or "
             "a larger l1_ratio).")
-    size = min(max(2 * support.size, WS_MIN_FEATURES), limit)
+    size = min(max(2 * support.size, WS_MIN_FEATURES), d if full else limit)
     if size >= d:
-        return np.arange(d)
+        return np.arange(d), not full
     score[support] = np.inf
     chosen = np.argpartition(-score, size - 1)[:size]
     chosen = chosen[score[chosen] > 0]
-    return np.sort(np.union1d(chosen, support)).astype(np.int64)
+    return np.sort(np.union1d(chosen, support)).astype(np.int64), not full
 
 
 def _start(obj, coef0):
@@ -382,17 +398,19 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
         message = "max|subgradient| <= tol at the start"
     idle = 0  # working-set rounds in a row without a Newton step
     while not converged and not stop and it < max_iter and idle < 3:
-        features = _working_set(obj, full.x, full.subgradient(), tol)
+        features, explicit = _working_set(obj, full.x, full.subgradient(), tol,
+                                          hessian_free=type(pen) is L1)
         cols = _columns(obj, features)
         everything = features.size == obj.n_features
         sub_obj = obj if everything else obj.restrict(features)
-        rows = hessian_rows(obj, cols.size)
+        rows = hessian_rows(obj, cols.size) if explicit else None
         hess_obj = None if rows is None else obj.restrict(None if everything else features, rows)
         if everything:
             full.hess_obj = obj if hess_obj is None else hess_obj
         sub = (full if everything else
                _Composite(sub_obj, pen.for_objective(sub_obj), full.x[cols].copy(), full.Z,
                           full.f, full.g[cols].copy(), hess_obj))
+        sub.score_model = None if explicit else ScoreSpaceModel(sub_obj)
         target = tol if everything else max(tol, WS_FORCING * vmax)
         failed, it0 = False, it
         v_sub = sub.violation()
