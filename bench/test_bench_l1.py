@@ -60,7 +60,8 @@ TOL_PATH = 1e-6
 N_PATH = 20
 PATH_SPAN = 100.0
 SAGA_TOL = float(os.environ.get("BENCH_L1_SAGA_TOL", "1e-5"))
-SAGA_MAX_ITER = 3000
+SAGA_MAX_ITER = int(os.environ.get("BENCH_L1_SAGA_MAX_ITER", "3000"))
+CYANURE_MAX_ITER = int(os.environ.get("BENCH_L1_CYANURE_MAX_ITER", "1000"))
 TALL = os.environ.get("BENCH_L1_TALL") == "1"
 
 
@@ -214,7 +215,8 @@ def test_sklearn_saga(benchmark, case, which):
     C, r = penalty(case, which)
     est = _run(benchmark, _group(case, which), lambda: LogisticRegression(
         C=C, l1_ratio=r, solver="saga", tol=SAGA_TOL, max_iter=SAGA_MAX_ITER).fit(X, y))
-    _record(benchmark, case, which, f"sklearn saga tol={SAGA_TOL:g}", est.coef_,
+    _record(benchmark, case, which, f"sklearn saga tol={SAGA_TOL:g}" + (
+        f" max_iter={SAGA_MAX_ITER}" if SAGA_MAX_ITER != 3000 else ""), est.coef_,
             est.intercept_, np.max(est.n_iter_))
 
 
@@ -228,7 +230,7 @@ def test_cyanure(benchmark, case, which):
     kind = "l1" if r == 1 else "elasticnet"  # cyanure's name; "elastic-net" fits unpenalised
     est = _run(benchmark, _group(case, which), lambda: cyanure.Classifier(
         loss="logistic", penalty=kind, multi_class="multinomial", lambda_1=r / (C * n),
-        lambda_2=(1 - r) / (C * n), fit_intercept=True, tol=TOL, max_iter=1000,
+        lambda_2=(1 - r) / (C * n), fit_intercept=True, tol=TOL, max_iter=CYANURE_MAX_ITER,
         verbose=False, n_threads=2).fit(X, y))
     coef = np.asarray(est.coef_).reshape(d, -1).T
     _record(benchmark, case, which, "cyanure", coef, np.ravel(est.intercept_),
