@@ -357,7 +357,7 @@ def markdown(paths):
             info, t = b["extra_info"], b["stats"]["median"]
             gap = _gap(info, ref["extra_info"])
             nnz = ("{:.0%}-{:.0%}".format(*info["nnz_range"]) if "nnz_range" in info
-                   else f"{info['nnz_share']:.0%}")
+                   else f"{info['nnz_share']:.{1 if info['nnz_share'] < 0.1 else 0}%}")
             lines.append(f"| {g[3:] if first else ''} | {_short(info['role'])} | {t:.2f} s | "
                          f"{t / ref['stats']['median']:.1f} | {0 if b is ref else f'{gap:.1e}'} | "
                          f"{nnz} |")
