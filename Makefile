@@ -39,8 +39,8 @@ demo: $(DEMO_STAMP)
 	$(DEMO_VENV)/bin/softmax-ext demo
 
 # The declared minimum versions of the runtime dependencies, pinned in a
-# venv of their own, then a subset of the suite (1,449 tests; over 20 minutes
-# under load).  The array-API estimator check is left out: scikit-learn
+# venv of their own, then a subset of the suite (1,449 tests, about 3 minutes
+# on an idle machine).  The array-API estimator check is left out: scikit-learn
 # refuses array-API dispatch itself below scipy 1.14, whatever the estimator
 # does.
 MIN_VENV ?= .venv-min
