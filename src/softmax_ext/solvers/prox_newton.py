@@ -410,7 +410,10 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
         sub = (full if everything else
                _Composite(sub_obj, pen.for_objective(sub_obj), full.x[cols].copy(), full.Z,
                           full.f, full.g[cols].copy(), hess_obj))
-        sub.score_model = None if explicit else ScoreSpaceModel(sub_obj)
+        if explicit:
+            sub.score_model = None
+        elif sub.score_model is None:  # the full problem's copy serves every round
+            sub.score_model = ScoreSpaceModel(sub_obj)
         target = tol if everything else max(tol, WS_FORCING * vmax)
         failed, it0 = False, it
         v_sub = sub.violation()
