@@ -82,6 +82,10 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     callback : callable, optional
         ``callback(state)`` after each iteration with ``state.iteration``,
         ``state.coef``, ``state.loss``, ``state.grad``; returning True stops.
+        The verbose lines and the callback consume the same per-iteration
+        event (``_events.py``): the callback is called once for each verbose
+        row after the first (the start), and a stop it asks for is the
+        stop the verbose table reports.
     precondition : {"auto", True, False}, default "auto"
         lbfgs and newton-cg only: the Kronecker-factored preconditioner of
         ``solvers/_precondition.py`` ("auto": where it is cheap and the

@@ -30,6 +30,7 @@ from scipy.linalg.blas import daxpy as _daxpy
 from sklearn.exceptions import ConvergenceWarning
 
 from ..objective._layout import check_coef
+from ._events import CallbackListener, IterationEvent, IterationState, StopEvent, VerboseLines
 
 __all__ = ["SolverResult", "IterationState", "Monitor", "ConvergenceWarning"]
 
@@ -78,36 +79,33 @@ class SolverResult:
     timings: dict = field(default_factory=dict)
 
 
-@dataclass
-class IterationState:
-    """Passed to ``callback`` after each iteration.
-
-    ``coef`` and ``grad`` are float64 copies of shape ``objective.coef_shape``.
-    """
-
-    iteration: int
-    coef: np.ndarray
-    loss: float
-    grad: np.ndarray
-
-
 def max_abs(a):
     """``max |a|`` as a Python float (0 for an empty array)."""
     return float(np.max(np.abs(a))) if a.size else 0.0
 
 
 class Monitor:
-    """History, verbose lines, callback and pass counting for one solver run."""
+    """History, pass counting, stage timings, and the one iteration event of a run.
+
+    Each :meth:`record` appends to the history and, when the run has
+    listeners, hands one :class:`~._events.IterationEvent` to each of them
+    (``_events.py``): the verbose table when ``verbose`` is set, then the
+    ``callback``.  Without either, no event is built.
+    """
 
     def __init__(self, objective, name, *, verbose=0, callback=None):
         self.obj = objective
         self.name = name
-        self.verbose = int(verbose)
-        self.callback = callback
         self.passes0 = objective.n_passes_over_X
         self.t0 = time.perf_counter()
         self.history = []
         self.stages = {}
+        # the table first: a row is printed before a callback can stop the run there
+        self.listeners = []
+        if verbose:
+            self.listeners.append(VerboseLines(name))
+        if callback is not None:
+            self.listeners.append(CallbackListener(callback, objective.coef_shape))
 
     @contextlib.contextmanager
     def stage(self, name):
@@ -126,36 +124,39 @@ class Monitor:
         return time.perf_counter() - self.t0
 
     def record(self, iteration, coef, loss, grad, grad_max, step, **extra):
-        """Store one iteration, print it when verbose; return True if the callback asks to stop."""
+        """Store one iteration and emit its event; return True if a listener asks to stop.
+
+        ``coef`` and ``grad`` are the solver's flat float64 vectors (listeners
+        that keep them copy them).
+        """
         entry = dict(iteration=int(iteration), loss=float(loss), grad_max=float(grad_max),
                      step=float(step), passes=int(self.passes), seconds=self.elapsed())
         entry.update(extra)
         self.history.append(entry)
-        if self.verbose:
-            if iteration == 0:
-                print(f"[{self.name}] {'iter':>5} {'loss':>22} {'max|grad|':>10} {'step':>9} "
-                      f"{'passes':>6} {'seconds':>8}")
-            more = "".join(f" {k}={v}" for k, v in extra.items())
-            print(f"[{self.name}] {iteration:5d} {loss:22.15e} {grad_max:10.3e} {step:9.3e} "
-                  f"{entry['passes']:6d} {entry['seconds']:8.3f}{more}")
-        if self.callback is not None and iteration > 0:
-            shape = self.obj.coef_shape
-            state = IterationState(iteration=int(iteration),
-                                   coef=np.array(coef, dtype=np.float64).reshape(shape),
-                                   loss=float(loss),
-                                   grad=np.array(grad, dtype=np.float64).reshape(shape))
-            return bool(self.callback(state))
-        return False
+        if not self.listeners:
+            return False
+        event = IterationEvent(iteration=entry["iteration"], loss=entry["loss"],
+                               grad_max=entry["grad_max"], step=entry["step"],
+                               passes=entry["passes"], seconds=entry["seconds"], extra=extra,
+                               coef=coef, grad=grad)
+        stop = False
+        for listener in self.listeners:  # every listener sees the event, even after a stop
+            stop = bool(listener.on_iteration(event)) or stop
+        return stop
+
+    def report_stop(self, n_iter, message, loss, grad_max):
+        """Emit the run's :class:`~._events.StopEvent` (the verbose stop line)."""
+        if not self.listeners:
+            return
+        event = StopEvent(n_iter=int(n_iter), message=message, loss=float(loss),
+                          grad_max=float(grad_max), passes=int(self.passes),
+                          seconds=self.elapsed(), stages=dict(self.stages))
+        for listener in self.listeners:
+            listener.on_stop(event)
 
     def result(self, coef, n_iter, converged, loss, grad_max, message=""):
-        if self.verbose:
-            print(f"[{self.name}] stop after {n_iter} iterations: {message} "
-                  f"(loss {loss:.15e}, max|grad| {grad_max:.3e}, {self.passes} passes over X, "
-                  f"{self.elapsed():.3f} s)")
-            total = self.elapsed()
-            parts = ", ".join(f"{k} {v:.3f} s ({100 * v / max(total, 1e-12):.0f}%)"
-                              for k, v in sorted(self.stages.items(), key=lambda kv: -kv[1]))
-            print(f"[{self.name}] time per stage: {parts}")
+        """The run's :class:`SolverResult`, after its stop event."""
+        self.report_stop(n_iter, message, loss, grad_max)
         coef = self.obj.center(np.asarray(coef, dtype=np.float64).ravel())
         coef = coef.reshape(self.obj.coef_shape).astype(self.obj.dtype, copy=True)
         return SolverResult(coef=coef, n_iter=int(n_iter), converged=bool(converged),

@@ -82,7 +82,8 @@ class SolverState:
     message : str
         Why the run stopped (``"max_iter reached"`` until something else).
     monitor : Monitor
-        History, verbose lines, callback, per-stage timings, pass counting.
+        History, per-stage timings, pass counting, and the iteration event
+        that the verbose table and the callback consume (``_events.py``).
     """
 
     def __init__(self, objective, name, *, tol, max_iter, verbose=0, callback=None):

@@ -457,6 +457,7 @@ def _result(mon, obj, state, it, vmax, tol, converged, stop, message):
     if not converged and not stop:
         warn_not_converged(mon.name, it, vmax, tol,
                            None if message == "max_iter reached" else message)
+    mon.report_stop(it, message, state.F, vmax)  # the verbose stop line, as the other solvers'
     if state.penalty.l1 == 0.0:  # the smooth objective's invariant columns
         coef = obj.center(state.x).reshape(obj.coef_shape)
     else:
