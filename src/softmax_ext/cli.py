@@ -34,7 +34,8 @@ Exit status
 130  interrupted (Ctrl-C)
 
 Progress lines go to stderr, results to stdout; errors are one line on
-stderr, never a traceback.
+stderr, never a traceback.  ``fit --progress`` adds a line per solver
+iteration, through scikit-learn's fit callbacks (``_cli.progress``).
 """
 
 import argparse
@@ -54,7 +55,7 @@ from ._cli.csv_reader import MAX_LINE_BYTES  # noqa: F401  (the limit the docstr
 from ._cli.data import check_exists, format_of, load_data, load_npy, numeric_2d, prediction_matrix
 from ._cli.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, CLIError
 from ._cli.model_file import check_model_out, read_model, write_model
-from ._cli.progress import Progress
+from ._cli.progress import IterationLines, Progress
 from .solvers import SOLVERS
 
 __all__ = ["main", "build_parser", "load_data", "read_model", "write_model", "CLIError"]
@@ -97,6 +98,8 @@ def cmd_fit(args):
                        f"({classes[0]!r}); a classifier needs at least two.")
     est = _estimator(args)(C=args.C, tol=args.tol, solver=args.solver, max_iter=args.max_iter,
                            n_threads=args.threads, verbose=int(args.verbose))
+    if args.progress and not progress.quiet:  # quiet: no callback, the fit stays as cheap
+        est.set_callbacks(IterationLines(progress, args.max_iter))
     progress(f"fitting {X.shape[0]:,} rows x {X.shape[1]:,} features, {len(classes)} classes "
              f"(solver={args.solver}, C={args.C:g}, tol={args.tol:g})")
     with warnings.catch_warnings(record=True) as caught:
@@ -324,6 +327,10 @@ def _add_fit(sub):
     p.add_argument("--verbose", action="store_true",
                    help="print the solver's table, one line per iteration (loss, max|grad|, "
                    "step, passes over X, seconds), on stderr")
+    p.add_argument("--progress", action="store_true",
+                   help="a progress line per solver iteration on stderr, from scikit-learn's "
+                   "fit callbacks (the events the --verbose table is printed from); "
+                   "--quiet silences it; none with --scheduler (a Dask fit runs no callbacks)")
     p.set_defaults(func=cmd_fit)
 
 

@@ -1,7 +1,8 @@
 """Options of the command line: --version, global options after the command name,
-``fit --verbose``, and the versions a model file records."""
+``fit --verbose`` and ``fit --progress``, and the versions a model file records."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -48,6 +49,60 @@ def test_fit_verbose_prints_the_solver_table_on_stderr_only(tmp_path, capsys, bl
     status, _, err = run(["fit", str(data), "--target", "species", "--solver", "lbfgs",
                           "--out", str(tmp_path / "m.npz")], capsys)
     assert status == 0 and "[lbfgs]" not in err
+
+
+ITERATION_LINE = re.compile(r"^\[\s*[\d.]+s\] iteration (\d+)/(\d+)$")
+
+
+def _fitted_iterations(out):
+    return int(re.search(r"classes in [\d.]+ s, (\d+) iterations;", out)[1])
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "newton-cholesky"])
+def test_fit_progress_prints_one_line_per_iteration_on_stderr(tmp_path, capsys, blobs, solver):
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    fit = ["fit", str(data), "--target", "species", "--solver", solver, "--tol", "1e-10",
+           "--max-iter", "30", "--out", str(tmp_path / "m.npz")]
+    status, out, err = run(fit + ["--progress"], capsys)
+    assert status == 0
+    n_iter = _fitted_iterations(out)
+    assert n_iter >= 2
+    lines = [m for m in map(ITERATION_LINE.match, err.splitlines()) if m]
+    assert [int(m[1]) for m in lines] == list(range(1, n_iter + 1))
+    assert {int(m[2]) for m in lines} == {30}
+    # stdout carries the results alone: the same two lines as without --progress
+    assert out.splitlines()[0].startswith("fitted SoftmaxRegression") and len(
+        out.splitlines()) == 2
+    status, out_plain, err_plain = run(fit, capsys)  # without it: no iteration lines
+    assert status == 0 and "iteration " not in err_plain and "reading" in err_plain
+    assert len(out_plain.splitlines()) == 2
+
+
+def test_fit_progress_lines_are_the_verbose_tables_iterations(tmp_path, capsys, blobs):
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    status, out, err = run(["fit", str(data), "--target", "species", "--solver", "lbfgs",
+                            "--out", str(tmp_path / "m.npz"), "--progress", "--verbose"],
+                           capsys)
+    assert status == 0
+    progress = [int(m[1]) for m in map(ITERATION_LINE.match, err.splitlines()) if m]
+    rows = [int(line.split()[1]) for line in err.splitlines()
+            if line.startswith("[lbfgs]") and line.split()[1].isdigit()]
+    assert progress == [i for i in rows if i > 0] == list(range(1, _fitted_iterations(out) + 1))
+    assert "[lbfgs]" not in out and "iteration " not in out.replace(" iterations;", "")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_quiet_silences_fit_progress(tmp_path, capsys, blobs, where):
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    fit = ["fit", str(data), "--target", "species", "--out", str(tmp_path / "m.npz"),
+           "--progress"]
+    argv = ["--quiet"] + fit if where == "before" else fit + ["--quiet"]
+    status, out, err = run(argv, capsys)
+    assert status == 0 and "saved model" in out
+    assert err == ""
 
 
 def _rewrite_meta(path, **changes):
