@@ -119,7 +119,11 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
     max_iter : int, default=100
         Maximum number of solver iterations.
     verbose : int, default=0
-        Verbosity of the solver.
+        Verbosity of the solver: 1 prints its table on stdout, a row per
+        iteration (loss, max|grad|, step, passes over X, seconds) and a stop
+        line.  The rows and the callbacks of ``set_callbacks`` come from the
+        same per-iteration event, so they show the same iterations and the
+        same stop; verbose adds no hook or task to what a callback sees.
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     n_jobs : int or None, default=None
