@@ -58,7 +58,7 @@ def test_bad_strength_is_refused(bad):
 def test_path_points_are_the_estimators_fits(n_classes, sparse):
     X, y = _data(n_classes, sparse)
     Cs = np.array([10.0, 0.01, 0.3])  # any order: fitted in increasing C
-    coefs, n_iter = fit_path(X, y, n_classes, Cs, tol=1e-10, max_iter=500)
+    coefs, n_iter, _ = fit_path(X, y, n_classes, Cs, tol=1e-10, max_iter=500)
     assert np.all(n_iter >= 0)
     for C, w in zip(Cs, coefs):
         est = SoftmaxRegression(C=C, tol=1e-10, max_iter=500).fit(X, y)

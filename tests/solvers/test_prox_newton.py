@@ -150,6 +150,54 @@ def test_orthant_step_decreases_the_model_and_keeps_signs():
         assert np.all(np.sign(z) * np.sign(z0) >= 0) and np.all(z[z0 == 0] == 0)
 
 
+def orthant_oracle(H, g, w, lam, d, Hd):
+    """The orthant steps as first written: a new Cholesky factorisation of the
+    damped H_AA after every coefficient that reaches zero."""
+    A = np.flatnonzero((w + d != 0) | (lam == 0))
+    for _ in range(pn.ORTHANT_DROPS + 1):
+        z = w[A] + d[A]
+        sign = np.sign(z)
+        H_AA = H[np.ix_(A, A)]
+        H_AA[np.diag_indices(A.size)] *= 1.0 + pn.ORTHANT_DAMPING
+        u = -np.linalg.solve(H_AA, g[A] + Hd[A] + lam[A] * sign)
+        crossing = np.flatnonzero((lam[A] > 0) & (sign * (z + u) < 0))
+        t, hit = 1.0, None
+        if crossing.size:
+            ratios = -z[crossing] / u[crossing]
+            k = int(np.argmin(ratios))
+            t, hit = float(ratios[k]), A[crossing[k]]
+        d[A] += t * u
+        if hit is None:
+            break
+        d[hit] = -w[hit]
+        Hd[:] = H @ d
+        A = A[A != hit]
+        if A.size == 0:
+            break
+    Hd[:] = H @ d
+
+
+def test_orthant_step_one_factorisation_equals_refactoring_after_each_drop():
+    # the bordered update (one Cholesky factorisation for all the drops) takes
+    # the steps of the active-set method that refactors on the smaller A
+    drops = 0
+    for seed in range(30):
+        H, g, w = quadratic(25, seed)
+        lam = np.full(25, 0.3)
+        lam[:2] = 0.0  # unpenalised coordinates stay in A
+        d, Hd = np.zeros(25), np.zeros(25)
+        _cd.cd_l1(H, g, w, lam, np.arange(25), d, Hd, 1, 0.0)
+        d_ref, Hd_ref = d.copy(), Hd.copy()
+        orthant_oracle(H, g, w, lam, d_ref, Hd_ref)
+        zeros0 = np.count_nonzero(w + d == 0)
+        assert pn.orthant_step(H, g, w, lam, d, Hd)
+        drops += np.count_nonzero(w + d == 0) - zeros0
+        np.testing.assert_allclose(d, d_ref, rtol=1e-9, atol=1e-11)
+        np.testing.assert_allclose(Hd, H @ d, atol=1e-11)
+        np.testing.assert_array_equal(w + d == 0, w + d_ref == 0)
+    assert drops > 10  # the draws exercise the drops, not only full steps
+
+
 @pytest.mark.parametrize("noise", [1e-1, 3e-2, 1e-2])
 @pytest.mark.parametrize("lam", [0.01, 0.05])
 def test_model_step_minimises_an_ill_conditioned_model(noise, lam):
@@ -496,3 +544,85 @@ def test_callback_sees_the_full_problem_on_a_working_set():
     sizes = [h["features"] for h in res.history if "features" in h]
     assert res.converged and min(sizes) < 60  # working sets were used
     assert seen and set(seen) == {(obj.coef_shape, obj.coef_shape)}
+
+
+# ----- the lazy Hessian: kept within a fit and along a path -------------------------------
+
+def counting_hessians(monkeypatch, cls=MultinomialLoss):
+    calls = []
+    original = cls.hessian
+
+    def hessian(self, coef):
+        calls.append(self.n_samples)
+        return original(self, coef)
+
+    monkeypatch.setattr(cls, "hessian", hessian)
+    return calls
+
+
+def test_kept_hessian_saves_assemblies_and_reaches_the_same_optimum(monkeypatch):
+    # m = 4 x 31 = 124 coefficients on all 600 rows: a Hessian costs
+    # 600 x 124 / (4 x 600) = 31 steps, dear enough to keep (HESSIAN_REUSE_COST)
+    X, y, _ = problem(n=600, d=30, K=4, seed=3)
+    obj = MultinomialLoss(X, y, l2=1e-3)
+    calls = counting_hessians(monkeypatch)
+    kept = solve(obj, l1=2e-3, tol=1e-10, max_iter=200)
+    n_kept = len(calls)
+    monkeypatch.setattr(pn, "HESSIAN_REUSE_STEPS", 1)  # a new Hessian every step
+    calls.clear()
+    fresh = solve(obj, l1=2e-3, tol=1e-10, max_iter=200)
+    assert kept.converged and fresh.converged
+    assert n_kept < len(calls) and n_kept < kept.n_iter
+    assert abs(kept.loss - fresh.loss) <= 1e-12 * abs(fresh.loss)
+    np.testing.assert_allclose(kept.coef, fresh.coef, atol=1e-7)
+
+
+def test_a_cheap_hessian_is_rebuilt_every_step(monkeypatch):
+    X, y, _ = problem(n=600, d=8, K=3, seed=3)  # m = 27: 27 / 4 steps, not worth keeping
+    obj = MultinomialLoss(X, y)
+    calls = counting_hessians(monkeypatch)
+    res = solve(obj, l1=1e-3, tol=1e-10, max_iter=200)
+    assert res.converged and len(calls) == res.n_iter
+
+
+def test_model_cache_swaps_the_l2_part_of_a_kept_hessian():
+    from softmax_ext.objective._penalty import set_objective_l2
+
+    X, y, _ = problem(n=300, d=8, K=3, seed=1)
+    obj = MultinomialLoss(X, y, l2=0.4)
+    x = np.random.default_rng(0).standard_normal(obj.coef_shape).ravel()
+    features = np.arange(obj.n_features)
+    state = pn._Composite(obj, pn.L1(obj, 0.01), x, None, None, None)
+    state.H = np.ascontiguousarray(obj.hessian(x.reshape(obj.coef_shape)))
+    cache = pn.ModelCache()
+    cache.store(obj, features, None, state)
+    set_objective_l2(obj, 0.05)
+    H = cache.take(obj, features, None, obj)
+    np.testing.assert_allclose(H, obj.hessian(x.reshape(obj.coef_shape)), rtol=1e-13,
+                               atol=1e-15)
+    assert cache.take(obj, features, None, obj) is None  # taken once
+    cache.store(obj, features, None, state)
+    assert cache.take(obj, features[:-1], None, obj) is None  # another working set
+    cache.store(obj, features, None, state)
+    assert cache.take(MultinomialLoss(X, y), features, None, obj) is None  # other data
+
+
+def test_path_cache_keeps_the_optima_and_saves_hessians(monkeypatch):
+    from softmax_ext.linear_model._path import fit_path
+
+    X, y, _ = problem(n=600, d=30, K=4, seed=3)
+    Cs = np.geomspace(0.05, 5.0, 6)
+    calls = counting_hessians(monkeypatch)
+    cached, _, passes = fit_path(X, y, 4, Cs, l1_ratio=1.0, tol=1e-10, max_iter=300)
+    n_cached = len(calls)
+    calls.clear()
+    monkeypatch.setattr(pn.ModelCache, "take", lambda self, *a: None)
+    plain, _, passes_plain = fit_path(X, y, 4, Cs, l1_ratio=1.0, tol=1e-10, max_iter=300)
+    assert n_cached < len(calls) and passes.sum() < passes_plain.sum()
+    # the same optima: X has redundant columns, so an L1 minimiser need not be
+    # unique; the objective is
+    obj = MultinomialLoss(X, y)
+    for C, a, b in zip(Cs, cached, plain):
+        l1 = 1.0 / (C * X.shape[0])
+        Fa, Fb = (composite(obj, np.ravel(w), l1) for w in (a, b))
+        assert abs(Fa - Fb) <= 1e-10 * abs(Fb)

@@ -25,10 +25,12 @@ from .._design_matrix import check_design_matrix
 from ..objective import FixedClassLoss, build_objective
 from ..objective._penalty import set_objective_l2
 from ..solvers import solve
+from ..solvers.prox_newton import ModelCache
 from ._coef import attributes_from
-from ._penalty_params import penalty_strengths
+from ._penalty_params import effective_penalty, penalty_strengths
 from ._sample_weight import fit_sample_weight, weight_sum
-from ._liblinear import ALIASED_SOLVERS, penalise_intercept
+from ._liblinear import (ALIASED_SOLVERS, check_liblinear_data, penalise_intercept,
+                         sklearn_convergence_wording)
 from ._softmax_regression import SoftmaxRegression
 
 __all__ = ["l1_min_c", "softmax_path", "fit_path", "PathResult"]
@@ -122,6 +124,9 @@ class PathResult:
         ``coef_`` of each fit (``n_rows`` is 1 for two classes).
     intercepts : ndarray of shape (n_Cs, n_rows)
     n_iter : ndarray of shape (n_Cs,), int
+    n_passes_over_X : ndarray of shape (n_Cs,), int
+        Each fit's passes over X, its work (``n_passes_over_X_`` of the
+        estimator).
     classes : ndarray of shape (n_classes,)
     """
 
@@ -129,11 +134,17 @@ class PathResult:
     coefs: np.ndarray
     intercepts: np.ndarray
     n_iter: np.ndarray
+    n_passes_over_X: np.ndarray
     classes: np.ndarray
 
 
 def softmax_path(X, y, Cs, *, sample_weight=None, **params):
     """Fit ``SoftmaxRegression`` at every C, warm-started from strong to weak penalty.
+
+    The parameters, X, y and the weights are checked once, as
+    ``SoftmaxRegression.fit`` checks them, and one objective serves every C
+    (:func:`fit_path`): each fit starts from the previous one's coefficients,
+    and an L1 fit from the model (Hessian) the previous one ended with.
 
     Parameters
     ----------
@@ -166,16 +177,30 @@ def softmax_path(X, y, Cs, *, sample_weight=None, **params):
     Cs = np.asarray(Cs, dtype=np.float64).ravel()
     if Cs.size == 0 or not np.all(np.isfinite(Cs)) or np.any(Cs <= 0):
         raise ValueError(f"Cs must be a non-empty sequence of finite values > 0, got {Cs!r}.")
-    model = SoftmaxRegression(warm_start=True, **params)
-    order = np.argsort(Cs, kind="stable")
-    coefs, intercepts, n_iter = [None] * Cs.size, [None] * Cs.size, np.zeros(Cs.size, int)
-    for i in order:
-        model.set_params(C=float(Cs[i]))
-        model.fit(X, y, sample_weight=sample_weight)
-        coefs[i], intercepts[i] = model.coef_.copy(), model.intercept_.copy()
-        n_iter[i] = int(model.n_iter_[0])
-    return PathResult(Cs=Cs, coefs=np.stack(coefs), intercepts=np.stack(intercepts),
-                      n_iter=n_iter, classes=model.classes_.copy())
+    # the estimator's own checks, once for the path: its parameters (at the
+    # weakest C), X, the labels and the weights
+    model = SoftmaxRegression(C=float(Cs.max()), **params)
+    model._validate_params()
+    C, l1_ratio = effective_penalty(model)
+    X, y = model._check_X(X, y, reset=True)
+    classes, y_enc = model._encode_labels(y)
+    liblinear = model.solver == "liblinear"
+    if liblinear:
+        check_liblinear_data(X, classes.shape[0])
+    sample_weight = fit_sample_weight(sample_weight, model.class_weight, X, y, y_enc, classes)
+    with sklearn_convergence_wording(model.solver):
+        coefs, n_iter, n_passes = fit_path(
+            X, y_enc, classes.shape[0], Cs if np.isfinite(C) else np.full_like(Cs, np.inf),
+            sample_weight=sample_weight, l1_ratio=l1_ratio, fit_intercept=model.fit_intercept,
+            solver=model.solver, tol=model.tol, max_iter=model.max_iter,
+            verbose=model.verbose, n_threads=model.n_threads,
+            intercept_scaling=model.intercept_scaling if liblinear else None)
+    d = X.shape[1]
+    intercepts = (coefs[:, :, d] if model.fit_intercept
+                  else np.zeros(coefs.shape[:2], dtype=coefs.dtype))
+    return PathResult(Cs=Cs, coefs=np.ascontiguousarray(coefs[:, :, :d]), intercepts=intercepts,
+                      n_iter=n_iter.astype(int), n_passes_over_X=n_passes,
+                      classes=classes.copy())
 
 
 def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
@@ -218,6 +243,10 @@ def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
         as the last column), in the order of ``Cs``; ``n_rows`` is 1 for two
         classes.  X's dtype (float64 for liblinear, as its fits).
     n_iter : ndarray of shape (n_Cs,), int32
+    n_passes : ndarray of shape (n_Cs,), int
+        Passes over X of each fit (``SolverResult.n_passes_over_X``): the
+        work of a fit, where iterations differ in cost (an L1 fit's steps
+        that reuse a Hessian make ~2 passes, one that builds it ~10).
     """
     solver = "auto" if solver in ALIASED_SOLVERS else solver
     total = weight_sum(sample_weight, X.shape[0])
@@ -230,15 +259,17 @@ def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
     coefs = np.empty((len(Cs), objective.coef_shape[0], X.shape[1] + int(fit_intercept)),
                      dtype=dtype)
     n_iter = np.zeros(len(Cs), dtype=np.int32)
+    n_passes = np.zeros(len(Cs), dtype=np.int64)
+    cache = ModelCache()  # an L1 fit's last Hessian, for the next C's first step
     for i in np.argsort(Cs, kind="stable"):
         l2, l1 = penalty_strengths(float(Cs[i]), l1_ratio, total)
         set_objective_l2(objective, l2)
         result = solve(objective, coef0, solver=solver, tol=tol, max_iter=max_iter,
-                       verbose=verbose, l1=l1)
+                       verbose=verbose, l1=l1, cache=cache)
         _store(coefs[i], objective, result.coef, fit_intercept, l1, Cs[i])
-        n_iter[i] = result.n_iter
+        n_iter[i], n_passes[i] = result.n_iter, result.n_passes_over_X
         coef0 = result.coef
-    return coefs, n_iter
+    return coefs, n_iter, n_passes
 
 
 def _store(out, objective, coef, fit_intercept, l1, C):

@@ -194,7 +194,7 @@ def _fold_paths(X, y, y_enc, classes, train, test, *, fit_sw, score_sw, score_pa
     est.classes_ = classes
     coefs, scores, n_iter = [], [], []
     for ratio in ratios:
-        w, it = fit_path(X_train, y_enc[train], len(classes), Cs, sample_weight=sw_train,
+        w, it, _ = fit_path(X_train, y_enc[train], len(classes), Cs, sample_weight=sw_train,
                          l1_ratio=ratio, **path_params)
         fold_scores = []
         for wc in w:
@@ -475,7 +475,7 @@ class SoftmaxRegressionCV(SoftmaxRegression):
         if self.refit:
             ci, li = np.unravel_index(np.argmax(by_c.sum(axis=0)), (n_cs, n_l1))
             C, ratio = Cs[ci], ratios[li]
-            w, _ = fit_path(X, y_enc, len(classes), np.asarray([C]), sample_weight=fit_sw,
+            w, _, _ = fit_path(X, y_enc, len(classes), np.asarray([C]), sample_weight=fit_sw,
                             l1_ratio=_fit_ratio(penalty, ratio),
                             coef0=np.mean(coefs[:, li, ci], axis=0, dtype=np.float64),
                             **self._path_params(self.n_threads))

@@ -50,7 +50,7 @@ def _blas_context(objective):
 
 
 def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbose=0,
-          callback=None, precondition="auto", l1=0.0, penalty="l1"):
+          callback=None, precondition="auto", l1=0.0, penalty="l1", cache=None):
     """Minimise a multinomial objective.
 
     Parameters
@@ -98,6 +98,10 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     penalty : {"l1", "group"}, default "l1"
         The form of that term: every weight on its own, or each feature's
         coefficients in all classes as one group (``l1 * sum_j ||W[:, j]||``).
+    cache : prox_newton.ModelCache, optional
+        prox-newton only: the model a previous fit on the same objective
+        ended with, for the next fit of a regularisation path
+        (``linear_model/_path.py``); ignored by the smooth solvers.
 
     Returns
     -------
@@ -133,7 +137,7 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         name = choose(objective, tol) if solver == "auto" else solver
     kwargs = dict(tol=float(tol), max_iter=int(max_iter), verbose=int(verbose), callback=callback)
     if name == "prox-newton":
-        kwargs.update(l1=float(l1), penalty=penalty)
+        kwargs.update(l1=float(l1), penalty=penalty, cache=cache)
     if name in PRECONDITIONED:
         kwargs["precondition"] = precondition
     elif precondition not in ("auto", False):

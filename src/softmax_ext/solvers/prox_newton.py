@@ -40,7 +40,7 @@ from ._base import (Monitor, SolverResult, check_coef0, check_separable, in_dtyp
                     max_abs, scores64, warn_not_converged)
 from ._score_space import ScoreSpaceModel
 
-__all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1"]
+__all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1", "ModelCache"]
 
 # Backtracking: sufficient decrease (Armijo on the composite model decrease)
 # and the most halvings of the step before the direction is given up.
@@ -58,6 +58,14 @@ ORTHANT_ROUNDS = 8
 ORTHANT_DAMPING = 1e-10
 ORTHANT_MAX = 3000
 ORTHANT_DROPS = 8
+# The explicit model's Hessian serves the next step too (keep_hessian) after a
+# full step that cut the violation by at least this factor, for at most this
+# many steps in all, where its assembly costs at least this many steps'
+# passes (n_H m^2 against ~4 n m flops: n_H m / (4 n), m coefficients, n_H
+# of the n rows); a cheaper one is rebuilt every step.
+HESSIAN_REUSE_GAIN = 4.0
+HESSIAN_REUSE_STEPS = 10
+HESSIAN_REUSE_COST = 20.0
 # Working sets: the subproblem is solved to this share of the full problem's
 # violation (never below tol), and holds at least this many features.
 WS_FORCING = 0.3
@@ -199,36 +207,54 @@ def orthant_step(H, g, x, lam, d, Hd):
     outer iteration then turns linear): these steps finish the job on the
     support.  Returns False (nothing done) when A is empty or over
     ``ORTHANT_MAX``.
+
+    One Cholesky factorisation of the first A serves every step: a step on
+    A minus the dropped set P is the step on A with ``u_P = 0`` imposed,
+    ``u = u0 - B S^-1 u0_P`` with ``u0`` the unconstrained step,
+    ``B = H_AA^-1 E_P`` and ``S = B_P`` (the bordered system, a range-space
+    active-set update): a drop costs two triangular solves, not a new
+    factorisation.
     """
     A = np.flatnonzero((x + d != 0) | (lam == 0))
     if A.size == 0 or A.size > ORTHANT_MAX:
         return False
+    H_A = H[:, A]  # the columns every step's H d update reads, copied once
+    H_AA = H_A[A]
+    H_AA[np.diag_indices(A.size)] *= 1.0 + ORTHANT_DAMPING
+    try:
+        factor = cho_factor(H_AA, check_finite=False)
+    except np.linalg.LinAlgError:
+        return True
+    del H_AA
+    penalised = lam[A] > 0
+    dropped, B = [], np.empty((A.size, 0))
     for _ in range(ORTHANT_DROPS + 1):
         z = x[A] + d[A]
         sign = np.sign(z)
-        r = g[A] + Hd[A] + lam[A] * sign
-        H_AA = H[np.ix_(A, A)]
-        H_AA[np.diag_indices(A.size)] *= 1.0 + ORTHANT_DAMPING
-        try:
-            u = -cho_solve(cho_factor(H_AA, check_finite=False), r, check_finite=False)
-        except np.linalg.LinAlgError:
-            break
-        crossing = np.flatnonzero((lam[A] > 0) & (sign * (z + u) < 0))
+        u = -cho_solve(factor, g[A] + Hd[A] + lam[A] * sign, check_finite=False)
+        if dropped:
+            u -= B @ np.linalg.solve(B[dropped], u[dropped])
+            u[dropped] = 0.0  # exactly: they stay at zero
+        crossing = np.flatnonzero(penalised & (sign * (z + u) < 0))
         t, hit = 1.0, None
         if crossing.size:
             ratios = -z[crossing] / u[crossing]
             k = int(np.argmin(ratios))
-            t, hit = float(ratios[k]), A[crossing[k]]
+            t, hit = float(ratios[k]), int(crossing[k])
         d[A] += t * u
-        Hd += H[:, A] @ (t * u)
+        Hd += H_A @ (t * u)
         if hit is None:
             break
         # exactly zero, whatever the rounding of z + t u (H d follows the change)
-        Hd += H[:, hit] * (-x[hit] - d[hit])
-        d[hit] = -x[hit]
-        A = A[A != hit]
-        if A.size == 0:
+        j = A[hit]
+        Hd += H_A[:, hit] * (-x[j] - d[j])
+        d[j] = -x[j]
+        dropped.append(hit)
+        if len(dropped) == A.size:
             break
+        e = np.zeros(A.size)
+        e[hit] = 1.0
+        B = np.column_stack([B, cho_solve(factor, e, check_finite=False)])
     return True
 
 
@@ -249,6 +275,55 @@ def _columns(objective, features):
         cols = np.append(cols, p - 1)
     return (np.arange(K)[:, None] * p + cols[None, :]).ravel()
 
+class ModelCache:
+    """The explicit model's last Hessian, carried from one :func:`prox_newton`
+    run to the next along a regularisation path (``fit_path``).
+
+    Consecutive fits of a path start from each other's solution, usually on
+    the same working set: the Hessian the previous fit ended with is one at a
+    nearby point, as good for the next fit's first step as a kept Hessian is
+    within a fit (:meth:`_Composite.keep_hessian`), and its assembly is a
+    step's main cost on dense X.  It is kept with the penalty part of its
+    diagonal, which is swapped for the objective's current one on reuse (a
+    path changes the L2 strength between fits).  One cache serves one
+    objective (its data); a working set or row sample other than the stored
+    one drops it.
+    """
+
+    def __init__(self):
+        self._key, self._H, self._penalty = None, None, None
+
+    @staticmethod
+    def _penalty_diagonal(hess_obj, m):
+        # the L2 penalty's Hessian is diagonal: its product with ones
+        return hess_obj.regularizer.add_hessp(np.ones(m), np.zeros(m))
+
+    def _matches(self, key):
+        if self._key is None or key[0] is not self._key[0]:
+            return False
+        # features, then rows (None: every row)
+        return all((a is None and b is None) or (a is not None and b is not None
+                                                 and np.array_equal(a, b))
+                   for a, b in zip(key[1:], self._key[1:]))
+
+    def take(self, obj, features, rows, hess_obj):
+        """The stored Hessian for this working set and row sample, with the
+        current penalty, or None (and the store emptied)."""
+        H, old = (self._H, self._penalty) if self._matches((obj, features, rows)) else (None, None)
+        self._key, self._H, self._penalty = None, None, None
+        if H is not None:
+            H[np.diag_indices(H.shape[0])] += self._penalty_diagonal(hess_obj, H.shape[0]) - old
+        return H
+
+    def store(self, obj, features, rows, composite):
+        """Keep ``composite``'s Hessian (if it has an explicit one) for the next run."""
+        if composite.H is None or composite.score_model is not None:
+            return
+        self._key = (obj, features, rows)
+        self._H = composite.H
+        self._penalty = self._penalty_diagonal(composite.hess_obj, composite.H.shape[0])
+
+
 class _Composite:
     """F = f + penalty on one objective, with the scores of the current iterate."""
 
@@ -258,6 +333,20 @@ class _Composite:
         self.hess_obj = obj if hess_obj is None else hess_obj
         # the Hessian-free model of a working set too large for an explicit H
         self.score_model = None
+        # the explicit model's Hessian, the steps it has served, and whether
+        # the next step may reuse it (keep_hessian)
+        self.H, self.hessian_age, self.reuse = None, 0, False
+
+    def set_hessian_source(self, hess_obj):
+        """The objective (rows) the model's Hessian comes from; a new one drops the kept H."""
+        if hess_obj is not self.hess_obj:
+            self.hess_obj, self.H = hess_obj, None
+
+    @property
+    def hessian_dear(self):
+        """Whether assembling the model's Hessian costs HESSIAN_REUSE_COST steps or more."""
+        ratio = self.hess_obj.n_samples * self.x.size / (4.0 * self.obj.n_samples)
+        return ratio >= HESSIAN_REUSE_COST
 
     @property
     def F(self):
@@ -275,11 +364,31 @@ class _Composite:
             d = self.score_model.step(self.Z, self.g, self.x, self.penalty.lam, cd_tol,
                                       MAX_SWEEPS)
         else:
-            H = np.ascontiguousarray(
-                self.hess_obj.hessian(self.x.reshape(self.obj.coef_shape)), dtype=np.float64)
-            d = self.penalty.model_step(H, self.g, self.x, cd_tol)
+            if self.H is None or not self.reuse:
+                self.H = np.ascontiguousarray(
+                    self.hess_obj.hessian(self.x.reshape(self.obj.coef_shape)),
+                    dtype=np.float64)
+                self.hessian_age = 0
+            self.hessian_age += 1
+            d = self.penalty.model_step(self.H, self.g, self.x, cd_tol)
         d = in_dtype(self.obj, d)
         return d, float(np.dot(self.g, d)) + self.penalty.change(self.x, d)
+
+    @property
+    def stale(self):
+        """Whether the last step's model used a Hessian from an earlier iterate."""
+        return self.score_model is None and self.hessian_age > 1
+
+    def keep_hessian(self, t, v_before, v_after):
+        """Decide whether the next step reuses this step's Hessian (a lazy
+        Hessian, docs/derivation.md 5.5): when the step was a full one and cut
+        the violation by at least HESSIAN_REUSE_GAIN, the model was good and
+        the iterate moved little, so rebuilding H (n m^2 flops, the step's
+        main cost on dense X) would buy little; at most HESSIAN_REUSE_STEPS
+        steps per Hessian, and only a Hessian dear enough (hessian_dear) for
+        the slower steps of a kept one to pay."""
+        self.reuse = (t == 1.0 and v_after * HESSIAN_REUSE_GAIN <= v_before
+                      and self.hessian_age < HESSIAN_REUSE_STEPS and self.hessian_dear)
 
     def line_search(self, d, delta):
         """Backtrack from t = 1 until F decreases by ARMIJO * t * delta; the step or None."""
@@ -358,7 +467,7 @@ def _start(obj, coef0):
 
 
 def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbose=0, callback=None,
-                penalty="l1", name="prox-newton"):
+                penalty="l1", name="prox-newton", cache=None):
     """Minimise ``objective + l1 * ||W||_1`` (intercept unpenalised).
 
     Parameters
@@ -376,6 +485,10 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
     penalty : {"l1", "group"}, default "l1"
         "l1": every weight on its own; "group": ``l1 * sum_j ||W[:, j]||_2``,
         each feature's coefficients in all classes together.
+    cache : ModelCache, optional
+        Carried from the previous fit of a path on the same objective: its
+        last Hessian serves this fit's first step where the working set is
+        the same (the result does not depend on it, only the work).
 
     Returns
     -------
@@ -406,12 +519,16 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
         rows = hessian_rows(obj, cols.size) if explicit else None
         hess_obj = None if rows is None else obj.restrict(None if everything else features, rows)
         if everything:
-            full.hess_obj = obj if hess_obj is None else hess_obj
+            full.set_hessian_source(obj if hess_obj is None else hess_obj)
         sub = (full if everything else
                _Composite(sub_obj, pen.for_objective(sub_obj), full.x[cols].copy(), full.Z,
                           full.f, full.g[cols].copy(), hess_obj))
         if explicit:
             sub.score_model = None
+            H = (cache.take(obj, features, rows, sub.hess_obj)
+                 if cache is not None and sub.hessian_dear else None)
+            if H is not None:  # an earlier fit's: stale from the start
+                sub.H, sub.hessian_age, sub.reuse = H, 1, True
         elif sub.score_model is None:  # the full problem's copy serves every round
             sub.score_model = ScoreSpaceModel(sub_obj)
         target = tol if everything else max(tol, WS_FORCING * vmax)
@@ -424,14 +541,20 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
                 d, delta = sub.newton_step(max(CD_FORCING * v_sub, 0.1 * tol))
             with mon.stage("line search"):
                 t = sub.line_search(d, delta) if delta < 0 else None
+            if t is None and sub.stale:  # the kept Hessian misled: again with a new one
+                sub.reuse = False
+                continue
             if t is None:
                 failed = True
                 break
             it += 1
-            v_sub = sub.violation()
+            v_sub, v_before = sub.violation(), v_sub
+            sub.keep_hessian(t, v_before, v_sub)
             x_full, g_full = full.x.copy(), full.g.copy()
             x_full[cols], g_full[cols] = sub.x, sub.g  # the record is of the full problem
             stop = mon.record(it, x_full, sub.F, g_full, v_sub, t, features=int(features.size))
+        if cache is not None:
+            cache.store(obj, features, rows, sub)
         if not everything:
             full.x = full.x.copy()
             full.x[cols] = sub.x
