@@ -75,6 +75,12 @@ def test_digits_pure_l1_same_objective_zeros_and_selected_features():
     a = SelectFromModel(ours, prefit=True, threshold=1e-5).get_support()
     b = SelectFromModel(theirs, prefit=True).get_support()
     assert np.array_equal(a, b) and 0 < a.sum() < X.shape[1]
+    # ... or by penalty == "l1": code written for LogisticRegression(penalty="l1")
+    # selects the same features with no threshold given
+    legacy = SoftmaxRegression(penalty="l1", l1_ratio=1.0, C=C, tol=1e-8, max_iter=500)
+    with pytest.warns(FutureWarning, match="penalty"):
+        legacy.fit(X, y)
+    assert np.array_equal(SelectFromModel(legacy, prefit=True).get_support(), b)
 
 
 def test_sparse_weights_and_float32():

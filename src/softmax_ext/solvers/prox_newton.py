@@ -275,6 +275,7 @@ def _columns(objective, features):
         cols = np.append(cols, p - 1)
     return (np.arange(K)[:, None] * p + cols[None, :]).ravel()
 
+
 class ModelCache:
     """The explicit model's last Hessian, carried from one :func:`prox_newton`
     run to the next along a regularisation path (``fit_path``).
@@ -523,12 +524,15 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
         sub = (full if everything else
                _Composite(sub_obj, pen.for_objective(sub_obj), full.x[cols].copy(), full.Z,
                           full.f, full.g[cols].copy(), hess_obj))
+        if sub is not full:
+            full.H = None  # an earlier round's full-problem Hessian, not beside this one's
         if explicit:
             sub.score_model = None
-            H = (cache.take(obj, features, rows, sub.hess_obj)
-                 if cache is not None and sub.hessian_dear else None)
-            if H is not None:  # an earlier fit's: stale from the start
+            # taken (or dropped) whatever follows: no second Hessian held for nothing
+            H = None if cache is None else cache.take(obj, features, rows, sub.hess_obj)
+            if H is not None and sub.hessian_dear:  # an earlier fit's: stale from the start
                 sub.H, sub.hessian_age, sub.reuse = H, 1, True
+            del H
         elif sub.score_model is None:  # the full problem's copy serves every round
             sub.score_model = ScoreSpaceModel(sub_obj)
         target = tol if everything else max(tol, WS_FORCING * vmax)
