@@ -32,6 +32,32 @@ static double soft_threshold(double z, double a)
     return 0.0;
 }
 
+/* The L1 model's coordinate update, for both kernels: the new d_j at
+ * curvature hjj and model gradient r, with u = w_j + d_j.  Where hjj is zero
+ * the coordinate moves only to zero, when the subgradient allows it; else it
+ * stays (d_j returned).  A zero lands exactly on zero: d_j + (0 - u) can round
+ * to w_j's negative plus an ulp, which leaves w_j + d_j = 1e-17, a non-zero. */
+static double l1_coordinate(double hjj, double r, double w, double dj, double lam)
+{
+    const double u = w + dj;
+    double u_new;
+    if (hjj > 0.0) {
+        u_new = soft_threshold(u - r / hjj, lam / hjj);
+    } else if (lam > 0.0 && fabs(r) <= lam) {
+        u_new = 0.0;
+    } else {
+        return dj;
+    }
+    return u_new == 0.0 ? -w : dj + (u_new - u);
+}
+
+/* The sweeps' stopping measure for one move: H_jj |delta_j| (|delta_j| where
+ * H_jj is zero). */
+static double coordinate_change(double hjj, double delta)
+{
+    return (hjj > 0.0 ? hjj : 1.0) * fabs(delta);
+}
+
 /* One sweep over idx[0..n); returns max_j H_jj |delta_j|. */
 static double sweep(smx_int m, const double *H, const double *g, const double *w,
                     const double *lam, const smx_int *idx, smx_int n, double *d, double *Hd)
@@ -41,24 +67,12 @@ static double sweep(smx_int m, const double *H, const double *g, const double *w
         const smx_int j = idx[t];
         const double *Hj = H + j * m;
         const double hjj = Hj[j];
-        const double r = g[j] + Hd[j];
-        const double u = w[j] + d[j];
-        double u_new;
-        if (hjj > 0.0) {
-            u_new = soft_threshold(u - r / hjj, lam[j] / hjj);
-        } else if (lam[j] > 0.0 && fabs(r) <= lam[j]) {
-            u_new = 0.0;
-        } else {
-            continue;
-        }
-        /* a zero lands exactly on zero: d_j + (0 - u) can round to w_j's
-         * negative plus an ulp, which leaves w_j + d_j = 1e-17, a non-zero */
-        const double d_new = u_new == 0.0 ? -w[j] : d[j] + (u_new - u);
+        const double d_new = l1_coordinate(hjj, g[j] + Hd[j], w[j], d[j], lam[j]);
         const double delta = d_new - d[j];
         if (delta == 0.0) continue;
         d[j] = d_new;
         for (smx_int i = 0; i < m; i++) Hd[i] += delta * Hj[i];
-        const double moved = (hjj > 0.0 ? hjj : 1.0) * fabs(delta);
+        const double moved = coordinate_change(hjj, delta);
         if (moved > change) change = moved;
     }
     return change;
@@ -191,16 +205,7 @@ static double scores_sweep(void *model, const smx_int *idx, smx_int n_idx, doubl
                 grad += q->s[i] * q->data[a] * q->P[i * K + k] * (q->U[i * R + r] - q->T[i]);
             }
         }
-        const double u = q->w[flat] + d[flat], lam = q->lam[flat];
-        double u_new;
-        if (hjj > 0.0) {
-            u_new = soft_threshold(u - grad / hjj, lam / hjj);
-        } else if (lam > 0.0 && fabs(grad) <= lam) {
-            u_new = 0.0;
-        } else {
-            continue;
-        }
-        const double d_new = u_new == 0.0 ? -q->w[flat] : d[flat] + (u_new - u);
+        const double d_new = l1_coordinate(hjj, grad, q->w[flat], d[flat], q->lam[flat]);
         const double delta = d_new - d[flat];
         if (delta == 0.0) continue;
         d[flat] = d_new;
@@ -216,7 +221,7 @@ static double scores_sweep(void *model, const smx_int *idx, smx_int n_idx, doubl
                 q->T[i] += delta * q->data[a] * q->P[i * K + k];
             }
         }
-        const double moved = (hjj > 0.0 ? hjj : 1.0) * fabs(delta);
+        const double moved = coordinate_change(hjj, delta);
         if (moved > change) change = moved;
     }
     return change;
