@@ -103,3 +103,24 @@ def test_path_refuses_its_own_parameters_and_bad_Cs():
     for bad in ([], [0.0], [-1.0], [np.inf]):
         with pytest.raises(ValueError, match="Cs"):
             softmax_path(X_IRIS, Y_IRIS, bad)
+
+
+def test_path_checks_its_data_and_parameters_as_the_estimator_does():
+    # softmax_path checks once, through the estimator's own checks: each bad
+    # input gets the error SoftmaxRegression.fit gives it
+    X_nan = X_IRIS.copy()
+    X_nan[3, 1] = np.nan
+    n = len(Y_IRIS)
+    bad = [  # X, y, sample_weight, parameters, the error
+        (X_nan, Y_IRIS, None, {}, ValueError, "NaN"),
+        (X_IRIS, np.zeros(n), None, {}, ValueError, "class"),
+        (X_IRIS, Y_IRIS[:-1], None, {}, ValueError, "inconsistent numbers of samples"),
+        (X_IRIS, Y_IRIS, np.ones(3), {}, ValueError, "sample_weight"),
+        (X_IRIS, Y_IRIS, None, dict(l1_ratio=2.0), ValueError, "l1_ratio"),
+        (X_IRIS, Y_IRIS, None, dict(tol="small"), (TypeError, ValueError), "tol"),
+    ]
+    for X, y, sw, params, error, text in bad:
+        with pytest.raises(error, match=text):
+            SoftmaxRegression(**params).fit(X, y, sample_weight=sw)
+        with pytest.raises(error, match=text):
+            softmax_path(X, y, [0.1, 1.0], sample_weight=sw, **params)
