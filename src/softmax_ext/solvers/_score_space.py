@@ -17,8 +17,17 @@ import scipy.sparse as sp
 from .._ext import cd as _cd
 from .._memory import available_bytes, format_bytes
 from ..special import softmax
+from ._base import max_abs
 
 __all__ = ["ScoreSpaceModel", "score_space_bytes"]
+
+# Coordinate sweeps come in batches of this many, each followed by a
+# conjugate-gradient Newton step on the current orthant while the model is not
+# yet minimised (ScoreSpaceModel._orthant_cg); that step's most Hessian
+# products.  Short batches: the sweeps only need to settle the zeros, CG
+# does the rest (docs/derivation.md 5.5).
+SWEEP_BATCH = 5
+CG_MAX_ITER = 50
 
 
 def score_space_bytes(obj):
@@ -71,17 +80,106 @@ class ScoreSpaceModel:
             obj.regularizer.add_hessp(ones, np.zeros(obj.coef_shape)).ravel(), dtype=np.float64)
         self.intercept = bool(obj.fit_intercept)
         self.n_samples = n
+        self.obj = obj
 
     def step(self, Z, g, x, lam, tol, max_sweeps):
         """The model's minimiser ``d`` (flat float64) at the scores ``Z`` (n, K),
-        gradient ``g`` and coefficients ``x``, to ``tol`` in ``max_sweeps`` sweeps."""
-        P = softmax(np.asarray(Z, dtype=np.float64))
+        gradient ``g`` and coefficients ``x``, to ``tol`` in ``max_sweeps`` sweeps.
+
+        The sweeps come in batches of ``SWEEP_BATCH``; after each batch that
+        leaves the model unsolved, one conjugate-gradient Newton step on the
+        orthant of ``x + d`` (:meth:`_orthant_cg`): coordinate descent decides
+        the zeros, CG does what it does slowly where H is ill-conditioned (the
+        score-space analogue of ``prox_newton.orthant_step``).
+        """
+        Z = np.asarray(Z, dtype=np.float64)
+        P = np.ascontiguousarray(softmax(Z))
+        Pc = P[:, self.classes]
+        g = np.ascontiguousarray(g, dtype=np.float64)
+        x = np.ascontiguousarray(x, dtype=np.float64)
         m = x.size
         d = np.zeros(m)
         U = np.zeros((self.n_samples, self.classes.size))
         T = np.zeros(self.n_samples)
-        _cd.cd_l1_scores(self.data, self.indices, self.indptr, self.s, np.ascontiguousarray(P),
-                         self.classes, np.ascontiguousarray(g, dtype=np.float64),
-                         np.ascontiguousarray(x, dtype=np.float64), lam, self.c,
-                         np.arange(m, dtype=np.int64), d, U, T, self.intercept, max_sweeps, tol)
+        coords = np.arange(m, dtype=np.int64)
+        hessp, diagonal = None, None
+        batch = max(1, min(SWEEP_BATCH, max_sweeps))
+        for _ in range(max(1, max_sweeps // batch)):
+            sweeps, _change = _cd.cd_l1_scores(
+                self.data, self.indices, self.indptr, self.s, P, self.classes, g, x, lam,
+                self.c, coords, d, U, T, self.intercept, batch, tol)
+            if sweeps < batch:  # converged: the last full sweep moved less than tol
+                break
+            if hessp is None:
+                hessp = self.obj.hessp(x.reshape(self.obj.coef_shape), scores=Z)
+                diagonal = self._diagonal(Pc)
+            if not self._orthant_cg(hessp, diagonal, g, x, lam, d, tol):
+                break
+            U[:] = np.asarray(self.obj.scores(d.reshape(self.obj.coef_shape)),
+                              dtype=np.float64)[:, self.classes]
+            T[:] = np.einsum("ir,ir->i", Pc, U)
         return d
+
+    def _diagonal(self, Pc):
+        """The model Hessian's diagonal (flat): ``sum_i s_i x_ij^2 p_ik (1 - p_ik)``
+        per coefficient, plus the penalty's; the CG preconditioner."""
+        W = self.s[:, None] * Pc * (1.0 - Pc)  # (n, R)
+        ncols = self.indptr.size - 1
+        squares = sp.csc_matrix((self.data ** 2, self.indices, self.indptr),
+                                shape=(self.n_samples, ncols))
+        D = np.asarray(squares.T @ W).T  # (R, ncols)
+        if self.intercept:
+            D = np.column_stack([D, W.sum(axis=0)])
+        return D.ravel() + self.c
+
+    @staticmethod
+    def _orthant_cg(hessp, diagonal, g, x, lam, d, tol):
+        """One Newton step of the model on the orthant of ``x + d``, in place.
+
+        On A, the coordinates that are non-zero (or unpenalised), the model is
+        a smooth quadratic with gradient ``r = g + H d + lam sign(x + d)``
+        while no sign changes: preconditioned CG (diagonal of H, products
+        from ``hessp``) on ``H_AA u = -r_A`` to ``max |residual| <= tol`` or
+        ``CG_MAX_ITER`` products, then the step along u up to the first
+        penalised coefficient that reaches zero, which is set to exactly zero.
+        A CG iterate minimises the model over its Krylov space, so the model
+        decreases along it up to t = 1.  Returns False when A is empty or the
+        model is already minimised on it.
+        """
+        z = x + d
+        A = (z != 0) | (lam == 0)
+        if not A.any():
+            return False
+        sign = np.sign(z)
+        r = np.where(A, g + np.asarray(hessp(d), dtype=np.float64) + lam * sign, 0.0)
+        if max_abs(r) <= tol:
+            return False
+        inv = np.where(A, 1.0 / np.where(diagonal > 0, diagonal, 1.0), 0.0)
+        u = np.zeros_like(d)
+        res = -r
+        y = inv * res
+        p = y.copy()
+        ry = float(res @ y)
+        for _ in range(CG_MAX_ITER):
+            Hp = np.where(A, np.asarray(hessp(p), dtype=np.float64), 0.0)
+            curvature = float(p @ Hp)
+            if not curvature > 0:
+                break
+            alpha = ry / curvature
+            u += alpha * p
+            res -= alpha * Hp
+            if max_abs(res) <= tol:
+                break
+            y = inv * res
+            ry, ry_old = float(res @ y), ry
+            p = y + (ry / ry_old) * p
+        crossing = np.flatnonzero(A & (lam > 0) & (sign * (z + u) < 0))
+        t, hit = 1.0, None
+        if crossing.size:
+            ratios = -z[crossing] / u[crossing]
+            k = int(np.argmin(ratios))
+            t, hit = float(ratios[k]), int(crossing[k])
+        d += t * u
+        if hit is not None:
+            d[hit] = -x[hit]  # exactly zero, whatever the rounding of z + t u
+        return True
