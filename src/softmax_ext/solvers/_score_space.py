@@ -19,7 +19,7 @@ from .._memory import available_bytes, format_bytes
 from ..special import softmax
 from ._base import max_abs
 
-__all__ = ["ScoreSpaceModel", "score_space_bytes"]
+__all__ = ["ScoreSpaceModel", "score_space_bytes", "first_crossing"]
 
 # Coordinate sweeps come in batches of this many, each followed by a
 # conjugate-gradient Newton step on the current orthant while the model is not
@@ -28,6 +28,19 @@ __all__ = ["ScoreSpaceModel", "score_space_bytes"]
 # does the rest (docs/derivation.md 5.5).
 SWEEP_BATCH = 5
 CG_MAX_ITER = 50
+
+
+def first_crossing(z, u, penalised):
+    """How far an orthant step ``z + t u`` may go: ``(t, hit)``, the largest
+    ``t <= 1`` before a penalised coordinate changes sign and that coordinate's
+    index, or ``(1.0, None)`` when none does (``prox_newton.orthant_step`` and
+    :meth:`ScoreSpaceModel._orthant_cg`)."""
+    crossing = np.flatnonzero(penalised & (np.sign(z) * (z + u) < 0))
+    if not crossing.size:
+        return 1.0, None
+    ratios = -z[crossing] / u[crossing]
+    k = int(np.argmin(ratios))
+    return float(ratios[k]), int(crossing[k])
 
 
 def score_space_bytes(obj):
@@ -173,12 +186,7 @@ class ScoreSpaceModel:
             y = inv * res
             ry, ry_old = float(res @ y), ry
             p = y + (ry / ry_old) * p
-        crossing = np.flatnonzero(A & (lam > 0) & (sign * (z + u) < 0))
-        t, hit = 1.0, None
-        if crossing.size:
-            ratios = -z[crossing] / u[crossing]
-            k = int(np.argmin(ratios))
-            t, hit = float(ratios[k]), int(crossing[k])
+        t, hit = first_crossing(z, u, A & (lam > 0))
         d += t * u
         if hit is not None:
             d[hit] = -x[hit]  # exactly zero, whatever the rounding of z + t u

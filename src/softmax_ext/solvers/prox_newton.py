@@ -38,7 +38,7 @@ from scipy.linalg import cho_factor, cho_solve
 from .._ext import cd as _cd
 from ._base import (Monitor, SolverResult, check_coef0, check_separable, in_dtype, loss_grad_at,
                     max_abs, scores64, warn_not_converged)
-from ._score_space import ScoreSpaceModel
+from ._score_space import ScoreSpaceModel, first_crossing
 
 __all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1", "ModelCache"]
 
@@ -235,12 +235,7 @@ def orthant_step(H, g, x, lam, d, Hd):
         if dropped:
             u -= B @ np.linalg.solve(B[dropped], u[dropped])
             u[dropped] = 0.0  # exactly: they stay at zero
-        crossing = np.flatnonzero(penalised & (sign * (z + u) < 0))
-        t, hit = 1.0, None
-        if crossing.size:
-            ratios = -z[crossing] / u[crossing]
-            k = int(np.argmin(ratios))
-            t, hit = float(ratios[k]), int(crossing[k])
+        t, hit = first_crossing(z, u, penalised)
         d[A] += t * u
         Hd += H_A @ (t * u)
         if hit is None:
