@@ -13,7 +13,8 @@ Run from the repository root:
    and RssAnon / RssFile (from /proc/self/status, sampled every 50 ms: the peak);
 4. with --dask: seconds per loss/gradient evaluation of the blocked objective on
    a 2-worker LocalCluster against the in-memory objective on the same (smaller,
-   ``--dask-rows``) data, medians of 5, in one process.
+   ``--dask-rows``, ``--dask-dtype``) data, medians of 5, in one process;
+   ``--dask-only`` runs this part alone (no file is written).
 """
 
 import argparse
@@ -102,14 +103,14 @@ def read_speed(path, limit):
     return total / (time.perf_counter() - t)
 
 
-def dask_overhead(n, d, K, rng):
+def dask_overhead(n, d, K, rng, dtype=np.float64):
     import dask.array as da
     from distributed import Client, LocalCluster
 
     from softmax_ext.dask import DaskBlocks
     from softmax_ext.objective import MultinomialLoss
     from softmax_ext.scale import BlockedLoss
-    X = rng.standard_normal((n, d))
+    X = rng.standard_normal((n, d), dtype=dtype)
     y = rng.integers(0, K, n)
     mem = MultinomialLoss(X, y, n_classes=K, n_threads=2)
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
@@ -117,17 +118,19 @@ def dask_overhead(n, d, K, rng):
         blk = BlockedLoss(DaskBlocks(da.from_array(X, chunks=(n // 8, d)),
                                      da.from_array(y, chunks=n // 8), None, n_classes=K,
                                      fit_intercept=True, n_threads=1), n_classes=K)
-        times = {}
+        times, spread = {}, {}
         for name, obj in [("in-memory", mem), ("dask", blk)]:
             ts = []
             for i in range(5):
-                coef = np.full(obj.coef_shape, 0.01 * (i + 1))
+                coef = np.full(obj.coef_shape, 0.01 * (i + 1), dtype=dtype)
                 t = time.perf_counter()
                 obj.loss_gradient(coef)
                 ts.append(time.perf_counter() - t)
-            times[name] = statistics.median(ts)
-    print(f"dask: {n:,} x {d}, K={K}: loss+gradient median in-memory {times['in-memory']:.4f} s, "
-          f"2-worker LocalCluster {times['dask']:.4f} s, ratio "
+            times[name], spread[name] = statistics.median(ts), ts
+    print(f"dask: {n:,} x {d} {np.dtype(dtype).name}, K={K}: loss+gradient median of 5 "
+          f"in-memory {times['in-memory']:.4f} s (min {min(spread['in-memory']):.4f}, max "
+          f"{max(spread['in-memory']):.4f}), 2-worker LocalCluster {times['dask']:.4f} s (min "
+          f"{min(spread['dask']):.4f}, max {max(spread['dask']):.4f}), ratio "
           f"{times['dask'] / times['in-memory']:.2f}")
 
 
@@ -139,6 +142,8 @@ def main():
     p.add_argument("--dir", default="/tmp")
     p.add_argument("--dask", action="store_true")
     p.add_argument("--dask-rows", type=int, default=1_000_000)
+    p.add_argument("--dask-dtype", choices=["float32", "float64"], default="float64")
+    p.add_argument("--dask-only", action="store_true", help="only the Dask overhead (no file)")
     p.add_argument("--read-gb", type=float, default=2.0, help="GB read to time the disk")
     p.add_argument("--max-iter", type=int, default=30)
     p.add_argument("--keep", action="store_true", help="keep the file (and its y) for --reuse")
@@ -146,6 +151,11 @@ def main():
     p.add_argument("--write-only", action="store_true")
     args = p.parse_args()
     rng = np.random.default_rng(0)
+    if args.dask_only:
+        print(f"load average: {open('/proc/loadavg').read().strip()}")
+        dask_overhead(args.dask_rows, args.d, args.classes, rng, np.dtype(args.dask_dtype).type)
+        print(f"load average: {open('/proc/loadavg').read().strip()}")
+        return
     n = int(args.gb * 1e9) // (4 * args.d)
     path = os.path.join(args.dir, f"softmax_ext_scale_{n}x{args.d}.npy")
     if args.reuse:
@@ -183,7 +193,7 @@ def main():
         os.remove(path)
         os.remove(path + ".y.npy")
     if args.dask:
-        dask_overhead(args.dask_rows, args.d, args.classes, rng)
+        dask_overhead(args.dask_rows, args.d, args.classes, rng, np.dtype(args.dask_dtype).type)
     print(f"load average: {open('/proc/loadavg').read().strip()}")
 
 

@@ -66,7 +66,9 @@ class DaskBlocks:
     Parameters
     ----------
     X : dask.array of shape (n_samples, n_features)
-        float32 or float64, chunked along rows (column chunks are merged).
+        float32 or float64, chunked along rows (column chunks are merged);
+        dense chunks or sparse ones (scipy.sparse matrices or arrays of any
+        format, pydata ``sparse`` COO / GCXS), bound as CSR on the workers.
     y : dask.array of shape (n_samples,)
         Labels encoded in ``[0, n_classes)``.
     sample_weight : dask.array of shape (n_samples,) or None
@@ -77,6 +79,13 @@ class DaskBlocks:
         cores, which a nanny limits through OMP_NUM_THREADS).
     client : distributed.Client, optional
         Default: the current client.
+
+    Attributes
+    ----------
+    is_sparse : bool
+        Some chunk is sparse.
+    nnz : int
+        The values a pass reads, over all chunks.
     """
 
     def __init__(self, X, y, sample_weight, *, n_classes, fit_intercept, n_threads,
@@ -101,6 +110,9 @@ class DaskBlocks:
         self.n_samples, self.n_features = int(X.shape[0]), int(X.shape[1])
         self.dtype = X.dtype
         self.n_threads = n_threads
+        # what the chunks turned out to be (a dask array's meta may not say)
+        sparse_blocks, nnz = self.map_reduce(_tasks.layout_task) or (0, 0)
+        self.is_sparse, self.nnz = sparse_blocks > 0, int(nnz)
         self.weight_sum = float(self.n_samples if sample_weight is None else
                                 sample_weight.sum(dtype=np.float64).compute())
 
@@ -144,7 +156,9 @@ def _class_weighted(class_weight, classes, y_enc, sw):
 class SoftmaxRegression(_InMemory):
     """:class:`softmax_ext.SoftmaxRegression` that also fits and predicts on Dask arrays.
 
-    Parameters are those of :class:`softmax_ext.SoftmaxRegression`.  With
+    Parameters are those of :class:`softmax_ext.SoftmaxRegression`.  Dask
+    X may have dense chunks or sparse ones (scipy.sparse, any format; pydata
+    ``sparse`` COO / GCXS), which the workers bind as CSR.  With
     dask input, L1 and elastic-net penalties (``l1_ratio > 0``) and
     ``solver="prox-newton"`` raise ValueError (they need X's columns),
     scikit-learn's fit callbacks are not run, and the separability warning
@@ -217,11 +231,14 @@ class SoftmaxRegression(_InMemory):
     # ------------------------------------------------------------- predict
     def _map(self, name, X, *, per_class):
         X = _check_dask_X(X).rechunk({1: -1})
+        # the output chunks are NumPy arrays whatever the input chunks are
         if per_class:
             return X.map_blocks(_predict_block, self, name, dtype=np.float64,
-                                chunks=(X.chunks[0], (len(self.classes_),)))
+                                chunks=(X.chunks[0], (len(self.classes_),)),
+                                meta=np.empty((0, 0), dtype=np.float64))
         dtype = self.classes_.dtype if name == "predict" else np.float64
-        return X.map_blocks(_predict_block, self, name, dtype=dtype, drop_axis=1)
+        return X.map_blocks(_predict_block, self, name, dtype=dtype, drop_axis=1,
+                            meta=np.empty((0,), dtype=dtype))
 
     def decision_function(self, X):
         """Scores (see the parent); a dask array for dask X."""
@@ -250,7 +267,7 @@ class SoftmaxRegression(_InMemory):
 
 def _predict_block(block, model, name):
     """The in-memory method ``name`` of ``model`` on one chunk (run on a worker)."""
-    return getattr(_InMemory, name)(model, block)
+    return getattr(_InMemory, name)(model, _tasks.as_scipy(block))
 
 
 def _check_dask_X(X):

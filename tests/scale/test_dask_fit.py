@@ -1,6 +1,7 @@
 """softmax_ext.dask on a 2-worker LocalCluster (processes): the in-memory fit, to 1e-8."""
 
 import numpy as np
+import scipy.sparse as sp
 import pytest
 
 pytest.importorskip("dask.array", reason="dask is not installed (pip install softmax-ext[dask])")
@@ -11,7 +12,10 @@ import dask.array as da  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
 from softmax_ext import SoftmaxRegression as InMemory  # noqa: E402
-from softmax_ext.dask import SoftmaxRegression  # noqa: E402
+from softmax_ext.dask import DaskBlocks, SoftmaxRegression  # noqa: E402
+from softmax_ext.objective import MultinomialLoss  # noqa: E402
+from softmax_ext.scale import BlockedLoss  # noqa: E402
+from softmax_ext.solvers._choice import choose  # noqa: E402
 
 from scale_cases import fit_rtol, problem  # noqa: E402
 
@@ -82,3 +86,76 @@ def test_dask_warm_start_and_errors(client):
     with pytest.raises(ValueError, match="NaN|infinity"):
         SoftmaxRegression().fit(da.from_array(np.full((10, 2), np.nan), chunks=5),
                                 np.arange(10) % 2)
+
+
+def _sparse_chunks(X, kind):
+    """X (scipy CSR) as a dask array of sparse chunks, the ways users build one."""
+    if kind == "csr_matrix":      # rows and columns chunked: the fit merges the columns
+        return da.from_array(X, chunks=(90, 4), asarray=False)
+    if kind == "csc_matrix":
+        return da.from_array(X.toarray(), chunks=(120, -1)).map_blocks(sp.csc_matrix)
+    if kind == "coo_array":
+        return da.from_array(sp.coo_array(X), chunks=(130, -1), asarray=False)
+    sparse = pytest.importorskip("sparse", reason="pydata sparse is not installed "
+                                                  "(it is in the test extra)")
+    if kind == "pydata_coo":
+        return da.from_array(sparse.COO.from_scipy_sparse(X), chunks=(100, -1))
+    return da.from_array(sparse.GCXS.from_scipy_sparse(X), chunks=(110, 5))
+
+
+def _sparse_problem(rng, n=500, d=12, K=3, dtype=np.float64):
+    X, y, sw = problem(rng, n=n, d=d, K=K, dtype=dtype)
+    X[rng.random(X.shape) < 0.7] = 0.0       # 30% dense, structured zeros per row
+    return sp.csr_matrix(X), y, sw
+
+
+@pytest.mark.parametrize("kind", ["csr_matrix", "csc_matrix", "coo_array", "pydata_coo",
+                                  "pydata_gcxs"])
+def test_dask_sparse_chunks_equal_in_memory_csr_fit(client, kind):
+    rng = np.random.default_rng(3)
+    X, y, sw = _sparse_problem(rng)
+    Xd = _sparse_chunks(X, kind)
+    a = SoftmaxRegression(tol=1e-11, max_iter=500).fit(Xd, y, sample_weight=sw)
+    b = InMemory(tol=1e-11, max_iter=500).fit(X, y, sample_weight=sw)
+    _close(a, b, np.float64)
+    proba = a.predict_proba(Xd)
+    assert isinstance(proba, da.Array) and isinstance(proba._meta, np.ndarray)
+    np.testing.assert_allclose(proba.compute(), b.predict_proba(X), rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(a.predict(Xd).compute(), b.predict(X))
+    np.testing.assert_allclose(a.decision_function(Xd).compute(), b.decision_function(X),
+                               rtol=0, atol=1e-9 * np.abs(b.decision_function(X)).max())
+
+
+@pytest.mark.parametrize("solver", ["newton-cholesky", "newton-cg", "lbfgs"])
+@pytest.mark.parametrize("dtype,K", [(np.float64, 2), (np.float32, 4)])
+def test_dask_sparse_chunks_every_solver_and_dtype(client, solver, dtype, K):
+    rng = np.random.default_rng(4)
+    X, y, sw = _sparse_problem(rng, K=K, dtype=dtype)
+    tol = 1e-11 if dtype == np.float64 else 1e-5
+    kw = dict(solver=solver, tol=tol, C=2.0, class_weight="balanced", max_iter=500)
+    a = SoftmaxRegression(**kw).fit(da.from_array(X, chunks=(100, -1), asarray=False),
+                                    da.from_array(y, chunks=100), sample_weight=sw)
+    b = InMemory(**kw).fit(X, y, sample_weight=sw)
+    assert a.coef_.dtype == dtype
+    _close(a, b, dtype)
+
+
+def test_dask_sparse_chunk_checks_and_solver_choice(client):
+    rng = np.random.default_rng(5)
+    X, y, _ = _sparse_problem(rng)
+    bad = X.copy()
+    bad.data[3] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        SoftmaxRegression().fit(da.from_array(bad, chunks=(100, -1), asarray=False), y)
+    # the solver choice and the preconditioner see sparse X and its nnz, as in memory
+    Xd = da.from_array(X, chunks=(100, -1), asarray=False)
+    blocks = DaskBlocks(Xd, da.from_array(y, chunks=100), None, n_classes=3,
+                        fit_intercept=True, n_threads=1)
+    assert blocks.is_sparse and blocks.nnz == X.nnz
+    blocked = BlockedLoss(blocks, n_classes=3, l2=1.0 / X.shape[0])
+    memory = MultinomialLoss(X, y, l2=1.0 / X.shape[0])
+    assert blocked.is_sparse and blocked.nnz == memory.nnz
+    assert choose(blocked, 1e-8) == choose(memory, 1e-8) == "lbfgs"
+    a = SoftmaxRegression(tol=1e-8).fit(Xd, y)
+    b = InMemory(tol=1e-8).fit(X, y)
+    assert a.n_iter_.tolist() == b.n_iter_.tolist()

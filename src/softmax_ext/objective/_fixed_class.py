@@ -52,8 +52,8 @@ class FixedClassLoss:
         self.base = base
         self.fixed = int(fixed)
         self.free = np.array([k for k in range(base.n_classes) if k != fixed])
-        for name in ("X", "y", "sample_weight", "weight_sum", "dtype", "is_sparse", "n_samples",
-                     "n_features", "n_classes", "l2", "fit_intercept", "n_threads",
+        for name in ("X", "y", "sample_weight", "weight_sum", "dtype", "is_sparse", "nnz",
+                     "n_samples", "n_features", "n_classes", "l2", "fit_intercept", "n_threads",
                      "regularizer", "assembled_hessian_size"):
             setattr(self, name, getattr(base, name))
         self.coef_shape = (base.n_classes - 1, base.coef_shape[1])

@@ -67,6 +67,9 @@ class MultinomialLoss:
     regularizer : Penalty
         The penalty's one owner (value, gradient, Hessian and line terms,
         which coefficients it applies to).
+    nnz : int
+        The values of X a pass reads: ``X.nnz`` for sparse X, ``n * d``
+        for dense X (the cost models and preconditioner choice read it).
     n_passes_over_X : int
         Passes over X made so far, by every method that reads X.
     assembled_hessian_size : int
@@ -106,9 +109,9 @@ class MultinomialLoss:
         self.n_samples, self.n_features, self.n_classes = n, d, n_classes
         self.l2 = float(l2)
         self.fit_intercept = bool(fit_intercept)
-        nnz = self.X.nnz if self.is_sparse else n * d
+        self.nnz = int(self.X.nnz if self.is_sparse else n * d)
         self.n_threads = effective_n_threads(
-            n_threads, work=(nnz + n) * self.n_classes,
+            n_threads, work=(self.nnz + n) * self.n_classes,
             min_work_per_thread=MIN_MULADDS_PER_THREAD)
         self.coef_shape = (self.n_classes, d + 1 if self.fit_intercept else d)
         self.regularizer = Penalty(self.l2, d, self.coef_shape[1])

@@ -38,22 +38,25 @@ class BlockedLoss:
         Has ``n_samples``, ``n_features``, ``dtype``, ``weight_sum``,
         ``n_threads`` and ``map_reduce(task, *args)``, which runs
         ``task(block, *args)`` on every block objective and returns the sum
-        (``_tasks.add``) of the results.
+        (``_tasks.add``) of the results; optionally ``is_sparse`` (some
+        block is sparse; default False) and ``nnz`` (the values a pass
+        reads; default ``n_samples * n_features``).
     n_classes : int
     l2 : float, default 0.0
     fit_intercept : bool, default True
 
     Attributes
     ----------
-    coef_shape, symmetric, regularizer, n_passes_over_X
-        As in :class:`~softmax_ext.objective.MultinomialLoss`.
+    coef_shape, symmetric, regularizer, n_passes_over_X, is_sparse, nnz
+        As in :class:`~softmax_ext.objective.MultinomialLoss` (``is_sparse``:
+        some block is sparse, so the solver choice and the preconditioner
+        treat X as sparse).
     lazy_scores : bool
         True: :meth:`scores` returns :class:`LinearScores`, not arrays.
     """
 
     symmetric = True
     lazy_scores = True
-    is_sparse = False
     X = y = sample_weight = None
 
     def __init__(self, blocks, *, n_classes, l2=0.0, fit_intercept=True):
@@ -66,6 +69,8 @@ class BlockedLoss:
         if not self.weight_sum > 0:
             raise ValueError("The sample weights sum to zero: the objective is undefined.")
         self.n_threads = blocks.n_threads
+        self.is_sparse = bool(getattr(blocks, "is_sparse", False))
+        self.nnz = int(getattr(blocks, "nnz", self.n_samples * self.n_features))
         self.l2, self.fit_intercept = float(l2), bool(fit_intercept)
         d = self.n_features
         self.coef_shape = (self.n_classes, d + 1 if self.fit_intercept else d)

@@ -11,21 +11,34 @@ pickles them by reference to run them on its workers.
 from types import SimpleNamespace
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..objective import MultinomialLoss, _kernels, _moments
 
-__all__ = ["block_objective", "add", "loss_task", "loss_gradient_task", "hessp_task",
-           "hessian_task", "gram_task", "moments_task", "probability_gram_task"]
+__all__ = ["as_scipy", "block_objective", "add", "layout_task", "loss_task",
+           "loss_gradient_task", "hessp_task", "hessian_task", "gram_task", "moments_task",
+           "probability_gram_task"]
+
+
+def as_scipy(X):
+    """A pydata ``sparse`` chunk (COO, GCXS: they have ``to_scipy_sparse``) as
+    scipy sparse; anything else as given."""
+    to_scipy = getattr(X, "to_scipy_sparse", None)
+    return X if to_scipy is None or sp.issparse(X) else to_scipy()
 
 
 def block_objective(X, y, sample_weight, *, n_classes, fit_intercept, n_threads, row_offset=0):
     """The block's objective (X checked once, here), or None when its weights sum to zero.
 
-    X is kept as given (a view of a memmap stays a view: no copy).
+    Dense X is kept as given (a view of a memmap stays a view: no copy).  A
+    sparse chunk (scipy CSR, CSC, COO..., matrix or array; pydata ``sparse``
+    COO or GCXS) is bound as CSR: a chunk in another format is converted
+    once, here, on the worker that holds it.
     ``row_offset``, the index in the whole X of the block's first row, is
     kept as the attribute ``row_offset`` (the strided sample of
     :func:`gram_task` is taken over the whole X).
     """
+    X = as_scipy(X)
     if X.shape[0] == 0:
         return None
     if sample_weight is not None and not np.any(np.asarray(sample_weight) > 0):
@@ -45,6 +58,11 @@ def add(a, b):
     if isinstance(a, tuple):
         return tuple(add(x, y) for x, y in zip(a, b))
     return a + b
+
+
+def layout_task(block):
+    """``(sparse blocks, values read per pass)``: 1 or 0, and ``block.nnz``."""
+    return None if block is None else (int(block.is_sparse), block.nnz)
 
 
 def loss_task(block, coef):

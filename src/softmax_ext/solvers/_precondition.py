@@ -121,7 +121,7 @@ def kind_to_build(obj, solver="newton-cg"):
     n, (K, p) = obj.n_samples, obj.coef_shape
     if n == 0 or p == 0 or K == 0:
         return None
-    nnz = obj.X.nnz if obj.is_sparse else n * obj.n_features
+    nnz = obj.nnz
     product = 2.0 * max(nnz, 1) * K
     if not obj.is_sparse and p <= MAX_FEATURES:
         setup = 0.5 * min(n, gram_rows(p)) * p * p + 10.0 * p ** 3 + 10.0 * K ** 3
