@@ -110,14 +110,17 @@ def dask_overhead(n, d, K, rng, dtype=np.float64):
     from softmax_ext.dask import DaskBlocks
     from softmax_ext.objective import MultinomialLoss
     from softmax_ext.scale import BlockedLoss
-    X = rng.standard_normal((n, d), dtype=dtype)
-    y = rng.integers(0, K, n)
-    mem = MultinomialLoss(X, y, n_classes=K, n_threads=2)
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster):
-        blk = BlockedLoss(DaskBlocks(da.from_array(X, chunks=(n // 8, d)),
-                                     da.from_array(y, chunks=n // 8), None, n_classes=K,
-                                     fit_intercept=True, n_threads=1), n_classes=K)
+        # the chunks are drawn on the workers and X is fetched once for the in-memory
+        # objective: from_array of a client array would embed it in the graph (copies)
+        gen = da.random.default_rng(int(rng.integers(2**31)))
+        Xd = gen.standard_normal((n, d), chunks=(-(-n // 8), d), dtype=dtype).persist()
+        yd = gen.integers(0, K, n, chunks=-(-n // 8)).persist()
+        X, y = Xd.compute(), yd.compute()
+        mem = MultinomialLoss(X, y, n_classes=K, n_threads=2)
+        blk = BlockedLoss(DaskBlocks(Xd, yd, None, n_classes=K, fit_intercept=True,
+                                     n_threads=1), n_classes=K)
         times, spread = {}, {}
         for name, obj in [("in-memory", mem), ("dask", blk)]:
             ts = []
