@@ -239,7 +239,7 @@ def solver_bytes(obj, solver):
     if solver == "newton-cholesky":
         return newton_cholesky_bytes(obj)
     nbytes = _scores_bytes(obj)
-    if solver == "lbfgs":
+    if solver in ("lbfgs", "owlqn"):
         nbytes += 8 * m * (2 * 10 + 8)      # 10 (s, y) pairs and a few more vectors
     elif solver == "newton-cg":
         nbytes += 8 * m * 8 + np.dtype(obj.dtype).itemsize * obj.n_samples * obj.n_classes

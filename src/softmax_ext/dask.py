@@ -159,10 +159,12 @@ class SoftmaxRegression(_InMemory):
     Parameters are those of :class:`softmax_ext.SoftmaxRegression`.  Dask
     X may have dense chunks or sparse ones (scipy.sparse, any format; pydata
     ``sparse`` COO / GCXS), which the workers bind as CSR.  With
-    dask input, L1 and elastic-net penalties (``l1_ratio > 0``) and
-    ``solver="prox-newton"`` raise ValueError (they need X's columns),
-    scikit-learn's fit callbacks are not run, and the separability warning
-    is not given (it reads the scores).
+    dask input, L1 and elastic-net penalties (``l1_ratio > 0``, or
+    ``solver="prox-newton"``) are fitted by OWL-QN (``solvers/owlqn.py``:
+    the optimum of the in-memory proximal Newton fit, in more passes over
+    X), ``solver="liblinear"`` raises ValueError, scikit-learn's fit
+    callbacks are not run, and the separability warning is not given (it
+    reads the scores).
 
     Examples
     --------
@@ -191,9 +193,6 @@ class SoftmaxRegression(_InMemory):
 
     def _fit_dask(self, X, y, sample_weight):
         C, l1_ratio = effective_penalty(self)
-        if l1_ratio > 0 or self.solver == "prox-newton":
-            raise ValueError("L1 and elastic-net penalties (l1_ratio > 0, solver='prox-newton') "
-                             "are not supported on dask arrays; use l1_ratio=0.")
         if self.solver == "liblinear":
             raise ValueError("solver='liblinear' (its penalised intercept) is not supported on "
                              "dask arrays; use solver='auto', 'lbfgs', 'newton-cg' or "

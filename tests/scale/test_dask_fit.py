@@ -75,8 +75,6 @@ def test_dask_warm_start_and_errors(client):
     model = SoftmaxRegression(tol=1e-10, warm_start=True).fit(Xd, yd)
     model.fit(Xd, yd)
     assert model.n_iter_[0] == 0
-    with pytest.raises(ValueError, match="l1_ratio"):
-        SoftmaxRegression(l1_ratio=0.5, solver="saga").fit(Xd, yd)
     with pytest.raises(ValueError, match="liblinear"):
         SoftmaxRegression(solver="liblinear").fit(Xd, (yd > 0).astype(int))
     with pytest.raises(ValueError, match="y has shape"):
@@ -159,3 +157,24 @@ def test_dask_sparse_chunk_checks_and_solver_choice(client):
     a = SoftmaxRegression(tol=1e-8).fit(Xd, y)
     b = InMemory(tol=1e-8).fit(X, y)
     assert a.n_iter_.tolist() == b.n_iter_.tolist()
+
+
+@pytest.mark.parametrize("chunks", ["dense", "sparse"])
+@pytest.mark.parametrize("K", [2, 3])
+def test_dask_elastic_net_equals_in_memory_fit(client, chunks, K):
+    # OWL-QN on the workers' blocks, proximal Newton in memory: one optimum
+    rng = np.random.default_rng(6 + K)
+    if chunks == "dense":
+        X, y, sw = problem(rng, n=600, K=K)
+        Xd = da.from_array(X, chunks=(150, -1))
+    else:
+        X, y, sw = _sparse_problem(rng, K=K)
+        Xd = da.from_array(X, chunks=(150, -1), asarray=False)
+    # C: strong enough a penalty for some exact zeros in both problems
+    kw = dict(l1_ratio=0.5, C=0.3 if K == 3 else 0.01, solver="saga", tol=1e-10,
+              max_iter=3000)
+    a = SoftmaxRegression(**kw).fit(Xd, y, sample_weight=sw)
+    b = InMemory(**kw).fit(X, y, sample_weight=sw)
+    assert np.any(b.coef_ == 0) and np.any(b.coef_ != 0)
+    _close(a, b, np.float64)
+    np.testing.assert_array_equal(a.coef_ != 0, b.coef_ != 0)

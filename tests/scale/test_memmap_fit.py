@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 from softmax_ext import MultinomialLoss, SoftmaxRegression
 from softmax_ext.scale import BlockedLoss, is_memory_mapped
@@ -76,24 +75,35 @@ def test_l1_on_a_memmap_runs_in_memory_without_copying_X(rng, tmp_path):
     np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-10, atol=1e-12)
 
 
-def test_l1_on_a_memmap_is_refused_before_it_starts_when_it_cannot_fit(rng, tmp_path,
-                                                                        monkeypatch):
-    # proximal Newton is not blocked: its O(n K) scores and working-set columns
-    # must fit in memory, else a MemoryError naming l1_ratio before any pass
+def test_l1_on_a_memmap_runs_out_of_core_when_prox_newton_cannot_fit(rng, tmp_path,
+                                                                      monkeypatch):
+    # proximal Newton is not blocked (its O(n K) scores and working-set columns
+    # must fit in memory): when they do not, the fit runs OWL-QN over the row
+    # blocks instead, to the same optimum; when they do, proximal Newton runs
+    from softmax_ext import solvers
     from softmax_ext.scale import _local
     X, y, _ = problem(rng, n=300)
     Xm = _memmap(tmp_path, X)
     need = _local.l1_bytes(300, X.shape[1], 4, 8, 10**6)
     assert need == 6 * 8 * 300 * 4 + 300 * X.shape[1] * 8
+    ran = []
+    for name in ("owlqn", "prox-newton"):
+        run = solvers._RUN[name]
+        monkeypatch.setitem(solvers._RUN, name,
+                            lambda *a, _run=run, _name=name, **k: ran.append(_name) or _run(*a, **k))
+    kw = dict(l1_ratio=0.5, C=0.5, solver="saga", tol=1e-10, max_iter=3000)
+    reference = SoftmaxRegression(**kw).fit(X, y)
     monkeypatch.setattr(_local, "available_bytes", lambda: need - 1)
-    with pytest.raises(MemoryError, match="l1_ratio.*not out-of-core"):
-        SoftmaxRegression(l1_ratio=1.0, C=0.5, solver="saga").fit(Xm, y)
-    with pytest.raises(MemoryError, match="prox-newton"):
-        SoftmaxRegression(solver="prox-newton").fit(Xm, y)
+    out_of_core = SoftmaxRegression(**kw).fit(Xm, y)
     monkeypatch.setattr(_local, "available_bytes", lambda: need)
-    with pytest.warns(ConvergenceWarning):  # max_iter=3: only that it starts matters
-        clf = SoftmaxRegression(l1_ratio=1.0, C=0.5, solver="saga", max_iter=3).fit(Xm, y)
-    assert clf.coef_.shape == (4, X.shape[1]) and clf.n_iter_[0] == 3
+    in_memory = SoftmaxRegression(**kw).fit(Xm, y)
+    assert ran == ["prox-newton", "owlqn", "prox-newton"]
+    scale = np.abs(reference.coef_).max()
+    for fitted in (out_of_core, in_memory):
+        np.testing.assert_allclose(fitted.coef_, reference.coef_, rtol=0, atol=1e-8 * scale)
+        np.testing.assert_allclose(fitted.intercept_, reference.intercept_, rtol=0,
+                                   atol=1e-8 * scale)
+    np.testing.assert_array_equal(out_of_core.coef_ != 0, reference.coef_ != 0)
 
 
 def test_memory_check_counts_one_block_of_scores_not_n(rng, tmp_path):

@@ -315,7 +315,7 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         blocked = out_of_core_objective(
             X, y_enc, sample_weight, l2=l2, fit_intercept=self.fit_intercept,
             n_classes=n_classes, n_threads=self.n_threads,
-            usable=l1 == 0.0 and self.solver != "prox-newton",
+            l1=l1 > 0.0 or self.solver == "prox-newton",
         )
         if blocked is not None:
             return FixedClassLoss(blocked, fixed=0) if n_classes == 2 else blocked

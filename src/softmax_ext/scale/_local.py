@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .._memory import available_bytes, format_bytes, scores_bytes
+from .._memory import available_bytes, scores_bytes
 from .._threads import effective_n_threads
 from .._validation import as_float_array, check_sample_weight
 from . import _tasks
@@ -115,23 +115,23 @@ class LocalBlocks:
 
 
 def out_of_core_objective(X, y, sample_weight, *, l2, n_classes, fit_intercept, n_threads,
-                          usable=True, block_bytes=DEFAULT_BLOCK_BYTES):
+                          l1=False, block_bytes=DEFAULT_BLOCK_BYTES):
     """A :class:`BlockedLoss` over a memory-mapped dense X, or None for any other X.
 
     What :class:`~softmax_ext.SoftmaxRegression` fits on a ``numpy.memmap``:
-    the solver's memory is then O(d K) plus a block, not O(n K).  None also
-    when ``usable`` is False (an L1 term or solver="prox-newton"): those run
-    on the in-memory objective over the same memmap, after
-    :func:`check_l1_fits` (a MemoryError before the fit starts when they
-    cannot).
+    the solver's memory is then O(d K) plus a block, not O(n K).  With
+    ``l1`` (an L1 term or solver="prox-newton"), None when proximal Newton
+    fits in the available memory (:func:`l1_fits`: it then runs on the
+    in-memory objective over the same memmap, in few passes), else the
+    blocked objective, on which the L1 term runs OWL-QN
+    (``solvers/owlqn.py``: more passes, bounded memory).
     """
     import scipy.sparse as sp
 
     from ._blocked import BlockedLoss
     if sp.issparse(X) or not is_memory_mapped(X):
         return None
-    if not usable:
-        check_l1_fits(X, n_classes)
+    if l1 and l1_fits(X, n_classes):
         return None
     blocks = LocalBlocks(X, y, sample_weight, n_classes=n_classes, fit_intercept=fit_intercept,
                          n_threads=n_threads, block_bytes=block_bytes)
@@ -141,7 +141,7 @@ def out_of_core_objective(X, y, sample_weight, *, l2, n_classes, fit_intercept, 
 def l1_bytes(n_samples, n_features, n_classes, itemsize, max_features):
     """Anonymous bytes an L1 fit (proximal Newton) holds over a memory-mapped X.
 
-    It is not blocked (docs/scale.md, "L1 on a memmap"): the solver keeps
+    Proximal Newton is not blocked (docs/scale.md, "L1 on a memmap"): it keeps
     ~6 float64 n x K score arrays (its line search runs in score space) and
     each working set's objective holds those columns of X in memory,
     ``n x min(d, max_features)`` values at most.
@@ -149,27 +149,13 @@ def l1_bytes(n_samples, n_features, n_classes, itemsize, max_features):
     return scores_bytes(n_samples, n_classes) + n_samples * min(n_features, max_features) * itemsize
 
 
-def check_l1_fits(X, n_classes, available=None):
-    """Refuse, before it starts, an L1 fit over the memory-mapped ``X`` that cannot fit.
-
-    Raises
-    ------
-    MemoryError
-        Naming l1_ratio, the estimate of :func:`l1_bytes`, what is available,
-        and the alternatives, when the estimate exceeds ``available`` (default
-        :func:`softmax_ext._memory.available_bytes`; unknown: nothing refused).
-    """
+def l1_fits(X, n_classes, available=None):
+    """Whether proximal Newton's estimate (:func:`l1_bytes`) over the memory-mapped
+    ``X`` fits in ``available`` (default :func:`softmax_ext._memory.available_bytes`;
+    unknown: True)."""
     from ..solvers import prox_newton
     available = available_bytes() if available is None else available
     K = max(int(n_classes), 2)
     max_features = prox_newton.working_set_limit(K, fit_intercept=False)
     need = l1_bytes(X.shape[0], X.shape[1], K, X.dtype.itemsize, max_features)
-    if available is None or need <= available:
-        return
-    raise MemoryError(
-        f"An L1 / elastic-net fit (l1_ratio > 0 or solver='prox-newton') on this "
-        f"memory-mapped X ({X.shape[0]:,} x {X.shape[1]:,}) is not out-of-core: proximal "
-        f"Newton holds the n_samples x n_classes scores and the working set's columns of X "
-        f"in memory, about {format_bytes(need)}, but only {format_bytes(available)} is "
-        "available. Use l1_ratio=0 (L2, fitted over row blocks in bounded memory), or fit "
-        "on a sample of the rows.")
+    return available is None or need <= available

@@ -1,5 +1,6 @@
 """Solvers for the multinomial objective: L-BFGS, Newton-Cholesky, Newton-CG, gradient
-descent, and proximal Newton for L1 / elastic-net penalties.
+descent, and proximal Newton for L1 / elastic-net penalties (OWL-QN for them on
+objectives over row blocks).
 
 All of them work on the objective objects of :mod:`softmax_ext.objective`
 through their public methods, keep the scores ``Z = X W^T + b`` between
@@ -25,6 +26,7 @@ from .gd import gd as _gd
 from .lbfgs import lbfgs as _lbfgs
 from .newton_cg import newton_cg as _newton_cg
 from .newton_cholesky import newton_cholesky as _newton_cholesky
+from .owlqn import owlqn as _owlqn
 from .prox_newton import PENALTIES
 from .prox_newton import prox_newton as _prox_newton
 
@@ -34,6 +36,9 @@ _RUN = {"lbfgs": _lbfgs, "newton-cholesky": _newton_cholesky, "newton-cg": _newt
         "gd": _gd, "prox-newton": _prox_newton}
 # The solver names, here only: the estimator, the CLI and the tests import them.
 SOLVERS = ("auto",) + tuple(_RUN)
+# An L1 term on an objective without X's columns (a blocked one, scale/) runs
+# OWL-QN, which needs only losses and gradients, where prox-newton would run.
+_RUN["owlqn"] = _owlqn
 # The solvers that take the ``precondition`` option.
 PRECONDITIONED = ("lbfgs", "newton-cg")
 
@@ -70,7 +75,9 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         memory (``softmax_ext._memory``).  A solver whose estimate does not
         fit raises a MemoryError that names the size before it allocates.
         With ``l1 > 0`` "auto" is "prox-newton" (``prox_newton.py``), the
-        only solver here for a non-smooth term.
+        solver for a non-smooth term; on an objective over row blocks
+        (``scale/``), which has no columns of X to give it, "auto" and
+        "prox-newton" run OWL-QN (``owlqn.py``, the same optimum and stop).
     tol : float, default 1e-4
         Stop when ``max |gradient| <= tol`` (the objective is normalised by the
         sum of sample weights, as in scikit-learn, so ``tol`` means what it
@@ -132,12 +139,18 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         raise ValueError(f"solver={solver!r} minimises smooth objectives only; an L1 term "
                          "(l1 > 0) needs solver='auto' or 'prox-newton'.")
     if l1 > 0 or solver == "prox-newton":
-        name = "prox-newton"
+        blocked = getattr(getattr(objective, "base", objective), "lazy_scores", False)
+        name = "owlqn" if blocked else "prox-newton"
+        if name == "owlqn" and penalty != "l1":
+            raise ValueError(f"penalty={penalty!r} is not supported on an objective over "
+                             "row blocks (a memory-mapped X or Dask chunks); use 'l1'.")
     else:
         name = choose(objective, tol) if solver == "auto" else solver
     kwargs = dict(tol=float(tol), max_iter=int(max_iter), verbose=int(verbose), callback=callback)
     if name == "prox-newton":
         kwargs.update(l1=float(l1), penalty=penalty, cache=cache)
+    elif name == "owlqn":
+        kwargs["l1"] = float(l1)
     if name in PRECONDITIONED:
         kwargs["precondition"] = precondition
     elif precondition not in ("auto", False):

@@ -154,10 +154,17 @@ class Monitor:
         for listener in self.listeners:
             listener.on_stop(event)
 
-    def result(self, coef, n_iter, converged, loss, grad_max, message=""):
-        """The run's :class:`SolverResult`, after its stop event."""
+    def result(self, coef, n_iter, converged, loss, grad_max, message="", center=True):
+        """The run's :class:`SolverResult`, after its stop event.
+
+        ``center``: move ``coef`` along the smooth objective's invariant
+        columns to their mean-zero point (``objective.center``); False for an
+        L1 term, which those moves would change.
+        """
         self.report_stop(n_iter, message, loss, grad_max)
-        coef = self.obj.center(np.asarray(coef, dtype=np.float64).ravel())
+        coef = np.asarray(coef, dtype=np.float64).ravel()
+        if center:
+            coef = self.obj.center(coef)
         coef = coef.reshape(self.obj.coef_shape).astype(self.obj.dtype, copy=True)
         return SolverResult(coef=coef, n_iter=int(n_iter), converged=bool(converged),
                             loss=float(loss), grad_max=float(grad_max),

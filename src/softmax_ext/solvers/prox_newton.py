@@ -92,6 +92,16 @@ def l1_weights(objective, l1):
     return lam.ravel()
 
 
+def l1_coef(obj, x):
+    """The coefficients of an L1 fit from the flat iterate ``x``: a copy of ``coef_shape``
+    with the intercepts centred over the classes (the one direction the L1 term
+    leaves invariant in the symmetric parametrisation)."""
+    coef = np.asarray(x, dtype=np.float64).reshape(obj.coef_shape).copy()
+    if obj.fit_intercept and obj.symmetric and obj.n_classes > 1:
+        coef[:, -1] -= coef[:, -1].mean()
+    return coef
+
+
 def min_norm_subgradient(x, g, lam):
     """The element of the subdifferential of ``f + sum lam |x|`` nearest to 0.
 
@@ -583,10 +593,7 @@ def _result(mon, obj, state, it, vmax, tol, converged, stop, message):
     if state.penalty.l1 == 0.0:  # the smooth objective's invariant columns
         coef = obj.center(state.x).reshape(obj.coef_shape)
     else:
-        coef = state.x.reshape(obj.coef_shape).copy()
-        if obj.fit_intercept and obj.symmetric and obj.n_classes > 1:
-            # the intercept is the one direction the L1 term leaves invariant
-            coef[:, -1] -= coef[:, -1].mean()
+        coef = l1_coef(obj, state.x)
     return SolverResult(coef=coef.astype(obj.dtype), n_iter=int(it), converged=bool(converged),
                         loss=float(state.F), grad_max=float(vmax),
                         n_passes_over_X=int(mon.passes), history=mon.history,
