@@ -96,12 +96,14 @@ def cmd_fit(args):
     if len(classes) < 2:
         raise CLIError(f"{args.data}: the target {data['target']!r} has a single class "
                        f"({classes[0]!r}); a classifier needs at least two.")
-    est = _estimator(args)(C=args.C, tol=args.tol, solver=args.solver, max_iter=args.max_iter,
-                           n_threads=args.threads, verbose=int(args.verbose))
+    est = _estimator(args)(C=args.C, l1_ratio=args.l1_ratio, tol=args.tol, solver=args.solver,
+                           max_iter=args.max_iter, n_threads=args.threads,
+                           verbose=int(args.verbose))
     if args.progress and not progress.quiet:  # quiet: no callback, the fit stays as cheap
         est.set_callbacks(IterationLines(progress, args.max_iter))
     progress(f"fitting {X.shape[0]:,} rows x {X.shape[1]:,} features, {len(classes)} classes "
-             f"(solver={args.solver}, C={args.C:g}, tol={args.tol:g})")
+             f"(solver={args.solver}, C={args.C:g}, l1_ratio={args.l1_ratio:g}, "
+             f"tol={args.tol:g})")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         start = time.perf_counter()
@@ -122,7 +124,8 @@ def cmd_fit(args):
                 data_format=data["format"])
     n_iter = np.max(np.asarray(getattr(est, "n_iter_", [-1])))
     acc = float(np.mean(est.predict(X) == y))
-    print(f"fitted SoftmaxRegression(solver={args.solver!r}, C={args.C:g}, tol={args.tol:g}) on "
+    print(f"fitted SoftmaxRegression(solver={args.solver!r}, C={args.C:g}, "
+          f"l1_ratio={args.l1_ratio:g}, tol={args.tol:g}) on "
           f"{X.shape[0]:,} x {X.shape[1]:,}, {len(classes)} classes in {seconds:.3f} s, "
           f"{n_iter} iterations; training accuracy {acc:.4f}")
     print(f"saved model to {out}")
@@ -319,6 +322,10 @@ def _add_fit(sub):
                    help="fit on the Dask cluster at ADDRESS (e.g. tcp://host:8786); "
                    "needs softmax-ext[dask]")
     _common_fit_options(p, 1e-4)
+    p.add_argument("--l1-ratio", type=options.unit_interval, default=0.0, dest="l1_ratio",
+                   help="share of the L1 term in the penalty, as in LogisticRegression: 0 is "
+                   "L2 (default), 1 is L1, between them elastic net (solver auto, saga or "
+                   "prox-newton)")
     p.add_argument("--solver", choices=SOLVERS, default="auto", help="solver (default auto)")
     p.add_argument("--max-iter", type=options.positive_int, default=100, dest="max_iter",
                    help="maximum iterations (default 100)")

@@ -135,3 +135,26 @@ def test_model_file_records_versions_and_predict_warns_on_a_mismatch(capsys,
 def test_version_in_a_child_process_exits_0():
     proc = run_cli(["--version"], timeout=120)
     assert proc.returncode == 0 and proc.stdout.startswith("softmax-ext ")
+
+
+def test_fit_l1_ratio_gives_the_estimators_sparse_model(tmp_path, capsys, blobs):
+    from cli_runner import run_error
+
+    from softmax_ext import SoftmaxRegression
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    model = tmp_path / "m.npz"
+    status, out, _ = run(["fit", str(data), "--target", "species", "--l1-ratio", "1",
+                          "--C", "0.05", "--tol", "1e-8", "--out", str(model)], capsys)
+    assert status == 0 and "l1_ratio=1," in out
+    est = cli.read_model(model)["model"]
+    ref = SoftmaxRegression(l1_ratio=1.0, C=0.05, tol=1e-8).fit(X, y)
+    assert est.l1_ratio == 1.0 and np.any(est.coef_ == 0)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=0, atol=1e-12)
+    for bad in ("2", "-0.1", "nan", "half"):
+        err = run_error(["fit", str(data), "--target", "species", "--l1-ratio", bad], capsys)
+        assert "--l1-ratio" in err and "[0, 1]" in err
+    # scikit-learn's refusal of an L2-only solver with an L1 term, as a one-line error
+    err = run_error(["fit", str(data), "--target", "species", "--l1-ratio", "0.5",
+                     "--solver", "lbfgs", "--out", str(model)], capsys)
+    assert "lbfgs" in err

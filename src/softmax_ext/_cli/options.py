@@ -4,7 +4,7 @@ import argparse
 
 import numpy as np
 
-__all__ = ["positive_float", "positive_int", "class_count", "threads", "int_list"]
+__all__ = ["positive_float", "unit_interval", "positive_int", "class_count", "threads", "int_list"]
 
 
 def positive_float(text):
@@ -14,6 +14,17 @@ def positive_float(text):
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}") from None
     if not np.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def unit_interval(text):
+    """A number in [0, 1] (``l1_ratio``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
+    if not 0.0 <= value <= 1.0:   # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
     return value
 
 
