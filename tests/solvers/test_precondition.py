@@ -513,3 +513,26 @@ def test_newton_cg_drops_a_preconditioner_whose_step_fails(monkeypatch):
     # the set-up pass of the failed attempt is still reported
     assert sum(h.get("setup", 0) for h in res.history) == 1
     assert res.n_passes_over_X == res.history[-1]["passes"]
+
+
+def test_lbfgs_counts_the_intercept_where_sparse_columns_are_small():
+    # sparse X whose columns have mean squares ~0.01 against the intercept's 1:
+    # CG resolves that one direction on its own (newton-cg drops M, the
+    # features' part being well conditioned), L-BFGS's scalar initial matrix
+    # does not: "auto" keeps M for lbfgs, and it saves most iterations
+    rng = np.random.default_rng(0)
+    n, d, K = 20_000, 400, 5
+    X = sp.random(n, d, density=0.01, format="csr", random_state=rng,
+                  data_rvs=rng.standard_normal)
+    W = rng.standard_normal((K, d)) * 10.0
+    y = np.argmax(np.asarray(X @ W.T) + rng.gumbel(size=(n, K)), axis=1)
+    obj = MultinomialLoss(X, y, l2=1.0 / n, n_threads=1)
+    kron, _ = _precondition.build_preconditioner(obj, "auto", solver="newton-cg")
+    assert kron is None
+    kron, _ = _precondition.build_preconditioner(obj, "auto", solver="lbfgs")
+    assert kron is not None and kron.condition(intercept=True) >= _precondition.MIN_CONDITION
+    auto = lbfgs.lbfgs(obj, tol=1e-8, max_iter=1000)
+    plain = lbfgs.lbfgs(obj, tol=1e-8, max_iter=1000, precondition=False)
+    assert auto.converged and plain.converged
+    assert auto.loss == pytest.approx(plain.loss, rel=1e-10)
+    assert auto.n_iter < 0.6 * plain.n_iter
