@@ -516,14 +516,14 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
     if converged:
         message = "max|subgradient| <= tol at the start"
     idle = 0  # working-set rounds in a row without a Newton step
+    restricted = _Restrictions(obj)
     while not converged and not stop and it < max_iter and idle < 3:
         features, explicit = _working_set(obj, full.x, full.subgradient(), tol,
                                           hessian_free=type(pen) is L1)
         cols = _columns(obj, features)
         everything = features.size == obj.n_features
-        sub_obj = obj if everything else obj.restrict(features)
         rows = hessian_rows(obj, cols.size) if explicit else None
-        hess_obj = None if rows is None else obj.restrict(None if everything else features, rows)
+        sub_obj, hess_obj = restricted.get(features, everything, rows)
         if everything:
             full.set_hessian_source(obj if hess_obj is None else hess_obj)
         sub = (full if everything else
@@ -579,6 +579,27 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
                        f"{np.dtype(obj.dtype).name} precision")
             break
     return _result(mon, obj, full, it, vmax, tol, converged, stop, message)
+
+
+class _Restrictions:
+    """The working set's objective and its Hessian rows' objective, kept while the
+    working set stays the same: a round that ends on the forcing test often
+    starts the next on the same features, and each restriction copies those
+    columns of X (n x |features| values) and checks them again."""
+
+    def __init__(self, obj):
+        self.obj, self.key, self.pair = obj, None, None
+
+    def get(self, features, everything, rows):
+        """``(sub_obj, hess_obj)`` for this round (hess_obj None without ``rows``)."""
+        key = (features.tobytes(), None if rows is None else rows.tobytes())
+        if key != self.key:
+            obj = self.obj
+            sub_obj = obj if everything else obj.restrict(features)
+            hess_obj = None if rows is None else obj.restrict(None if everything else features,
+                                                              rows)
+            self.key, self.pair = key, (sub_obj, hess_obj)
+        return self.pair
 
 
 def _result(mon, obj, state, it, vmax, tol, converged, stop, message):
