@@ -59,6 +59,8 @@ class FixedClassLoss:
         self.coef_shape = (base.n_classes - 1, base.coef_shape[1])
         if hasattr(base, "scores_rows"):  # a blocked base: its memory accounting
             self.scores_rows = base.scores_rows
+        # a blocked base's scores are LinearScores, and so are these (full() of them)
+        self.lazy_scores = bool(getattr(base, "lazy_scores", False))
 
     @property
     def n_passes_over_X(self):

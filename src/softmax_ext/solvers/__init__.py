@@ -139,8 +139,7 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         raise ValueError(f"solver={solver!r} minimises smooth objectives only; an L1 term "
                          "(l1 > 0) needs solver='auto' or 'prox-newton'.")
     if l1 > 0 or solver == "prox-newton":
-        blocked = getattr(getattr(objective, "base", objective), "lazy_scores", False)
-        name = "owlqn" if blocked else "prox-newton"
+        name = "owlqn" if getattr(objective, "lazy_scores", False) else "prox-newton"
         if name == "owlqn" and penalty != "l1":
             raise ValueError(f"penalty={penalty!r} is not supported on an objective over "
                              "row blocks (a memory-mapped X or Dask chunks); use 'l1'.")

@@ -108,7 +108,7 @@ class SolverState:
         """
         obj = self.objective
         x = in_dtype(obj, check_coef0(obj, coef0))
-        if np.any(x) or getattr(getattr(obj, "base", obj), "lazy_scores", False):
+        if np.any(x) or getattr(obj, "lazy_scores", False):
             Z = scores64(obj, x)
         else:
             Z = np.zeros((obj.n_samples, obj.n_classes), dtype=np.float64)

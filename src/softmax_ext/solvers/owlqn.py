@@ -31,7 +31,7 @@ import numpy as np
 
 from ._base import Monitor, check_coef0, max_abs, warn_not_converged
 from .lbfgs import _two_loop
-from .prox_newton import l1_coef, l1_weights, min_norm_subgradient
+from .prox_newton import L1, l1_coef, min_norm_subgradient
 
 __all__ = ["owlqn"]
 
@@ -39,10 +39,10 @@ ARMIJO = 1e-4          # sufficient decrease, as in Andrew and Gao
 MAX_BACKTRACKS = 40    # halvings before the search gives up (t down to ~1e-12)
 
 
-def _evaluate(objective, x, lam):
+def _evaluate(objective, x, pen):
     """``(F, f's gradient)`` at the flat ``x``: one pass over X."""
     f, g = objective.loss_gradient(x.reshape(objective.coef_shape))
-    return float(f) + float(np.dot(lam, np.abs(x))), np.asarray(g, dtype=np.float64).ravel()
+    return float(f) + pen.value(x), np.asarray(g, dtype=np.float64).ravel()
 
 
 def _accept(F, Fn, slope, vmax, xn, gn, lam, eps):
@@ -79,11 +79,12 @@ def owlqn(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         Number of (s, y) pairs kept.
     """
     mon = Monitor(objective, "owlqn", verbose=verbose, callback=callback)
-    lam = l1_weights(objective, l1)
+    pen = L1(objective, l1)
+    lam = pen.lam
     penalised = lam > 0
     eps = float(np.finfo(objective.dtype).eps)
     x = check_coef0(objective, coef0)
-    F, g = _evaluate(objective, x, lam)
+    F, g = _evaluate(objective, x, pen)
     v = min_norm_subgradient(x, g, lam)
     vmax = max_abs(v)
     stop = mon.record(0, x, F, v, vmax, 0.0)
@@ -99,7 +100,7 @@ def owlqn(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         t, accepted = 1.0, None
         for _ in range(MAX_BACKTRACKS):
             xn = _project(x + t * D, orthant, penalised)
-            Fn, gn = _evaluate(objective, xn, lam)
+            Fn, gn = _evaluate(objective, xn, pen)
             if _accept(F, Fn, float(v @ (xn - x)), vmax, xn, gn, lam, eps):
                 accepted = (xn, Fn, gn)
                 break
