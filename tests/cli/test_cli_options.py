@@ -158,3 +158,15 @@ def test_fit_l1_ratio_gives_the_estimators_sparse_model(tmp_path, capsys, blobs)
     err = run_error(["fit", str(data), "--target", "species", "--l1-ratio", "0.5",
                      "--solver", "lbfgs", "--out", str(model)], capsys)
     assert "lbfgs" in err
+
+
+def test_fit_bad_l1_ratio_in_a_child_process_is_a_usage_error(tmp_path, blobs):
+    # the installed command, not the in-process parser: exit status 2, one
+    # message naming the option, no traceback
+    X, y = blobs
+    data = write_csv(tmp_path / "train.csv", X, y)
+    proc = run_cli(["fit", data, "--target", "species", "--l1-ratio", "1.5",
+                    "--out", tmp_path / "m.npz"], timeout=120)
+    assert proc.returncode == 2
+    assert "--l1-ratio" in proc.stderr and "[0, 1]" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "m.npz").exists()
