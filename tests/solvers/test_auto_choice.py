@@ -6,6 +6,7 @@ import scipy.sparse as sp
 
 from softmax_ext import MultinomialLoss
 from softmax_ext.solvers import solve
+from softmax_ext.solvers import _newton
 from softmax_ext.solvers._choice import binary_costs, choose, multinomial_costs
 from solver_problems import SOLVER_NAMES, make_data, make_problem
 
@@ -42,12 +43,13 @@ def test_auto_choice_follows_shape():
 # (n, d, K, dtype, tol) -> what auto must pick: the benchmark matrix's
 # multinomial cases (bench/matrix.py) and the measured crossovers of
 # docs/solvers.md ("Multinomial auto"), where these were the fastest of ours
+# (tall X: with the Hessian from a row subset, docs/solvers.md "Sub-sampled curvature")
 MULTINOMIAL_CASES = [
-    ((1_000_000, 20, 5, np.float64, 1e-6), "newton-cg"),   # tall: chol 1.4 s, ncg 0.9 s
-    ((1_000_000, 20, 5, np.float64, 1e-4), "newton-cg"),
+    ((1_000_000, 20, 5, np.float64, 1e-6), "newton-cholesky"),   # chol 0.35 s, ncg 0.39 s
+    ((1_000_000, 20, 5, np.float64, 1e-4), "newton-cholesky"),
     ((100_000, 10, 10, np.float64, 1e-6), "newton-cholesky"),
     ((100_000, 10, 10, np.float64, 1e-4), "newton-cholesky"),
-    ((100_000, 20, 3, np.float64, 1e-6), "newton-cg"),
+    ((100_000, 20, 3, np.float64, 1e-6), "newton-cholesky"),
     ((100_000, 100, 10, np.float64, 1e-6), "newton-cg"),
     ((100_000, 100, 10, np.float32, 1e-4), "newton-cg"),
     ((50_000, 50, 100, np.float64, 1e-6), "newton-cg"),
@@ -63,10 +65,12 @@ def test_multinomial_choice_on_the_benchmark_shapes(shape, expected):
     assert choose(_multinomial(n, d, K, dtype), tol, available=1 << 40) == expected
 
 
-def test_multinomial_cost_model_prices_the_hessian_by_its_shape():
+def test_multinomial_cost_model_prices_the_hessian_by_its_shape(monkeypatch):
     """newton-cholesky's predicted passes grow with the Hessian's work per row
     (K (K+1) / 2 (d+1)^2 against a pass's K (d+1)), newton-cg's only with K;
-    a tiny problem's Hessian costs about a pass (the per-call cost)."""
+    a tiny problem's Hessian costs about a pass (the per-call cost).  (The
+    exact curvature's model: no row subset here.)"""
+    monkeypatch.setattr(_newton, "CURVATURE_ROWS", 10**9)
     narrow = multinomial_costs(_multinomial(100_000, 10, 3), 1e-6)
     wide = multinomial_costs(_multinomial(100_000, 200, 3), 1e-6)
     assert wide["newton-cholesky"] > 2 * narrow["newton-cholesky"]
@@ -81,6 +85,18 @@ def test_multinomial_cost_model_prices_the_hessian_by_its_shape():
     # a looser tol: fewer passes for both
     loose = multinomial_costs(_multinomial(100_000, 10, 3), 1e-4)
     assert all(loose[k] < narrow[k] for k in loose)
+
+
+@pytest.mark.parametrize("tol", [1e-4, 1e-6])
+def test_cost_model_prices_the_curvature_on_its_row_subset(monkeypatch, tol):
+    """On tall X the Hessian from a row subset costs a fraction of the exact one, so
+    newton-cholesky's and newton-cg's predicted passes fall."""
+    tall = _multinomial(1_000_000, 20, 5)
+    sub = multinomial_costs(tall, tol)
+    monkeypatch.setattr(_newton, "CURVATURE_ROWS", 10**9)
+    exact = multinomial_costs(tall, tol)
+    assert sub["newton-cholesky"] < 0.5 * exact["newton-cholesky"]
+    assert sub["newton-cg"] < 0.6 * exact["newton-cg"]
 
 
 def test_auto_takes_newton_cg_for_mid_size_dense():

@@ -20,6 +20,7 @@ docs/solvers.md, "How auto chooses".
 import numpy as np
 
 from .. import _memory
+from ._newton import subsample_rows
 
 __all__ = ["choose", "binary_costs", "multinomial_costs", "HESSIAN_BYTES_MAX"]
 
@@ -63,6 +64,11 @@ FLOAT32_PASS_FRACTION = 0.8
 NEWTON_ITERATIONS = {"tight": 6, "loose": 5}
 NEWTON_PASSES_PER_ITERATION = 2.0
 CG_PASSES = {"tight": (30.0, 5.0), "loose": (20.0, 4.0)}
+# With the curvature from a row subset (tall dense X, ``_newton.py``) the
+# convergence is linear: this many iterations, each with its two full passes,
+# the Hessian (or each product) priced on the subset's rows.
+SUBSAMPLED_NEWTON_ITERATIONS = {"newton-cholesky": {"tight": 7, "loose": 4},
+                                "newton-cg": {"tight": 8, "loose": 5}}
 
 
 def _tol_kind(tol):
@@ -127,21 +133,37 @@ def multinomial_costs(objective, tol):
         Hessian assembly is charged its time over one loss+gradient's (the
         per-row constants ``HESSIAN_SECONDS_PER_ROW`` and
         ``PASS_SECONDS_PER_ROW``, plus ``CALL_SECONDS`` each), its Cholesky
-        factorisation (m^3 / 3 multiply-adds) at the Hessian's rate.
+        factorisation (m^3 / 3 multiply-adds) at the Hessian's rate.  Where
+        the Newton methods take their curvature from a row subset
+        (``_newton.subsample_rows``), the Hessian and the products are priced
+        on its rows, over ``SUBSAMPLED_NEWTON_ITERATIONS``.
     """
     kind = _tol_kind(tol)
     K, p = objective.coef_shape
     n = max(int(objective.n_samples), 1)
     m = K * p
+    rows = subsample_rows(objective)
+    r = n if rows is None else max(int(rows.size), 1)
     per_row = PASS_SECONDS_PER_ROW[0] + PASS_SECONDS_PER_ROW[1] * m
     if np.dtype(objective.dtype) == np.float32:
         per_row *= FLOAT32_PASS_FRACTION
     per_pass = CALL_SECONDS + n * per_row
-    work = K * (K + 1) / 2.0 * p * p + m ** 3 / (3.0 * n)
-    hessian = CALL_SECONDS + n * (HESSIAN_SECONDS_PER_ROW[0] + HESSIAN_SECONDS_PER_ROW[1] * work)
-    newton = NEWTON_ITERATIONS[kind] * (hessian / per_pass + NEWTON_PASSES_PER_ITERATION) + 1.0
+    work = K * (K + 1) / 2.0 * p * p + m ** 3 / (3.0 * r)
+    hessian = CALL_SECONDS + r * (HESSIAN_SECONDS_PER_ROW[0] + HESSIAN_SECONDS_PER_ROW[1] * work)
     base, per_class = CG_PASSES[kind]
-    return {"newton-cholesky": newton, "newton-cg": base + per_class * K}
+    cg = base + per_class * K
+    iterations = NEWTON_ITERATIONS[kind]
+    if rows is not None:
+        # an exact run's products, over the sub-sampled run's iterations, each
+        # at r / n of a pass plus its call
+        cg_iterations = SUBSAMPLED_NEWTON_ITERATIONS["newton-cg"][kind]
+        products = max(cg - NEWTON_PASSES_PER_ITERATION * iterations - 1.0, 0.0)
+        products *= cg_iterations / iterations
+        cg = (NEWTON_PASSES_PER_ITERATION * cg_iterations + 1.0
+              + products * (CALL_SECONDS + r * per_row) / per_pass)
+        iterations = SUBSAMPLED_NEWTON_ITERATIONS["newton-cholesky"][kind]
+    newton = iterations * (hessian / per_pass + NEWTON_PASSES_PER_ITERATION) + 1.0
+    return {"newton-cholesky": newton, "newton-cg": cg}
 
 
 def _multinomial_by_cost(objective, tol):

@@ -104,8 +104,8 @@ class _NewtonCG(NewtonMethod):
     and the best iterate so far, which a failed line search returns to.
     """
 
-    def __init__(self, state, max_cg, pre):
-        super().__init__(state)
+    def __init__(self, state, max_cg, pre, subsample=False):
+        super().__init__(state, subsample)
         self.max_cg, self.pre = max_cg, pre
         self.hessp = self.precond = None
         self.n_products = 0
@@ -115,7 +115,7 @@ class _NewtonCG(NewtonMethod):
         """Set ``hessp`` (``v -> H v`` from the held scores, no pass) and ``precond``."""
         obj, state = self.state.objective, self.state
         shape = obj.coef_shape
-        product = obj.hessp(state.coef.reshape(shape), scores=state.scores)
+        product = self.curvature.hessp(state.coef.reshape(shape), scores=self.curvature_scores())
 
         def hessp(v):
             return np.asarray(product(in_dtype(obj, v).reshape(shape)), dtype=np.float64).ravel()
@@ -163,17 +163,21 @@ class _NewtonCG(NewtonMethod):
 
 
 def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
-              max_cg=200, precondition="auto", name="newton-cg"):
+              max_cg=200, precondition="auto", subsample=True, name="newton-cg"):
     """Minimise ``objective`` with truncated Newton-CG; see :func:`softmax_ext.solvers.solve`.
 
     ``precondition``: "auto" (the Kronecker-factored preconditioner of
     ``_precondition.py`` where it pays for itself: correlated features in
     dense X of moderate width, uncentred columns or uneven column norms in
     sparse X or dense X with n >= p / 2), True (always) or False.
+    ``subsample``: on tall dense X, the Hessian products from a random subset
+    of the rows (``_newton.curvature_rows``) until a step gains too little;
+    the gradient, line search and stopping test stay exact
+    (docs/derivation.md 5.7).
     """
     pre = Preconditioning(objective, precondition)
     state = SolverState(objective, name, tol=tol, max_iter=max_iter, verbose=verbose,
                         callback=callback)
     state.start(coef0)
-    _NewtonCG(state, max_cg, pre).run()
+    _NewtonCG(state, max_cg, pre, subsample).run()
     return state.finish()

@@ -313,8 +313,8 @@ class _NewtonCholesky(NewtonMethod):
     the stall counter of the stopping test.
     """
 
-    def __init__(self, state):
-        super().__init__(state)
+    def __init__(self, state, subsample=False):
+        super().__init__(state, subsample)
         obj = state.objective
         self.null_cols = obj.null_columns()
         self.H = None
@@ -328,18 +328,26 @@ class _NewtonCholesky(NewtonMethod):
         with self.state.stage("hessian"):
             # symmetric: its transpose is the same matrix in Fortran order,
             # which LAPACK factors in place (no copy of an m x m array)
-            self.H = np.asarray(obj.hessian(self.state.coef.reshape(obj.coef_shape)),
+            self.H = np.asarray(self.curvature.hessian(self.state.coef.reshape(obj.coef_shape)),
                                 dtype=np.float64).T
 
     def inner_solve(self):
         """The Newton direction by Cholesky in place of ``H`` (then released); sets
         ``decrement`` and ``how``."""
         obj = self.state.objective
-        with self.state.stage("cholesky"):
-            D, self.decrement, self.how = newton_direction(
-                self.H, self.state.grad, self.null_cols, obj.coef_shape,
-                singular_pinv=obj.l2 == 0.0,
-                fallback_rcond=None if obj.l2 == 0.0 else FALLBACK_RCOND)
+        try:
+            with self.state.stage("cholesky"):
+                D, self.decrement, self.how = newton_direction(
+                    self.H, self.state.grad, self.null_cols, obj.coef_shape,
+                    singular_pinv=obj.l2 == 0.0,
+                    fallback_rcond=None if obj.l2 == 0.0 else FALLBACK_RCOND)
+        except IllConditionedHessian:
+            if self.rows is None:
+                raise
+            # the row subset's Hessian, not the problem's: the exact one decides
+            self.exact_curvature()
+            self.update_curvature()
+            return self.inner_solve()
         self.H = None
         return D
 
@@ -381,13 +389,19 @@ class _NewtonCholesky(NewtonMethod):
 
 
 def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
-                    name="newton-cholesky"):
-    """Minimise ``objective`` with Newton-Cholesky; see :func:`softmax_ext.solvers.solve`."""
+                    subsample=True, name="newton-cholesky"):
+    """Minimise ``objective`` with Newton-Cholesky; see :func:`softmax_ext.solvers.solve`.
+
+    ``subsample``: on tall dense X, assemble the Hessian from a random subset
+    of the rows (``_newton.curvature_rows``) until a step gains too little or
+    that Hessian is ill-conditioned; the gradient, line search and stopping
+    test stay exact (docs/derivation.md 5.7).
+    """
     state = SolverState(objective, name, tol=tol, max_iter=max_iter, verbose=verbose,
                         callback=callback)
     state.start(coef0)
     try:
-        _NewtonCholesky(state).run()
+        _NewtonCholesky(state, subsample).run()
     except IllConditionedHessian as e:
         return _fallback_to_lbfgs(state, e, max_iter, verbose, callback)
     return state.finish()

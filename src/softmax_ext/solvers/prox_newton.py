@@ -18,7 +18,7 @@ penalised).  Three nested loops, as in glmnet and skglm:
   optimal.
 - **Proximal Newton** (middle) on the subproblem: the quadratic model of f
   from the objective's Hessian (explicit: the working set keeps it small;
-  on a regular subset of the rows when X is tall, :func:`hessian_rows`),
+  on a random subset of the rows when X is tall, :func:`hessian_rows`),
   minimised with the L1 term by coordinate descent, then a backtracking line
   search on F in score space (each trial O(n K), no pass over X).
 - **Coordinate descent** (inner, C kernel ``_ext.cd.cd_l1``): cyclic sweeps
@@ -38,6 +38,7 @@ from scipy.linalg import cho_factor, cho_solve
 from .._ext import cd as _cd
 from ._base import (Monitor, SolverResult, check_coef0, check_separable, in_dtype, loss_grad_at,
                     max_abs, scores64, warn_not_converged)
+from ._newton import curvature_rows
 from ._score_space import ScoreSpaceModel, first_crossing
 
 __all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1", "ModelCache"]
@@ -74,7 +75,7 @@ WS_MIN_FEATURES = 10
 # within this many bytes; a larger working set (L1 only) gets the Hessian-free
 # model of _score_space.py, so this bounds the explicit model, not the support.
 WS_HESSIAN_BYTES = 512 * 2**20
-# The quadratic model's Hessian comes from a regular subset of at least this
+# The quadratic model's Hessian comes from a random subset of at least this
 # many rows, and this many per coefficient of the working set, when X has at
 # least twice as many (the gradient, the line search and the stopping rule
 # stay exact: only the model is sub-sampled; docs/derivation.md 5.5).
@@ -265,11 +266,10 @@ def orthant_step(H, g, x, lam, d, Hd):
 
 def hessian_rows(objective, n_coef):
     """Rows for the quadratic model's Hessian of a working set with ``n_coef``
-    coefficients: every ``n // max(HESSIAN_ROWS, HESSIAN_ROWS_PER_COEF * n_coef)``-th
-    row, or None (every row) when that leaves more than half of them."""
-    n = objective.n_samples
-    step = n // max(HESSIAN_ROWS, HESSIAN_ROWS_PER_COEF * n_coef)
-    return np.arange(0, n, step, dtype=np.int64) if step >= 2 else None
+    coefficients: ``_newton.curvature_rows`` with at least ``HESSIAN_ROWS`` and
+    ``HESSIAN_ROWS_PER_COEF * n_coef`` rows, or None (every row) when that leaves
+    more than half of them."""
+    return curvature_rows(objective, n_coef, HESSIAN_ROWS, HESSIAN_ROWS_PER_COEF)
 
 
 def _columns(objective, features):
