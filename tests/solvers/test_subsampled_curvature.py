@@ -15,7 +15,7 @@ import pytest
 import scipy.linalg
 import scipy.sparse as sp
 
-from softmax_ext import MultinomialLoss
+from softmax_ext import MultinomialLoss, _memory
 from softmax_ext.objective import FixedClassLoss
 from softmax_ext.solvers import _newton
 from softmax_ext.solvers._state import SolverState
@@ -73,7 +73,7 @@ def test_tall_dense_x_gets_a_sorted_random_subset(small_subsets):
     assert np.all(kept >= _newton.CURVATURE_MIN_CLASS_ROWS)
 
 
-def test_no_subset_where_it_does_not_apply(small_subsets):
+def test_no_subset_where_it_does_not_apply(small_subsets, monkeypatch):
     # short X: the subset would be more than half of the rows
     assert _rows_used(_tall(n=500)) is None
     # sparse X: the copy of a CSR row subset costs more than it saves
@@ -84,6 +84,13 @@ def test_no_subset_where_it_does_not_apply(small_subsets):
     y[:] = np.where(y == 2, 1, y)
     y[:60] = 2
     assert _rows_used(MultinomialLoss(X, y, n_threads=1)) is None
+    # the copy of the subset's rows would take more than its share of the memory left
+    obj = _tall()
+    enough = int(300 * obj.n_features * 8 / _newton.CURVATURE_COPY_SHARE)
+    monkeypatch.setattr(_memory, "available_bytes", lambda: enough - 1)
+    assert _rows_used(obj) is None
+    monkeypatch.setattr(_memory, "available_bytes", lambda: enough)
+    assert _rows_used(obj) is not None
     # asked not to
     state = SolverState(_tall(), "test", tol=1e-8, max_iter=10)
     state.start(None)

@@ -12,6 +12,7 @@ status live in the :class:`~softmax_ext.solvers._state.SolverState`.
 
 import numpy as np
 
+from .. import _memory
 from ._base import in_dtype
 
 __all__ = ["NewtonMethod", "curvature_rows", "subsample_rows"]
@@ -24,6 +25,9 @@ __all__ = ["NewtonMethod", "curvature_rows", "subsample_rows"]
 CURVATURE_ROWS = 10_000
 CURVATURE_ROWS_PER_COEF = 10
 CURVATURE_MIN_CLASS_ROWS = 50
+# The subset is a copy of its rows of X (up to half of X): taken only while it
+# needs at most this share of the memory available.
+CURVATURE_COPY_SHARE = 0.25
 # A sub-sampled step that leaves max|grad| above this share of its value
 # before the step hands the rest of the run to the exact curvature.
 SUBSAMPLED_MIN_GAIN = 0.8
@@ -57,7 +61,9 @@ def subsample_rows(objective):
     Only on dense X held in memory (a CSR row subset saves less than its copy
     costs, and an objective over row blocks has no rows to take), and only
     when every class keeps ``CURVATURE_MIN_CLASS_ROWS`` rows (or all it has):
-    a class seen in a handful of rows would get a Hessian block of noise.
+    a class seen in a handful of rows would get a Hessian block of noise; and
+    only when the copy of those rows of X needs at most ``CURVATURE_COPY_SHARE``
+    of the available memory.
     """
     if (not hasattr(objective, "restrict") or getattr(objective, "is_sparse", True)
             or getattr(objective, "lazy_scores", False)):
@@ -69,6 +75,10 @@ def subsample_rows(objective):
     full = np.bincount(objective.y, minlength=K)
     kept = np.bincount(objective.y[rows], minlength=K)
     if np.any(kept < np.minimum(full, CURVATURE_MIN_CLASS_ROWS)):
+        return None
+    available = _memory.available_bytes()
+    copy = rows.size * objective.n_features * np.dtype(objective.dtype).itemsize
+    if available is not None and copy > CURVATURE_COPY_SHARE * available:
         return None
     return rows
 
@@ -82,7 +92,7 @@ class NewtonMethod:
         Started (``state.start``); :meth:`run` advances it until it stops.
     subsample : bool, default False
         Take the curvature from a random subset of the rows of a tall dense X
-        (:func:`curvature_rows`): ``curvature`` is then the objective on
+        (:func:`subsample_rows`): ``curvature`` is then the objective on
         those rows and ``rows`` their indices, until a step that gains too
         little (``SUBSAMPLED_MIN_GAIN``) makes them the full objective and None.
     """
