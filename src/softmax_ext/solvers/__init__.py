@@ -72,7 +72,10 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
         are in docs/solvers.md), lbfgs on wide dense X and on sparse
         multinomial X (newton-cg on sparse binary X);
         never a solver whose memory estimate does not fit in the available
-        memory (``softmax_ext._memory``).  A solver whose estimate does not
+        memory (``softmax_ext._memory``).  On tall dense X newton-cholesky
+        and newton-cg take the Hessian (or its products) from a random
+        subset of the rows, everything else from every row: the same
+        optimum (``_newton.py``, docs/derivation.md 5.7).  A solver whose estimate does not
         fit raises a MemoryError that names the size before it allocates.
         With ``l1 > 0`` "auto" is "prox-newton" (``prox_newton.py``), the
         solver for a non-smooth term; on an objective over row blocks
