@@ -5,9 +5,10 @@ with ``subsample=True`` (the default: docs/derivation.md 5.7) and
 ``subsample=False``, and lbfgs for scale; min / median / max seconds of
 ``--rounds`` fits (alternating exact and sub-sampled, so that the machine's
 load falls on both alike), iterations, and the objective's relative excess
-over a tol=1e-10 exact fit.  Data: ``make_classification`` (d/2
-informative), standardized, ``l2 = 1/n`` (C = 1), every kernel on the
-default threads, BLAS at one thread as ``solve`` runs it.
+over a tol=1e-10 exact fit.  Data: the speed matrix's
+``softmax_ext.bench.cases.make_problem`` (d/2 informative, one cluster per
+class, standardized), ``l2 = 1/n`` (C = 1), every kernel on the default
+threads, BLAS at one thread as ``solve`` runs it.
 
 Run::
 
@@ -33,15 +34,6 @@ CASES = {
 }
 
 
-def _data(n, d, K, dtype):
-    from sklearn.datasets import make_classification
-    from sklearn.preprocessing import StandardScaler
-
-    X, y = make_classification(n_samples=n, n_features=d, n_informative=d // 2, n_classes=K,
-                               random_state=0)
-    return np.ascontiguousarray(StandardScaler().fit_transform(X), dtype=dtype), y
-
-
 def _time(run, rounds):
     times, res = [], None
     for _ in range(rounds):
@@ -53,6 +45,7 @@ def _time(run, rounds):
 
 def main(argv=None):
     from softmax_ext import MultinomialLoss
+    from softmax_ext.bench.cases import make_problem
     from softmax_ext.solvers import solve
     from softmax_ext._threads import single_threaded_blas
     from softmax_ext.solvers.lbfgs import lbfgs
@@ -70,7 +63,7 @@ def main(argv=None):
     print("|---|---|---|---|---|---|---|")
     for name in args.cases.split(","):
         n, d, K, dtype = CASES[name]
-        X, y = _data(n, d, K, dtype)
+        X, _, y, _ = make_problem(n, d, K, dtype=dtype, n_test=K)
         obj = MultinomialLoss(X, y, l2=1.0 / n)
         F0 = solve(obj, solver="newton-cg", tol=1e-10, max_iter=300).loss
         label = f"{n}x{d} K={K} {np.dtype(dtype).name}"

@@ -171,7 +171,7 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     dense X of moderate width, uncentred columns or uneven column norms in
     sparse X or dense X with n >= p / 2), True (always) or False.
     ``subsample``: on tall dense X, the Hessian products from a random subset
-    of the rows (``_newton.curvature_rows``) until a step gains too little;
+    of the rows (``_newton.subsample_rows``) until a step gains too little;
     the gradient, line search and stopping test stay exact
     (docs/derivation.md 5.7).
     """

@@ -393,7 +393,7 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
     """Minimise ``objective`` with Newton-Cholesky; see :func:`softmax_ext.solvers.solve`.
 
     ``subsample``: on tall dense X, assemble the Hessian from a random subset
-    of the rows (``_newton.curvature_rows``) until a step gains too little or
+    of the rows (``_newton.subsample_rows``) until a step gains too little or
     that Hessian is ill-conditioned; the gradient, line search and stopping
     test stay exact (docs/derivation.md 5.7).
     """
