@@ -572,6 +572,22 @@ def test_restrict_scores_and_shares_the_pass_counter(sparse):
         np.testing.assert_allclose(both.hessian(sub_coef), ref.hessian(sub_coef), rtol=1e-12)
 
 
+def test_restriction_of_a_restriction():
+    """Rows of a feature restriction: the same objective as both at once, its passes
+    counted on the full objective (a solver run on a restricted objective may
+    restrict it again: a Newton method on a row subset of a tall X)."""
+    X, y, sw = problem(n=300, sparse=False, weights=True)
+    base = MultinomialLoss(X, y, sample_weight=sw, l2=0.1)
+    features, rows = np.array([0, 2, 5, 7]), np.arange(1, 300, 4)
+    twice = base.restrict(features).restrict(rows=rows)
+    once = base.restrict(features, rows)
+    coef = np.random.default_rng(1).standard_normal(once.coef_shape)
+    assert twice.loss(coef) == pytest.approx(once.loss(coef), rel=1e-12)
+    before = base.n_passes_over_X
+    twice.loss_gradient(coef)
+    assert base.n_passes_over_X == before + 1
+
+
 def test_callback_sees_the_full_problem_on_a_working_set():
     # a wide problem fitted on working sets: each record is of every coefficient
     X, y = make_classification(200, 60, n_informative=5, n_redundant=0, n_classes=3,

@@ -31,8 +31,11 @@ def restricted_base(base, features=None, rows=None):
         X = X[:, np.asarray(features, dtype=np.int64)]
     if not hasattr(X, "tocsr"):
         X = np.ascontiguousarray(X)
-    sub = type(base)(X, y, sample_weight=sw, l2=base.l2, fit_intercept=base.fit_intercept,
-                     n_classes=base.n_classes, n_threads=base.n_threads)
+    # a restriction of a restriction is built as the plain class: the counter
+    # class's setter needs an owner that __init__ has not set yet
+    cls = _UNSHARED.get(type(base), type(base))
+    sub = cls(X, y, sample_weight=sw, l2=base.l2, fit_intercept=base.fit_intercept,
+              n_classes=base.n_classes, n_threads=base.n_threads)
     # the same penalty on the chosen columns (liblinear's intercept term included)
     sub.regularizer = base.regularizer.for_features(X.shape[1])
     _share_counter(sub, base)
@@ -48,6 +51,7 @@ def _share_counter(sub, base):
 
 
 _SHARED = {}
+_UNSHARED = {}
 
 
 def _shared_counter_class(cls):
@@ -64,4 +68,5 @@ def _shared_counter_class(cls):
             "__module__": cls.__module__,
             "__doc__": cls.__doc__,
         })
+        _UNSHARED[_SHARED[cls]] = cls
     return _SHARED[cls]
