@@ -33,7 +33,7 @@ def restricted_base(base, features=None, rows=None):
         X = np.ascontiguousarray(X)
     # a restriction of a restriction is built as the plain class: the counter
     # class's setter needs an owner that __init__ has not set yet
-    cls = _UNSHARED.get(type(base), type(base))
+    cls = getattr(type(base), "_plain_class", type(base))
     sub = cls(X, y, sample_weight=sw, l2=base.l2, fit_intercept=base.fit_intercept,
               n_classes=base.n_classes, n_threads=base.n_threads)
     # the same penalty on the chosen columns (liblinear's intercept term included)
@@ -51,7 +51,6 @@ def _share_counter(sub, base):
 
 
 _SHARED = {}
-_UNSHARED = {}
 
 
 def _shared_counter_class(cls):
@@ -67,6 +66,6 @@ def _shared_counter_class(cls):
             "n_passes_over_X": property(_get, _set),
             "__module__": cls.__module__,
             "__doc__": cls.__doc__,
+            "_plain_class": cls,
         })
-        _UNSHARED[_SHARED[cls]] = cls
     return _SHARED[cls]
