@@ -78,28 +78,28 @@ static double sweep(smx_int m, const double *H, const double *g, const double *w
     return change;
 }
 
-/* glmnet's active-set scheme over any sweep: a sweep over every coordinate,
- * then sweeps over the non-zero (or unpenalised) ones until they settle, then
- * a full sweep again, until a full sweep changes nothing by more than tol. */
+/* glmnet's active-set scheme over any sweep: a sweep over every item (a
+ * coordinate, or a block of them), then sweeps over the active ones (some
+ * coordinate non-zero or unpenalised) until they settle, then a full sweep
+ * again, until a full sweep changes nothing by more than tol. */
 typedef double (*sweep_fn)(void *model, const smx_int *idx, smx_int n, double *d);
+typedef int (*active_fn)(const void *model, smx_int item, const double *d);
 
-static int active_set_cd(sweep_fn run, void *model, const double *w, const double *lam,
-                         const smx_int *coords, smx_int n_coords, smx_int max_sweeps,
+static int active_set_cd(sweep_fn run, active_fn is_active, void *model,
+                         const smx_int *items, smx_int n_items, smx_int max_sweeps,
                          double tol, double *d, smx_int *sweeps_out, double *change_out)
 {
     smx_int sweeps = 0;
     double change = 0.0;
-    smx_int *active = malloc((size_t)(n_coords > 0 ? n_coords : 1) * sizeof(smx_int));
+    smx_int *active = malloc((size_t)(n_items > 0 ? n_items : 1) * sizeof(smx_int));
     if (active == NULL) return SMX_ENOMEM;
     while (sweeps < max_sweeps) {
-        change = run(model, coords, n_coords, d);
+        change = run(model, items, n_items, d);
         sweeps++;
         if (change <= tol) break;
         smx_int n_active = 0;
-        for (smx_int t = 0; t < n_coords; t++) {
-            const smx_int j = coords[t];
-            if (lam[j] == 0.0 || w[j] + d[j] != 0.0) active[n_active++] = j;
-        }
+        for (smx_int t = 0; t < n_items; t++)
+            if (is_active(model, items[t], d)) active[n_active++] = items[t];
         while (sweeps < max_sweeps) {
             const double inner = run(model, active, n_active, d);
             sweeps++;
@@ -110,6 +110,12 @@ static int active_set_cd(sweep_fn run, void *model, const double *w, const doubl
     *sweeps_out = sweeps;
     *change_out = change;
     return SMX_OK;
+}
+
+/* A coordinate that can move off its value in the active sweeps. */
+static int coordinate_active(const double *w, const double *lam, const double *d, smx_int j)
+{
+    return lam[j] == 0.0 || w[j] + d[j] != 0.0;
 }
 
 typedef struct {
@@ -124,14 +130,20 @@ static double explicit_sweep(void *model, const smx_int *idx, smx_int n, double 
     return sweep(q->m, q->H, q->g, q->w, q->lam, idx, n, d, q->Hd);
 }
 
+static int explicit_active(const void *model, smx_int j, const double *d)
+{
+    const explicit_model *q = model;
+    return coordinate_active(q->w, q->lam, d, j);
+}
+
 int smx_cd_l1(smx_int m, const double *H, const double *g, const double *w,
               const double *lam, const smx_int *coords, smx_int n_coords,
               smx_int max_sweeps, double tol, double *d, double *Hd,
               smx_int *sweeps_out, double *change_out)
 {
     explicit_model q = {m, H, g, w, lam, Hd};
-    return active_set_cd(explicit_sweep, &q, w, lam, coords, n_coords, max_sweeps, tol, d,
-                         sweeps_out, change_out);
+    return active_set_cd(explicit_sweep, explicit_active, &q, coords, n_coords, max_sweeps,
+                         tol, d, sweeps_out, change_out);
 }
 
 
@@ -227,6 +239,12 @@ static double scores_sweep(void *model, const smx_int *idx, smx_int n_idx, doubl
     return change;
 }
 
+static int scores_active(const void *model, smx_int j, const double *d)
+{
+    const scores_model *q = model;
+    return coordinate_active(q->w, q->lam, d, j);
+}
+
 int smx_cd_l1_scores(smx_int n, smx_int K, smx_int R, smx_int ncols, int intercept,
                      const double *data, const smx_int *indices, const smx_int *indptr,
                      const double *s, const double *P, const smx_int *cls,
@@ -241,12 +259,223 @@ int smx_cd_l1_scores(smx_int n, smx_int K, smx_int R, smx_int ncols, int interce
     for (smx_int j = 0; j < m; j++) curv[j] = -1.0;
     scores_model q = {n, K, R, ncols, p, data, indices, indptr, s, P, cls, g, w, lam, c,
                       U, T, curv};
-    const int status = active_set_cd(scores_sweep, &q, w, lam, coords, n_coords, max_sweeps,
-                                     tol, d, sweeps_out, change_out);
+    const int status = active_set_cd(scores_sweep, scores_active, &q, coords, n_coords,
+                                     max_sweeps, tol, d, sweeps_out, change_out);
     free(curv);
     return status;
 }
 
+
+/* The same score-space model by block coordinate descent over features: the
+ * block of feature j is its R coefficients (r, j), r = 0..R-1 (the intercept
+ * "column" ncols, the constant 1, is a block too).  Where smx_cd_l1_scores
+ * reads column j once per coordinate and gathers U[i, r] and P[i, cls[r]]
+ * one class at a time, a block reads the column twice per visit and each row
+ * i's R values of U and Pc contiguously: once for the R gradients
+ *
+ *     gr_r = g_rj + c_rj d_rj + sum_i s_i x~_ij pc_ir (U_ir - T_i),
+ *
+ * once to add the block's step delta (U_ir += x~_ij delta_r, T_i += x~_ij
+ * sum_r pc_ir delta_r).  Between the two the block's own model
+ *
+ *     gr.delta + delta.B_j delta / 2 + sum_r lam_rj |w_rj + d_rj + delta_r|
+ *
+ * is minimised by coordinate descent on its R x R Hessian B_j (the classes of
+ * one feature are coupled through -p p^T; the block solves that coupling in
+ * cache, the sweeps over features do the rest).  Pc (n x R) holds the
+ * probabilities of the rows' classes, pc_ir = P[i, cls[r]], and
+ * T_i = sum_r pc_ir U_ir.  The blocks come from smx_scores_blocks. */
+typedef struct {
+    smx_int n, R, ncols, p;
+    const double *data;
+    const smx_int *indices, *indptr;
+    const double *s, *Pc, *B;
+    const double *g, *w, *lam, *c;
+    double *U, *T;
+    double *grad, *dnew, *Bdelta;  /* R each: the visited block's work */
+    double change_tol;             /* the outer tolerance (the blocks' own: a share) */
+    const smx_int *all_rows;       /* 0..n-1 and n ones: the intercept's "column" */
+    const double *ones;
+} blocks_model;
+
+/* Sweeps of a block's own model at most, and its tolerance as a share of the
+ * outer one: the block is small and in cache, so it is solved nearly exactly
+ * (a block that stays at zero costs one sweep). */
+enum { BLOCK_SWEEPS = 50 };
+static const double BLOCK_FORCING = 0.1;
+
+/* The rows of block j and their values: the column's entries, or for the
+ * intercept (j == ncols) every row with the value 1 (all_rows and ones). */
+static smx_int block_rows(const blocks_model *q, smx_int j, const smx_int **rows,
+                          const double **vals)
+{
+    if (j == q->ncols) {
+        *rows = q->all_rows;
+        *vals = q->ones;
+        return q->n;
+    }
+    *rows = q->indices + q->indptr[j];
+    *vals = q->data + q->indptr[j];
+    return q->indptr[j + 1] - q->indptr[j];
+}
+
+static double blocks_sweep(void *model, const smx_int *idx, smx_int n_idx, double *d)
+{
+    blocks_model *q = model;
+    const smx_int R = q->R, p = q->p;
+    double *gr = q->grad, *dn = q->dnew, *Bd = q->Bdelta;
+    double change = 0.0;
+    for (smx_int t = 0; t < n_idx; t++) {
+        const smx_int j = idx[t];
+        const double *Bj = q->B + j * R * R;
+        for (smx_int r = 0; r < R; r++) {
+            gr[r] = q->g[r * p + j] + q->c[r * p + j] * d[r * p + j];
+            dn[r] = d[r * p + j];
+            Bd[r] = 0.0;
+        }
+        const smx_int *rows;
+        const double *vals;
+        const smx_int nnz = block_rows(q, j, &rows, &vals);
+        for (smx_int a = 0; a < nnz; a++) {
+            const smx_int i = rows[a];
+            const double xs = q->s[i] * vals[a], Ti = q->T[i];
+            const double *Pi = q->Pc + i * R, *Ui = q->U + i * R;
+            for (smx_int r = 0; r < R; r++) gr[r] += xs * Pi[r] * (Ui[r] - Ti);
+        }
+        /* the block's model in delta = dn - d: gradient gr + B delta */
+        double moved = 0.0;
+        for (smx_int sweep_no = 0; sweep_no < BLOCK_SWEEPS; sweep_no++) {
+            double inner = 0.0;
+            for (smx_int r = 0; r < R; r++) {
+                const smx_int flat = r * p + j;
+                const double h = Bj[r * R + r];
+                const double d_r = l1_coordinate(h, gr[r] + Bd[r], q->w[flat], dn[r],
+                                                 q->lam[flat]);
+                const double step = d_r - dn[r];
+                if (step == 0.0) continue;
+                dn[r] = d_r;
+                for (smx_int k = 0; k < R; k++) Bd[k] += step * Bj[k * R + r];
+                const double ch = coordinate_change(h, step);
+                if (ch > inner) inner = ch;
+            }
+            if (inner > moved) moved = inner;
+            if (inner <= BLOCK_FORCING * q->change_tol) break;
+        }
+        if (moved == 0.0) continue;
+        /* delta into Bd's place: the block's step, and its change measure */
+        double block_change = 0.0;
+        for (smx_int r = 0; r < R; r++) {
+            const smx_int flat = r * p + j;
+            Bd[r] = dn[r] - d[flat];
+            d[flat] = dn[r];  /* exactly: a zero lands on -w */
+            const double ch = coordinate_change(Bj[r * R + r], Bd[r]);
+            if (ch > block_change) block_change = ch;
+        }
+        for (smx_int a = 0; a < nnz; a++) {
+            const smx_int i = rows[a];
+            const double x = vals[a], *Pi = q->Pc + i * R;
+            double *Ui = q->U + i * R;
+            double dT = 0.0;
+            for (smx_int r = 0; r < R; r++) {
+                Ui[r] += x * Bd[r];
+                dT += Pi[r] * Bd[r];
+            }
+            q->T[i] += x * dT;
+        }
+        if (block_change > change) change = block_change;
+    }
+    return change;
+}
+
+static int blocks_active(const void *model, smx_int j, const double *d)
+{
+    const blocks_model *q = model;
+    for (smx_int r = 0; r < q->R; r++)
+        if (coordinate_active(q->w, q->lam, d, r * q->p + j)) return 1;
+    return 0;
+}
+
+/* 0..n-1 and n ones, the intercept block's rows and values (NULL on failure). */
+static int intercept_rows(smx_int n, smx_int **rows, double **ones)
+{
+    *rows = malloc((size_t)(n > 0 ? n : 1) * sizeof(smx_int));
+    *ones = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    if (*rows == NULL || *ones == NULL) {
+        free(*rows); free(*ones);
+        return SMX_ENOMEM;
+    }
+    for (smx_int i = 0; i < n; i++) {
+        (*rows)[i] = i;
+        (*ones)[i] = 1.0;
+    }
+    return SMX_OK;
+}
+
+int smx_scores_blocks(smx_int n, smx_int R, smx_int ncols, int intercept,
+                      const double *data, const smx_int *indices, const smx_int *indptr,
+                      const double *s, const double *Pc, const double *c, double *B)
+{
+    const smx_int p = ncols + (intercept ? 1 : 0);
+    smx_int *all_rows;
+    double *ones;
+    if (intercept_rows(n, &all_rows, &ones) != SMX_OK) return SMX_ENOMEM;
+    const blocks_model q = {.n = n, .R = R, .ncols = ncols, .p = p, .data = data,
+                            .indices = indices, .indptr = indptr, .all_rows = all_rows,
+                            .ones = ones};
+    for (smx_int j = 0; j < p; j++) {
+        double *Bj = B + j * R * R;
+        for (smx_int e = 0; e < R * R; e++) Bj[e] = 0.0;
+        const smx_int *rows;
+        const double *vals;
+        const smx_int nnz = block_rows(&q, j, &rows, &vals);
+        for (smx_int a = 0; a < nnz; a++) {  /* the lower triangle, mirrored below */
+            const smx_int i = rows[a];
+            const double wx = s[i] * vals[a] * vals[a];
+            const double *Pi = Pc + i * R;
+            for (smx_int r = 0; r < R; r++) {
+                const double pr = wx * Pi[r];
+                double *row = Bj + r * R;
+                row[r] += pr;
+                for (smx_int k = 0; k <= r; k++) row[k] -= pr * Pi[k];
+            }
+        }
+        for (smx_int r = 0; r < R; r++) {
+            Bj[r * R + r] += c[r * p + j];
+            for (smx_int k = 0; k < r; k++) Bj[k * R + r] = Bj[r * R + k];
+        }
+    }
+    free(all_rows);
+    free(ones);
+    return SMX_OK;
+}
+
+int smx_cd_l1_scores_blocks(smx_int n, smx_int R, smx_int ncols, int intercept,
+                            const double *data, const smx_int *indices, const smx_int *indptr,
+                            const double *s, const double *Pc, const double *B,
+                            const double *g, const double *w, const double *lam,
+                            const double *c, smx_int max_sweeps, double tol,
+                            double *d, double *U, double *T,
+                            smx_int *sweeps_out, double *change_out)
+{
+    const smx_int p = ncols + (intercept ? 1 : 0);
+    double *work = malloc((size_t)(3 * R > 0 ? 3 * R : 1) * sizeof(double));
+    smx_int *blocks = malloc((size_t)(p > 0 ? p : 1) * sizeof(smx_int));
+    smx_int *all_rows = NULL;
+    double *ones = NULL;
+    int status = SMX_ENOMEM;
+    if (work != NULL && blocks != NULL && intercept_rows(n, &all_rows, &ones) == SMX_OK) {
+        for (smx_int j = 0; j < p; j++) blocks[j] = j;
+        blocks_model q = {n, R, ncols, p, data, indices, indptr, s, Pc, B, g, w, lam, c, U, T,
+                          work, work + R, work + 2 * R, tol, all_rows, ones};
+        status = active_set_cd(blocks_sweep, blocks_active, &q, blocks, p, max_sweeps, tol,
+                               d, sweeps_out, change_out);
+        free(all_rows);
+        free(ones);
+    }
+    free(work);
+    free(blocks);
+    return status;
+}
 
 /* Block coordinate descent for the group lasso across classes:
  *

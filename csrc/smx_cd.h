@@ -31,4 +31,20 @@ int smx_cd_l1_scores(smx_int n, smx_int K, smx_int R, smx_int ncols, int interce
                      double *d, double *U, double *T,
                      smx_int *sweeps_out, double *change_out);
 
+/* The same model by block coordinate descent, a feature's R coefficients a
+ * block (smx_cd.c, "blocks"): Pc (n x R) the probabilities of the rows'
+ * classes, B the blocks' R x R Hessians from smx_scores_blocks, (ncols +
+ * intercept) x R x R. */
+int smx_scores_blocks(smx_int n, smx_int R, smx_int ncols, int intercept,
+                      const double *data, const smx_int *indices, const smx_int *indptr,
+                      const double *s, const double *Pc, const double *c, double *B);
+
+int smx_cd_l1_scores_blocks(smx_int n, smx_int R, smx_int ncols, int intercept,
+                            const double *data, const smx_int *indices, const smx_int *indptr,
+                            const double *s, const double *Pc, const double *B,
+                            const double *g, const double *w, const double *lam,
+                            const double *c, smx_int max_sweeps, double tol,
+                            double *d, double *U, double *T,
+                            smx_int *sweeps_out, double *change_out);
+
 #endif

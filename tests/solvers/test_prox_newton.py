@@ -20,8 +20,10 @@ from sklearn.preprocessing import StandardScaler
 
 from softmax_ext import FixedClassLoss, MultinomialLoss
 from softmax_ext._ext import cd as _cd
+from softmax_ext.special import softmax
 from softmax_ext.solvers import solve
 from softmax_ext.solvers import prox_newton as pn
+from softmax_ext.solvers import _score_space as score_space
 from softmax_ext.solvers._score_space import ScoreSpaceModel
 from softmax_ext.solvers.prox_newton import l1_weights, min_norm_subgradient
 
@@ -431,20 +433,31 @@ def _model_inputs(obj, seed):
     return x.ravel(), Z, g, lam
 
 
-@pytest.mark.parametrize("kind", ["multinomial", "fixed", "binary"])
-@pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("fit_intercept", [True, False])
-def test_score_space_model_matches_the_explicit_hessian(kind, sparse, fit_intercept):
-    """The Hessian-free model step is the explicit one's minimiser (unique: l2 > 0)."""
+def _model_objective(kind, sparse, fit_intercept):
     from softmax_ext.objective import BinaryLoss
 
     K = 2 if kind == "binary" else 3
     X, y, sw = problem(n=300, d=8, K=K, sparse=sparse, weights=True)
     base = MultinomialLoss(X, y, sample_weight=sw, l2=0.05, fit_intercept=fit_intercept)
-    obj = {"multinomial": base, "fixed": FixedClassLoss(base, fixed=1) if K > 2 else None,
-           "binary": BinaryLoss(base) if K == 2 else None}[kind]
+    return {"multinomial": base, "fixed": FixedClassLoss(base, fixed=1) if K > 2 else None,
+            "binary": BinaryLoss(base) if K == 2 else None}[kind]
+
+
+@pytest.mark.parametrize("kind", ["multinomial", "fixed", "binary"])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("by_blocks", [True, False])
+def test_score_space_model_matches_the_explicit_hessian(monkeypatch, kind, sparse,
+                                                        fit_intercept, by_blocks):
+    """The Hessian-free model step is the explicit one's minimiser (unique: l2 > 0),
+    with the sweeps by feature blocks and (no room for the blocks) by coordinates."""
+    if not by_blocks:
+        monkeypatch.setattr(score_space, "BLOCK_BYTES", 0)
+    obj = _model_objective(kind, sparse, fit_intercept)
     x, Z, g, lam = _model_inputs(obj, 4)
-    d_scores = ScoreSpaceModel(obj).step(Z, g, x, lam, 1e-13, 100_000)
+    model = ScoreSpaceModel(obj)
+    assert model.by_blocks == by_blocks
+    d_scores = model.step(Z, g, x, lam, 1e-13, 100_000)
     H = np.ascontiguousarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64)
     d, Hd = np.zeros(x.size), np.zeros(x.size)
     _cd.cd_l1(H, g, x, lam, np.arange(x.size), d, Hd, 100_000, 1e-13)
@@ -461,6 +474,85 @@ def test_score_space_model_matches_the_explicit_hessian(kind, sparse, fit_interc
     v = min_norm_subgradient(x + d_scores, g + H @ d_scores, lam)
     assert np.max(np.abs(v)) < 1e-8
     assert np.all((x + d_scores == 0) | (np.abs(x + d_scores) > 1e-12))
+
+
+@pytest.mark.parametrize("kind", ["multinomial", "fixed", "binary"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_score_space_blocks_are_the_hessians_diagonal_blocks(kind, fit_intercept):
+    """Block j is the explicit Hessian's entries ((r, j), (r', j)), penalty included."""
+    obj = _model_objective(kind, True, fit_intercept)
+    x, Z, _, _ = _model_inputs(obj, 5)
+    model = ScoreSpaceModel(obj)
+    Pc = np.ascontiguousarray(softmax(Z)[:, model.classes])
+    B = _cd.scores_blocks(model.data, model.indices, model.indptr, model.s, Pc, model.c,
+                          model.intercept)
+    H = np.asarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64)
+    R, p = obj.coef_shape
+    assert B.shape == (p, R, R)
+    for j in range(p):
+        flat = np.arange(R) * p + j
+        np.testing.assert_allclose(B[j], H[np.ix_(flat, flat)], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["multinomial", "binary"])
+def test_score_space_block_sweeps_alone_reach_the_models_minimiser(kind):
+    """Without the CG steps, block coordinate descent converges to the explicit
+    model's minimiser (the blocks couple a feature's classes exactly)."""
+    obj = _model_objective(kind, True, True)
+    x, Z, g, lam = _model_inputs(obj, 6)
+    model = ScoreSpaceModel(obj)
+    Pc = np.ascontiguousarray(softmax(Z)[:, model.classes])
+    B = _cd.scores_blocks(model.data, model.indices, model.indptr, model.s, Pc, model.c,
+                          model.intercept)
+    n, R = Pc.shape
+    d, U, T = np.zeros(x.size), np.zeros((n, R)), np.zeros(n)
+    sweeps, change = _cd.cd_l1_scores_blocks(model.data, model.indices, model.indptr,
+                                             model.s, Pc, B, g, x, lam, model.c, d, U, T,
+                                             True, 100_000, 1e-13)
+    assert change <= 1e-13 and sweeps < 100_000
+    H = np.ascontiguousarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64)
+    v = min_norm_subgradient(x + d, g + H @ d, lam)
+    assert np.max(np.abs(v)) < 1e-9
+    # the state is the step's: U = X~ D, T its probability-weighted row sums
+    U_ref = np.asarray(obj.scores(d.reshape(obj.coef_shape)), dtype=np.float64)[:, model.classes]
+    np.testing.assert_allclose(U, U_ref, atol=1e-12)
+    np.testing.assert_allclose(T, np.einsum("ir,ir->i", Pc, U_ref), atol=1e-12)
+
+
+def test_score_space_block_kernels_reject_what_they_assume():
+    X, y, _ = problem(n=60, d=10, K=3, sparse=True)
+    obj = MultinomialLoss(X, y, l2=0.1)
+    model = ScoreSpaceModel(obj)
+    x, Z, g, lam = _model_inputs(obj, 0)
+    m, n = x.size, obj.n_samples
+    Pc = np.full((n, 3), 1 / 3)
+    B = _cd.scores_blocks(model.data, model.indices, model.indptr, model.s, Pc, model.c, True)
+
+    def call(**change):
+        args = dict(data=model.data, indices=model.indices, indptr=model.indptr, s=model.s,
+                    Pc=Pc, B=B, g=g, w=x, lam=lam, c=model.c, d=np.zeros(m),
+                    U=np.zeros((n, 3)), T=np.zeros(n))
+        args.update(change)
+        return _cd.cd_l1_scores_blocks(*args.values(), True, 10, 1e-8)
+
+    call()
+    bad_B = B.copy()
+    bad_B[3, 1, 2] = np.nan
+    for change, message in [
+            (dict(indices=np.full_like(model.indices, n)), "indices"),
+            (dict(Pc=np.full((n, 3), -0.5)), "probability"),
+            (dict(B=B[:-1]), "B must have shape"),
+            (dict(B=bad_B), "B\\[3\\] is not finite"),
+            (dict(U=np.zeros((n, 2))), "U must have shape"),
+            (dict(T=np.zeros(n + 1)), "T must have"),
+            (dict(g=g[:-1]), "g has"),
+            (dict(c=model.c[:-1]), "c has"),
+            (dict(s=-model.s), "s\\["),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            call(**change)
+    with pytest.raises(ValueError, match="c has"):
+        _cd.scores_blocks(model.data, model.indices, model.indptr, model.s, Pc, model.c, False)
 
 
 def test_score_space_model_takes_cg_steps_where_sweeps_are_slow():

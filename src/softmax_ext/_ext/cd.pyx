@@ -29,6 +29,16 @@ cdef extern from "smx_cd.h" nogil:
                          const int64_t *coords, int64_t n_coords, int64_t max_sweeps,
                          double tol, double *d, double *U, double *T,
                          int64_t *sweeps_out, double *change_out)
+    int smx_scores_blocks(int64_t n, int64_t R, int64_t ncols, int intercept,
+                          const double *data, const int64_t *indices, const int64_t *indptr,
+                          const double *s, const double *Pc, const double *c, double *B)
+    int smx_cd_l1_scores_blocks(int64_t n, int64_t R, int64_t ncols, int intercept,
+                                const double *data, const int64_t *indices,
+                                const int64_t *indptr, const double *s, const double *Pc,
+                                const double *B, const double *g, const double *w,
+                                const double *lam, const double *c, int64_t max_sweeps,
+                                double tol, double *d, double *U, double *T,
+                                int64_t *sweeps_out, double *change_out)
 
 
 def _check_model(H, g, w, d, Hd, int64_t max_sweeps):
@@ -204,4 +214,117 @@ def cd_l1_scores(const double[::1] data,      # IN  CSC values of the working se
                                   &coords[0], coords.shape[0], max_sweeps, tol, &d[0],
                                   &U[0, 0], &T[0], &sweeps, &change)
     raise_status(status, "coordinate descent in score space")
+    return int(sweeps), float(change)
+
+
+def _check_probabilities(name, const double[:, ::1] P):
+    cdef int64_t i, k
+    for i in range(P.shape[0]):
+        for k in range(P.shape[1]):
+            if not (isfinite(P[i, k]) and 0.0 <= P[i, k] <= 1.0):
+                raise ValueError(f"{name}[{i}, {k}] must be a probability.")
+
+
+def _check_block_inputs(data, indices, indptr, const double[::1] s, const double[:, ::1] Pc,
+                        const double[::1] c, bint intercept):
+    """The checks both block kernels need; returns ``(n, R, ncols, p)``."""
+    cdef int64_t n = Pc.shape[0], R = Pc.shape[1], ncols = indptr.shape[0] - 1
+    _check_csc(data, indices, indptr, n)
+    cdef int64_t p = ncols + (1 if intercept else 0)
+    if s.shape[0] != n:
+        raise ValueError(f"s has {s.shape[0]} entries, expected {n} (the rows of Pc).")
+    if c.shape[0] != R * p:
+        raise ValueError(f"c has {c.shape[0]} entries, expected {R * p}.")
+    _check_weights("s", s)
+    _check_weights("c", c)
+    _check_probabilities("Pc", Pc)
+    return n, R, ncols, p
+
+
+def scores_blocks(const double[::1] data,      # IN  CSC values of the working set's columns
+                  const int64_t[::1] indices,  # IN  their rows
+                  const int64_t[::1] indptr,   # IN  (ncols + 1,)
+                  const double[::1] s,         # IN  (n,) normalised sample weights, >= 0
+                  const double[:, ::1] Pc,     # IN  (n, R) probabilities of the rows' classes
+                  const double[::1] c,         # IN  (R p,) the penalty's Hessian diagonal
+                  bint intercept):
+    """The score-space model's Hessian blocks, one per feature (and the intercept).
+
+    Returns
+    -------
+    B : ndarray of shape (p, R, R)
+        ``B[j] = sum_i s_i x~_ij^2 (diag(pc_i) - pc_i pc_i^T) + diag(c[:, j])``
+        with ``c`` read as (R, p), p = columns + intercept.
+    """
+    cdef int64_t n, R, ncols, p
+    n, R, ncols, p = _check_block_inputs(data, indices, indptr, s, Pc, c, intercept)
+    B = np.empty((p, R, R))
+    cdef double[:, :, ::1] Bv = B
+    cdef int status
+    if p == 0 or R == 0:
+        return B
+    with nogil:
+        status = smx_scores_blocks(n, R, ncols, 1 if intercept else 0,
+                          &data[0] if data.shape[0] > 0 else NULL,
+                          &indices[0] if indices.shape[0] > 0 else NULL, &indptr[0],
+                          &s[0] if n > 0 else NULL, &Pc[0, 0] if n > 0 else NULL, &c[0],
+                          &Bv[0, 0, 0])
+    raise_status(status, "the score-space model's Hessian blocks")
+    return B
+
+
+def cd_l1_scores_blocks(const double[::1] data,      # IN  CSC values of the working set
+                        const int64_t[::1] indices,  # IN  their rows
+                        const int64_t[::1] indptr,   # IN  (ncols + 1,)
+                        const double[::1] s,         # IN  (n,) normalised sample weights
+                        const double[:, ::1] Pc,     # IN  (n, R) probabilities of the classes
+                        const double[:, :, ::1] B,   # IN  (p, R, R) from scores_blocks
+                        const double[::1] g,         # IN  (m,) gradient, m = R p
+                        const double[::1] w,         # IN  (m,) current coefficients
+                        const double[::1] lam,       # IN  (m,) L1 weights
+                        const double[::1] c,         # IN  (m,) the penalty's Hessian diagonal
+                        double[::1] d,               # INOUT (m,) step
+                        double[:, ::1] U,            # INOUT (n, R) X~ D
+                        double[::1] T,               # INOUT (n,) sum_r Pc[:, r] U[:, r]
+                        bint intercept, int64_t max_sweeps, double tol):
+    """Minimise the model of :func:`cd_l1_scores` by block coordinate descent,
+    each feature's R coefficients one block (their Hessian ``B[j]``).
+
+    Coefficient ``(r, j)`` is flat ``r * p + j``.  ``U`` and ``T`` must be
+    consistent with ``d`` on entry (zeros for ``d = 0``).
+
+    Returns ``(sweeps, change)`` as :func:`cd_l1`.
+    """
+    cdef int64_t n, R, ncols, p, t, e, sweeps = 0
+    cdef double change = 0.0
+    cdef int status
+    n, R, ncols, p = _check_block_inputs(data, indices, indptr, s, Pc, c, intercept)
+    cdef int64_t m = R * p
+    for name, vec in (("g", g), ("w", w), ("lam", lam), ("d", d)):
+        if vec.shape[0] != m:
+            raise ValueError(f"{name} has {vec.shape[0]} entries, expected {m}.")
+    if B.shape[0] != p or B.shape[1] != R or B.shape[2] != R:
+        raise ValueError(f"B must have shape ({p}, {R}, {R}), got "
+                         f"{(B.shape[0], B.shape[1], B.shape[2])}.")
+    for t in range(p):
+        for e in range(R * R):
+            if not isfinite(B[t, e // R, e % R]):
+                raise ValueError(f"B[{t}] is not finite.")
+    if T.shape[0] != n:
+        raise ValueError(f"T must have {n} entries (the rows of Pc).")
+    if U.shape[0] != n or U.shape[1] != R:
+        raise ValueError(f"U must have shape ({n}, {R}), got {(U.shape[0], U.shape[1])}.")
+    _check_weights("lam", lam)
+    if max_sweeps < 0:
+        raise ValueError(f"max_sweeps must be >= 0, got {max_sweeps}.")
+    if m == 0 or n == 0:
+        return 0, 0.0
+    with nogil:
+        status = smx_cd_l1_scores_blocks(n, R, ncols, 1 if intercept else 0,
+                                         &data[0] if data.shape[0] > 0 else NULL,
+                                         &indices[0] if indices.shape[0] > 0 else NULL,
+                                         &indptr[0], &s[0], &Pc[0, 0], &B[0, 0, 0], &g[0],
+                                         &w[0], &lam[0], &c[0], max_sweeps, tol, &d[0],
+                                         &U[0, 0], &T[0], &sweeps, &change)
+    raise_status(status, "block coordinate descent in score space")
     return int(sweeps), float(change)

@@ -28,6 +28,10 @@ __all__ = ["ScoreSpaceModel", "score_space_bytes", "first_crossing"]
 # does the rest (docs/derivation.md 5.5).
 SWEEP_BATCH = 5
 CG_MAX_ITER = 50
+# The block kernel's Hessians (one R x R block per feature, R coefficient
+# rows) stay within this many bytes; past it the sweeps are the coordinate
+# kernel's, which holds no blocks.
+BLOCK_BYTES = 256 * 2**20
 
 
 def first_crossing(z, u, penalised):
@@ -43,14 +47,23 @@ def first_crossing(z, u, penalised):
     return float(ratios[k]), int(crossing[k])
 
 
+def block_bytes(obj):
+    """Bytes of the block kernel's Hessians for ``obj``: an R x R float64 block
+    per feature and intercept (R coefficient rows)."""
+    R, p = obj.coef_shape
+    return 8 * p * R * R
+
+
 def score_space_bytes(obj):
     """Bytes a :class:`ScoreSpaceModel` of ``obj`` holds: the CSC copy of its X
-    (8-byte values and rows), the probabilities, U, T and the weights."""
+    (8-byte values and rows), the probabilities (all classes and the rows'),
+    U, T, the weights, and the Hessian blocks when within ``BLOCK_BYTES``."""
     X = obj.X
     nnz = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
     n, K = obj.n_samples, obj.n_classes
     rows = obj.coef_shape[0]
-    return 16 * nnz + 8 * n * (K + rows + 2) + 8 * (X.shape[1] + 1)
+    blocks = block_bytes(obj) if block_bytes(obj) <= BLOCK_BYTES else 0
+    return 16 * nnz + 8 * n * (K + 2 * rows + 2) + 8 * (X.shape[1] + 1) + blocks
 
 
 class ScoreSpaceModel:
@@ -94,6 +107,9 @@ class ScoreSpaceModel:
         self.intercept = bool(obj.fit_intercept)
         self.n_samples = n
         self.obj = obj
+        # sweeps by feature blocks (each feature's coefficients of every row
+        # at once) where their Hessians fit, by single coordinates otherwise
+        self.by_blocks = block_bytes(obj) <= BLOCK_BYTES
 
     def step(self, Z, g, x, lam, tol, max_sweeps):
         """The model's minimiser ``d`` (flat float64) at the scores ``Z`` (n, K),
@@ -107,7 +123,7 @@ class ScoreSpaceModel:
         """
         Z = np.asarray(Z, dtype=np.float64)
         P = np.ascontiguousarray(softmax(Z))
-        Pc = P[:, self.classes]
+        Pc = np.ascontiguousarray(P[:, self.classes])
         g = np.ascontiguousarray(g, dtype=np.float64)
         x = np.ascontiguousarray(x, dtype=np.float64)
         m = x.size
@@ -116,11 +132,18 @@ class ScoreSpaceModel:
         T = np.zeros(self.n_samples)
         coords = np.arange(m, dtype=np.int64)
         hessp, diagonal = None, None
+        B = (_cd.scores_blocks(self.data, self.indices, self.indptr, self.s, Pc, self.c,
+                               self.intercept) if self.by_blocks else None)
         batch = max(1, min(SWEEP_BATCH, max_sweeps))
         for _ in range(max(1, max_sweeps // batch)):
-            sweeps, _change = _cd.cd_l1_scores(
-                self.data, self.indices, self.indptr, self.s, P, self.classes, g, x, lam,
-                self.c, coords, d, U, T, self.intercept, batch, tol)
+            if B is not None:
+                sweeps, _change = _cd.cd_l1_scores_blocks(
+                    self.data, self.indices, self.indptr, self.s, Pc, B, g, x, lam, self.c, d,
+                    U, T, self.intercept, batch, tol)
+            else:
+                sweeps, _change = _cd.cd_l1_scores(
+                    self.data, self.indices, self.indptr, self.s, P, self.classes, g, x, lam,
+                    self.c, coords, d, U, T, self.intercept, batch, tol)
             if sweeps < batch:  # converged: the last full sweep moved less than tol
                 break
             if hessp is None:
