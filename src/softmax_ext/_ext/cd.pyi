@@ -22,3 +22,14 @@ def cd_l1_scores(
     U: NDArray[np.float64], T: NDArray[np.float64], intercept: bool, max_sweeps: int,
     tol: float,
 ) -> tuple[int, float]: ...
+def scores_blocks(
+    data: NDArray[np.float64], indices: NDArray[np.int64], indptr: NDArray[np.int64],
+    s: NDArray[np.float64], Pc: NDArray[np.float64], c: NDArray[np.float64], intercept: bool,
+) -> NDArray[np.float64]: ...
+def cd_l1_scores_blocks(
+    data: NDArray[np.float64], indices: NDArray[np.int64], indptr: NDArray[np.int64],
+    s: NDArray[np.float64], Pc: NDArray[np.float64], B: NDArray[np.float64],
+    g: NDArray[np.float64], w: NDArray[np.float64], lam: NDArray[np.float64],
+    c: NDArray[np.float64], d: NDArray[np.float64], U: NDArray[np.float64],
+    T: NDArray[np.float64], intercept: bool, max_sweeps: int, tol: float,
+) -> tuple[int, float]: ...
