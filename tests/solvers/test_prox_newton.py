@@ -555,6 +555,33 @@ def test_score_space_block_kernels_reject_what_they_assume():
         _cd.scores_blocks(model.data, model.indices, model.indptr, model.s, Pc, model.c, False)
 
 
+def test_orthant_cg_step_zeroes_several_coefficients_at_once():
+    """Where the CG step changes many signs, the step with those coefficients
+    projected to zero is taken when its model value is lower than the step cut
+    at the first crossing (which zeroes one); the model decreases either way."""
+    rng = np.random.default_rng(3)
+    m = 30
+    M = rng.standard_normal((m, m))
+    H = np.eye(m) + 0.1 * M @ M.T / m
+    # half the coordinates with |g| < lam: their minimiser is (near) zero, and the
+    # small start on either side of it puts them across
+    g = np.where(np.arange(m) % 2 == 0, rng.uniform(-0.3, 0.3, m),
+                 2 * np.sign(rng.standard_normal(m)))
+    x, lam = 0.01 * rng.standard_normal(m), np.full(m, 0.5)
+
+    def model(d):
+        return float(g @ d + d @ H @ d / 2 + lam @ np.abs(x + d))
+
+    d = np.zeros(m)
+    assert ScoreSpaceModel._orthant_cg(lambda v: H @ v, np.diag(H).copy(), g, x, lam, d, 1e-12)
+    u = np.linalg.solve(H, -(g + lam * np.sign(x)))  # CG's step: A is every coordinate
+    crossing = np.flatnonzero(np.sign(x) * (x + u) < 0)
+    t = np.min(-x[crossing] / u[crossing])
+    assert crossing.size > 1
+    assert np.sum(x + d == 0) > 1
+    assert model(d) < model(t * u) < model(np.zeros(m))
+
+
 def test_score_space_model_takes_cg_steps_where_sweeps_are_slow():
     """On correlated columns of spread scales (cond(H) ~ 3e4), coordinate sweeps
     alone leave the model far from its minimiser; with the orthant CG steps

@@ -176,41 +176,58 @@ class ScoreSpaceModel:
         a smooth quadratic with gradient ``r = g + H d + lam sign(x + d)``
         while no sign changes: preconditioned CG (diagonal of H, products
         from ``hessp``) on ``H_AA u = -r_A`` to ``max |residual| <= tol`` or
-        ``CG_MAX_ITER`` products, then the step along u up to the first
-        penalised coefficient that reaches zero, which is set to exactly zero.
-        A CG iterate minimises the model over its Krylov space, so the model
-        decreases along it up to t = 1.  Returns False when A is empty or the
+        ``CG_MAX_ITER`` products.  A CG iterate minimises the model over its
+        Krylov space, so the model decreases along it up to t = 1: where no
+        penalised coefficient changes sign the step is u; otherwise the
+        better (by the model's value, one more product) of u with the
+        coefficients that change sign projected to zero (several zeros at
+        once, as an orthant-wise method does) and u cut at the first of them.
+        A zero lands exactly on zero.  Returns False when A is empty or the
         model is already minimised on it.
         """
         z = x + d
         A = (z != 0) | (lam == 0)
         if not A.any():
             return False
-        sign = np.sign(z)
-        r = np.where(A, g + np.asarray(hessp(d), dtype=np.float64) + lam * sign, 0.0)
+        Hd = np.asarray(hessp(d), dtype=np.float64)
+        r = np.where(A, g + Hd + lam * np.sign(z), 0.0)
         if max_abs(r) <= tol:
             return False
         inv = np.where(A, 1.0 / np.where(diagonal > 0, diagonal, 1.0), 0.0)
-        u = np.zeros_like(d)
+        u, Hu = np.zeros_like(d), np.zeros_like(d)
         res = -r
         y = inv * res
         p = y.copy()
         ry = float(res @ y)
         for _ in range(CG_MAX_ITER):
-            Hp = np.where(A, np.asarray(hessp(p), dtype=np.float64), 0.0)
-            curvature = float(p @ Hp)
+            Hp = np.asarray(hessp(p), dtype=np.float64)
+            Hp_A = np.where(A, Hp, 0.0)
+            curvature = float(p @ Hp_A)
             if not curvature > 0:
                 break
             alpha = ry / curvature
             u += alpha * p
-            res -= alpha * Hp
+            Hu += alpha * Hp
+            res -= alpha * Hp_A
             if max_abs(res) <= tol:
                 break
             y = inv * res
             ry, ry_old = float(res @ y), ry
             p = y + (ry / ry_old) * p
-        t, hit = first_crossing(z, u, A & (lam > 0))
-        d += t * u
-        if hit is not None:
-            d[hit] = -x[hit]  # exactly zero, whatever the rounding of z + t u
+        penalised = A & (lam > 0)
+        t, hit = first_crossing(z, u, penalised)
+        if hit is None:
+            d += u
+            return True
+        crossed = penalised & (np.sign(z) * (z + u) <= 0)
+        projected = np.where(crossed, -x, d + u)
+        cut = d + t * u
+        cut[hit] = -x[hit]
+
+        def model(step, H_step):
+            return float(g @ step + 0.5 * (step @ H_step) + lam @ np.abs(x + step))
+
+        better = (model(projected, np.asarray(hessp(projected), dtype=np.float64))
+                  < model(cut, Hd + t * Hu))
+        d[:] = projected if better else cut
         return True
