@@ -423,6 +423,38 @@ def test_working_set_is_bounded_and_a_too_large_support_goes_hessian_free(monkey
         solve(obj, l1=1e-4, tol=1e-9, max_iter=300, penalty="group")
 
 
+def test_working_set_model_is_the_cheaper_one(monkeypatch):
+    """With the L1 penalty a sparse working set whose explicit sweep (m^2) costs
+    more than two score-space ones (R (nnz + n)) gets the score-space model; the
+    same shapes dense, or with the group penalty, stay explicit; the fit on the
+    score-space model reaches the oracle's optimum."""
+    rng = np.random.default_rng(11)
+    n, d = 200, 60
+    dense = rng.standard_normal((n, d))
+    X = sp.random(n, d, density=0.02, format="csr", random_state=rng)
+    y = rng.integers(0, 3, n)
+    # 10 features in the support: the working set wants 20 (m = 3 x 21 = 63,
+    # 3969 against 2 x 3 x (~80 + 200) for CSR, 2 x 3 x (20 n + n) dense)
+    for data, hessian_free, explicit in [(X, True, False), (dense, True, True),
+                                         (X, False, True)]:
+        obj = MultinomialLoss(data, y, l2=1e-3)
+        x = np.zeros(obj.coef_shape)
+        x[:, :10] = 1.0
+        v = rng.standard_normal(obj.coef_shape)
+        features, got = pn._working_set(obj, x.ravel(), v.ravel(), 1e-8, hessian_free,
+                                        pn.column_nnz(obj))
+        assert features.size == 20 and got == explicit
+        assert pn.explicit_is_cheaper(obj, features, pn.column_nnz(obj)) == (data is dense)
+    obj = MultinomialLoss(X, y, l2=1e-3)
+    built = []
+    monkeypatch.setattr(pn, "ScoreSpaceModel",
+                        lambda o: built.append(o.n_features) or ScoreSpaceModel(o))
+    res = solve(obj, l1=2e-3, tol=1e-10, max_iter=300)
+    assert res.converged and built
+    _, F_ref = split_variable_minimum(obj, 2e-3)
+    assert res.loss <= F_ref + 1e-10 * abs(F_ref)
+
+
 def _model_inputs(obj, seed):
     """A point of ``obj``, its scores, gradient and L1 weights for a model step."""
     rng = np.random.default_rng(seed)

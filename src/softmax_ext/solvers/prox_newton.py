@@ -33,6 +33,7 @@ F (``min_norm_subgradient``), the composite analogue of ``max|grad| <= tol``
 """
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.linalg import cho_factor, cho_solve
 
 from .._ext import cd as _cd
@@ -71,6 +72,11 @@ HESSIAN_REUSE_COST = 20.0
 # violation (never below tol), and holds at least this many features.
 WS_FORCING = 0.3
 WS_MIN_FEATURES = 10
+# With the L1 penalty (which has the score-space model) the working set's model
+# is the explicit one only while an explicit sweep costs at most this many
+# score-space sweeps (explicit_is_cheaper): on text-like CSR the score-space
+# model is the cheaper one from a few hundred coefficients on.
+EXPLICIT_SWEEP_SHARE = 2.0
 # The working set's explicit Hessian (and its copy for the kernel) stays
 # within this many bytes; a larger working set (L1 only) gets the Hessian-free
 # model of _score_space.py, so this bounds the explicit model, not the support.
@@ -428,15 +434,37 @@ def working_set_limit(n_rows, fit_intercept):
     return max(1, m_max // int(n_rows) - int(fit_intercept))
 
 
-def _working_set(objective, x, v, tol, hessian_free):
+def column_nnz(objective):
+    """The non-zeros of each column of the objective's X (n for a dense X): the
+    working-set model's cost (:func:`explicit_is_cheaper`)."""
+    X = objective.X
+    if sp.issparse(X):
+        return np.asarray(X.getnnz(axis=0), dtype=np.int64)
+    return np.full(X.shape[1], X.shape[0], dtype=np.int64)
+
+
+def explicit_is_cheaper(objective, features, nnz):
+    """Whether a sweep of the explicit model (m^2 multiply-adds, m coefficients)
+    costs at most ``EXPLICIT_SWEEP_SHARE`` sweeps of the score-space one on
+    ``features`` (R (nnz + n): their columns' non-zeros ``nnz[features]`` and
+    the per-row terms, R coefficient rows)."""
+    R = objective.coef_shape[0]
+    m = R * (features.size + int(objective.fit_intercept))
+    score_space = R * (float(np.sum(nnz[features])) + objective.n_samples)
+    return m * m <= EXPLICIT_SWEEP_SHARE * score_space
+
+
+def _working_set(objective, x, v, tol, hessian_free, nnz):
     """``(features, explicit)``: the support plus the worst violators, at least
     twice the support, and whether its model's Hessian is explicit.
 
     Explicit while the support leaves room for a violator within
-    :func:`max_working_set` (the working set then stays within it); beyond,
-    when ``hessian_free`` (the L1 penalty), the model is the score-space one
-    and the working set grows freely; otherwise a MemoryError when features
-    violating optimality by more than ``tol`` no longer fit beside the support.
+    :func:`max_working_set` (the working set then stays within it) and, when
+    ``hessian_free`` (the L1 penalty has the score-space model), while
+    :func:`explicit_is_cheaper` (``nnz``: :func:`column_nnz`); otherwise the
+    model is the score-space one and the working set grows freely.  Without
+    ``hessian_free``, a MemoryError when features violating optimality by more
+    than ``tol`` no longer fit beside the support.
     """
     K, p = objective.coef_shape
     d = objective.n_features
@@ -453,13 +481,23 @@ def _working_set(objective, x, v, tol, hessian_free):
             f"fits in {WS_HESSIAN_BYTES / 2**20:.0f} MiB (its support has {support.size:,} "
             "and others still violate optimality): use a stronger penalty (a smaller C or "
             "a larger l1_ratio).")
-    size = min(max(2 * support.size, WS_MIN_FEATURES), d if full else limit)
-    if size >= d:
-        return np.arange(d), not full
     score[support] = np.inf
+    wanted = min(max(2 * support.size, WS_MIN_FEATURES), d)
+    if not full:
+        features = _worst(score, support, min(wanted, limit))
+        if not hessian_free or explicit_is_cheaper(objective, features, nnz):
+            return features, True
+    return _worst(score, support, wanted), False
+
+
+def _worst(score, support, size):
+    """The ``size`` features of largest ``score`` (the support's is infinite)
+    with a non-zero one, and the support; every feature when ``size`` is all."""
+    if size >= score.size:
+        return np.arange(score.size)
     chosen = np.argpartition(-score, size - 1)[:size]
     chosen = chosen[score[chosen] > 0]
-    return np.sort(np.union1d(chosen, support)).astype(np.int64), not full
+    return np.sort(np.union1d(chosen, support)).astype(np.int64)
 
 
 def _start(obj, coef0):
@@ -517,9 +555,10 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
         message = "max|subgradient| <= tol at the start"
     idle = 0  # working-set rounds in a row without a Newton step
     restricted = _Restrictions(obj)
+    nnz = column_nnz(obj)
     while not converged and not stop and it < max_iter and idle < 3:
         features, explicit = _working_set(obj, full.x, full.subgradient(), tol,
-                                          hessian_free=type(pen) is L1)
+                                          hessian_free=type(pen) is L1, nnz=nnz)
         cols = _columns(obj, features)
         everything = features.size == obj.n_features
         rows = hessian_rows(obj, cols.size) if explicit else None
