@@ -433,8 +433,9 @@ def test_working_set_model_is_the_cheaper_one(monkeypatch):
     dense = rng.standard_normal((n, d))
     X = sp.random(n, d, density=0.02, format="csr", random_state=rng)
     y = rng.integers(0, 3, n)
-    # 10 features in the support: the working set wants 20 (m = 3 x 21 = 63,
-    # 3969 against 2 x 3 x (~80 + 200) for CSR, 2 x 3 x (20 n + n) dense)
+    # 10 features in the support: the working set wants 40 (m = 3 x 41 = 123,
+    # 15129 against 2 x 3 x (~160 + 200) for CSR, 2 x 3 x (40 n + n) dense)
+    monkeypatch.setattr(pn, "WS_GROWTH", 4)
     for data, hessian_free, explicit in [(X, True, False), (dense, True, True),
                                          (X, False, True)]:
         obj = MultinomialLoss(data, y, l2=1e-3)
@@ -443,7 +444,7 @@ def test_working_set_model_is_the_cheaper_one(monkeypatch):
         v = rng.standard_normal(obj.coef_shape)
         features, got = pn._working_set(obj, x.ravel(), v.ravel(), 1e-8, hessian_free,
                                         pn.column_nnz(obj))
-        assert features.size == 20 and got == explicit
+        assert features.size == 40 and got == explicit
         assert pn.explicit_is_cheaper(obj, features, pn.column_nnz(obj)) == (data is dense)
     obj = MultinomialLoss(X, y, l2=1e-3)
     built = []

@@ -10,7 +10,7 @@ penalised).  Three nested loops, as in glmnet and skglm:
 
 - **Working sets** (outer): the features with a non-zero coefficient in some
   class, plus the features whose optimality violation is largest, at least
-  twice as many as the support; the subproblem restricted to them is an
+  ``WS_GROWTH`` times as many as the support; the subproblem restricted to them is an
   objective on those columns of X (``objective.restrict``), whose scores are the
   full problem's because every other coefficient is zero.  After each
   subproblem one backward pass over the full X gives the gradient of every
@@ -69,9 +69,11 @@ HESSIAN_REUSE_GAIN = 4.0
 HESSIAN_REUSE_STEPS = 10
 HESSIAN_REUSE_COST = 20.0
 # Working sets: the subproblem is solved to this share of the full problem's
-# violation (never below tol), and holds at least this many features.
+# violation (never below tol), holds at least this many features, and this
+# many times the support (docs/derivation.md 5.5 compares 4 with 2).
 WS_FORCING = 0.3
 WS_MIN_FEATURES = 10
+WS_GROWTH = 4
 # With the L1 penalty (which has the score-space model) the working set's model
 # is the explicit one only while an explicit sweep costs at most this many
 # score-space sweeps (explicit_is_cheaper): on text-like CSR the score-space
@@ -456,7 +458,7 @@ def explicit_is_cheaper(objective, features, nnz):
 
 def _working_set(objective, x, v, tol, hessian_free, nnz):
     """``(features, explicit)``: the support plus the worst violators, at least
-    twice the support, and whether its model's Hessian is explicit.
+    ``WS_GROWTH`` times the support, and whether its model's Hessian is explicit.
 
     Explicit while the support leaves room for a violator within
     :func:`max_working_set` (the working set then stays within it) and, when
@@ -482,7 +484,7 @@ def _working_set(objective, x, v, tol, hessian_free, nnz):
             "and others still violate optimality): use a stronger penalty (a smaller C or "
             "a larger l1_ratio).")
     score[support] = np.inf
-    wanted = min(max(2 * support.size, WS_MIN_FEATURES), d)
+    wanted = min(max(WS_GROWTH * support.size, WS_MIN_FEATURES), d)
     if not full:
         features = _worst(score, support, min(wanted, limit))
         if not hessian_free or explicit_is_cheaper(objective, features, nnz):
