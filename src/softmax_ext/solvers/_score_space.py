@@ -3,13 +3,16 @@
 The explicit working-set Hessian of ``prox_newton`` costs ``m^2`` doubles
 (m = rows x (features + intercept)), which bounds the working set to a few
 hundred features for ten classes: too few for text models that select
-thousands.  :class:`ScoreSpaceModel` minimises the same model by coordinate
-descent in score space (``_ext.cd.cd_l1_scores``, docs/derivation.md 5.5):
-each coordinate reads one column of X, and the state is the step's scores
+thousands, and on sparse X dearer per sweep than this model well before
+(``prox_newton.explicit_is_cheaper``).  :class:`ScoreSpaceModel` minimises
+the same model by coordinate descent in score space (docs/derivation.md 5.5):
+each feature's coefficients of every row are one block, solved on its
+R x R Hessian block from one read of the feature's column
+(``_ext.cd.cd_l1_scores_blocks``; ``cd_l1_scores``, one coordinate at a time,
+where the blocks would pass ``BLOCK_BYTES``).  The state is the step's scores
 ``U = X~ D`` (n x rows) and their probability-weighted row sums, so memory is
-O(n K) plus one float64 CSC copy of the working set's columns, and a sweep
-costs O(nnz(X_ws) K) instead of O(m^2).
-"""
+O(n K) plus one float64 CSC copy of the working set's columns and the blocks,
+and a sweep costs O(nnz(X_ws) K) instead of O(m^2)."""
 
 import numpy as np
 import scipy.sparse as sp
