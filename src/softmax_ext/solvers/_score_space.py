@@ -12,7 +12,8 @@ R x R Hessian block from one read of the feature's column
 where the blocks would pass ``BLOCK_BYTES``).  The state is the step's scores
 ``U = X~ D`` (n x rows) and their probability-weighted row sums, so memory is
 O(n K) plus one float64 CSC copy of the working set's columns and the blocks,
-and a sweep costs O(nnz(X_ws) K) instead of O(m^2)."""
+and a sweep costs O(nnz(X_ws) K) instead of O(m^2).
+"""
 
 import numpy as np
 import scipy.sparse as sp
