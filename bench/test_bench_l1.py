@@ -128,9 +128,10 @@ CASES = {
                                  path=True),
     "csr 50000x20000 K=10 (density 0.002)": Case(
         lambda: _random_csr(50_000, 20_000, 10, 0.002, 2_000),
-        {"sparse": (0.5, 1.0), "elastic": (1.0, 0.5)}),
+        {"sparse": (0.5, 1.0), "elastic": (1.0, 0.5)}, rounds=3),
     "csr text 20000x20000 K=10 (Zipf, 40 nnz/row)": Case(
-        lambda: _text(20_000, 20_000, 10, 40), {"sparse": (1.0, 1.0), "elastic": (10.0, 0.5)}),
+        lambda: _text(20_000, 20_000, 10, 40), {"sparse": (1.0, 1.0), "elastic": (10.0, 0.5)},
+        rounds=3),
 }
 if TALL:
     CASES["dense 100000x100 K=10"] = Case(
@@ -340,7 +341,8 @@ def _short(role):
 
 
 def markdown(paths):
-    """The README's form of :func:`table`: one row per entry, the case named once."""
+    """The README's form of :func:`table`: one row per entry, the case named once;
+    an entry of several rounds shows its median and (min-max)."""
     groups = {}
     for path in paths:
         for b in json.loads(open(path).read())["benchmarks"]:
@@ -358,9 +360,11 @@ def markdown(paths):
             gap = _gap(info, ref["extra_info"])
             nnz = ("{:.0%}-{:.0%}".format(*info["nnz_range"]) if "nnz_range" in info
                    else f"{info['nnz_share']:.{1 if info['nnz_share'] < 0.1 else 0}%}")
-            lines.append(f"| {g[3:] if first else ''} | {_short(info['role'])} | {t:.2f} s | "
-                         f"{t / ref['stats']['median']:.1f} | {0 if b is ref else f'{gap:.1e}'} | "
-                         f"{nnz} |")
+            st = b["stats"]
+            spread = (f" ({st['min']:.2f}-{st['max']:.2f})" if st.get("rounds", 1) > 1 else "")
+            lines.append(f"| {g[3:] if first else ''} | {_short(info['role'])} | "
+                         f"{t:.2f} s{spread} | {t / ref['stats']['median']:.1f} | "
+                         f"{0 if b is ref else f'{gap:.1e}'} | {nnz} |")
             first = False
     return lines
 
