@@ -395,7 +395,8 @@ static int blocks_active(const void *model, smx_int j, const double *d)
     return 0;
 }
 
-/* 0..n-1 and n ones, the intercept block's rows and values (NULL on failure). */
+/* 0..n-1 and n ones, the intercept block's rows and values (n = 0 without an
+ * intercept: nothing is read). */
 static int intercept_rows(smx_int n, smx_int **rows, double **ones)
 {
     *rows = malloc((size_t)(n > 0 ? n : 1) * sizeof(smx_int));
@@ -418,7 +419,7 @@ int smx_scores_blocks(smx_int n, smx_int R, smx_int ncols, int intercept,
     const smx_int p = ncols + (intercept ? 1 : 0);
     smx_int *all_rows;
     double *ones;
-    if (intercept_rows(n, &all_rows, &ones) != SMX_OK) return SMX_ENOMEM;
+    if (intercept_rows(intercept ? n : 0, &all_rows, &ones) != SMX_OK) return SMX_ENOMEM;
     const blocks_model q = {.n = n, .R = R, .ncols = ncols, .p = p, .data = data,
                             .indices = indices, .indptr = indptr, .all_rows = all_rows,
                             .ones = ones};
@@ -463,7 +464,8 @@ int smx_cd_l1_scores_blocks(smx_int n, smx_int R, smx_int ncols, int intercept,
     smx_int *all_rows = NULL;
     double *ones = NULL;
     int status = SMX_ENOMEM;
-    if (work != NULL && blocks != NULL && intercept_rows(n, &all_rows, &ones) == SMX_OK) {
+    if (work != NULL && blocks != NULL &&
+        intercept_rows(intercept ? n : 0, &all_rows, &ones) == SMX_OK) {
         for (smx_int j = 0; j < p; j++) blocks[j] = j;
         blocks_model q = {n, R, ncols, p, data, indices, indptr, s, Pc, B, g, w, lam, c, U, T,
                           work, work + R, work + 2 * R, tol, all_rows, ones};
