@@ -509,16 +509,23 @@ def test_score_space_model_matches_the_explicit_hessian(monkeypatch, kind, spars
     assert np.all((x + d_scores == 0) | (np.abs(x + d_scores) > 1e-12))
 
 
+def _blocks_at(obj, Z):
+    """The score-space model of ``obj``, its rows' probabilities at the scores
+    ``Z`` and its Hessian blocks there."""
+    model = ScoreSpaceModel(obj)
+    Pc = np.ascontiguousarray(softmax(Z)[:, model.classes])
+    B = _cd.scores_blocks(model.data, model.indices, model.indptr, model.s, Pc, model.c,
+                          model.intercept)
+    return model, Pc, B
+
+
 @pytest.mark.parametrize("kind", ["multinomial", "fixed", "binary"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 def test_score_space_blocks_are_the_hessians_diagonal_blocks(kind, fit_intercept):
     """Block j is the explicit Hessian's entries ((r, j), (r', j)), penalty included."""
     obj = _model_objective(kind, True, fit_intercept)
     x, Z, _, _ = _model_inputs(obj, 5)
-    model = ScoreSpaceModel(obj)
-    Pc = np.ascontiguousarray(softmax(Z)[:, model.classes])
-    B = _cd.scores_blocks(model.data, model.indices, model.indptr, model.s, Pc, model.c,
-                          model.intercept)
+    model, Pc, B = _blocks_at(obj, Z)
     H = np.asarray(obj.hessian(x.reshape(obj.coef_shape)), dtype=np.float64)
     R, p = obj.coef_shape
     assert B.shape == (p, R, R)
@@ -533,10 +540,7 @@ def test_score_space_block_sweeps_alone_reach_the_models_minimiser(kind):
     model's minimiser (the blocks couple a feature's classes exactly)."""
     obj = _model_objective(kind, True, True)
     x, Z, g, lam = _model_inputs(obj, 6)
-    model = ScoreSpaceModel(obj)
-    Pc = np.ascontiguousarray(softmax(Z)[:, model.classes])
-    B = _cd.scores_blocks(model.data, model.indices, model.indptr, model.s, Pc, model.c,
-                          model.intercept)
+    model, Pc, B = _blocks_at(obj, Z)
     n, R = Pc.shape
     d, U, T = np.zeros(x.size), np.zeros((n, R)), np.zeros(n)
     sweeps, change = _cd.cd_l1_scores_blocks(model.data, model.indices, model.indptr,
@@ -553,11 +557,8 @@ def test_score_space_block_sweeps_alone_reach_the_models_minimiser(kind):
 
 
 def test_score_space_block_kernels_reject_what_they_assume():
-    X, y, _ = problem(n=60, d=10, K=3, sparse=True)
-    obj = MultinomialLoss(X, y, l2=0.1)
-    model = ScoreSpaceModel(obj)
-    x, Z, g, lam = _model_inputs(obj, 0)
-    m, n = x.size, obj.n_samples
+    model, x, g, lam = _small_score_space_model()
+    m, n = x.size, model.n_samples
     Pc = np.full((n, 3), 1 / 3)
     B = _cd.scores_blocks(model.data, model.indices, model.indptr, model.s, Pc, model.c, True)
 
@@ -645,12 +646,17 @@ def test_score_space_model_takes_cg_steps_where_sweeps_are_slow():
     assert model(d_ss) < model(d_cd)
 
 
-def test_score_space_kernel_rejects_what_it_assumes():
+def _small_score_space_model():
+    """The score-space model of a small CSR problem and a point's x, g, lam."""
     X, y, _ = problem(n=60, d=10, K=3, sparse=True)
     obj = MultinomialLoss(X, y, l2=0.1)
-    model = ScoreSpaceModel(obj)
-    x, Z, g, lam = _model_inputs(obj, 0)
-    m, n = x.size, obj.n_samples
+    x, _, g, lam = _model_inputs(obj, 0)
+    return ScoreSpaceModel(obj), x, g, lam
+
+
+def test_score_space_kernel_rejects_what_it_assumes():
+    model, x, g, lam = _small_score_space_model()
+    m, n = x.size, model.n_samples
     P = np.full((n, 3), 1 / 3)
 
     def call(**change):
