@@ -157,6 +157,14 @@ def _check_csc(const double[::1] data, const int64_t[::1] indices, const int64_t
             raise ValueError(f"data[{j}] = {data[j]} is not finite.")
 
 
+def _check_probabilities(name, const double[:, ::1] P):
+    cdef int64_t i, k
+    for i in range(P.shape[0]):
+        for k in range(P.shape[1]):
+            if not (isfinite(P[i, k]) and 0.0 <= P[i, k] <= 1.0):
+                raise ValueError(f"{name}[{i}, {k}] must be a probability.")
+
+
 def cd_l1_scores(const double[::1] data,      # IN  CSC values of the working set's columns
                  const int64_t[::1] indices,  # IN  their rows
                  const int64_t[::1] indptr,   # IN  (ncols + 1,)
@@ -182,7 +190,7 @@ def cd_l1_scores(const double[::1] data,      # IN  CSC values of the working se
     Returns ``(sweeps, change)`` as :func:`cd_l1`.
     """
     cdef int64_t n = P.shape[0], K = P.shape[1], R = cls.shape[0]
-    cdef int64_t ncols = indptr.shape[0] - 1, m, t, sweeps = 0
+    cdef int64_t ncols = indptr.shape[0] - 1, m, sweeps = 0
     cdef double change = 0.0
     cdef int status
     _check_csc(data, indices, indptr, n)
@@ -199,9 +207,7 @@ def cd_l1_scores(const double[::1] data,      # IN  CSC values of the working se
     _check_weights("lam", lam)
     _check_weights("c", c)
     _check_weights("s", s)
-    for t in range(n * K):
-        if not (isfinite(P[t // K, t % K]) and 0.0 <= P[t // K, t % K] <= 1.0):
-            raise ValueError(f"P[{t // K}, {t % K}] must be a probability.")
+    _check_probabilities("P", P)
     if max_sweeps < 0:
         raise ValueError(f"max_sweeps must be >= 0, got {max_sweeps}.")
     if m == 0 or coords.shape[0] == 0 or n == 0:
@@ -215,14 +221,6 @@ def cd_l1_scores(const double[::1] data,      # IN  CSC values of the working se
                                   &U[0, 0], &T[0], &sweeps, &change)
     raise_status(status, "coordinate descent in score space")
     return int(sweeps), float(change)
-
-
-def _check_probabilities(name, const double[:, ::1] P):
-    cdef int64_t i, k
-    for i in range(P.shape[0]):
-        for k in range(P.shape[1]):
-            if not (isfinite(P[i, k]) and 0.0 <= P[i, k] <= 1.0):
-                raise ValueError(f"{name}[{i}, {k}] must be a probability.")
 
 
 def _check_block_inputs(data, indices, indptr, const double[::1] s, const double[:, ::1] Pc,
