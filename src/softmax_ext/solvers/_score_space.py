@@ -58,6 +58,12 @@ def block_bytes(obj):
     return 8 * p * R * R
 
 
+def sweeps_by_blocks(obj):
+    """Whether the model of ``obj`` sweeps by feature blocks (their Hessians
+    within ``BLOCK_BYTES``) rather than by single coordinates."""
+    return block_bytes(obj) <= BLOCK_BYTES
+
+
 def score_space_bytes(obj):
     """Bytes a :class:`ScoreSpaceModel` of ``obj`` holds: the CSC copy of its X
     (8-byte values and rows), the probabilities (all classes and the rows'),
@@ -66,7 +72,7 @@ def score_space_bytes(obj):
     nnz = X.nnz if sp.issparse(X) else X.shape[0] * X.shape[1]
     n, K = obj.n_samples, obj.n_classes
     rows = obj.coef_shape[0]
-    blocks = block_bytes(obj) if block_bytes(obj) <= BLOCK_BYTES else 0
+    blocks = block_bytes(obj) if sweeps_by_blocks(obj) else 0
     return 16 * nnz + 8 * n * (K + 2 * rows + 2) + 8 * (X.shape[1] + 1) + blocks
 
 
@@ -113,7 +119,7 @@ class ScoreSpaceModel:
         self.obj = obj
         # sweeps by feature blocks (each feature's coefficients of every row
         # at once) where their Hessians fit, by single coordinates otherwise
-        self.by_blocks = block_bytes(obj) <= BLOCK_BYTES
+        self.by_blocks = sweeps_by_blocks(obj)
 
     def step(self, Z, g, x, lam, tol, max_sweeps):
         """The model's minimiser ``d`` (flat float64) at the scores ``Z`` (n, K),
@@ -134,10 +140,10 @@ class ScoreSpaceModel:
         d = np.zeros(m)
         U = np.zeros((self.n_samples, self.classes.size))
         T = np.zeros(self.n_samples)
-        coords = np.arange(m, dtype=np.int64)
         hessp, diagonal = None, None
         B = (_cd.scores_blocks(self.data, self.indices, self.indptr, self.s, Pc, self.c,
                                self.intercept) if self.by_blocks else None)
+        coords = None if B is not None else np.arange(m, dtype=np.int64)
         batch = max(1, min(SWEEP_BATCH, max_sweeps))
         for _ in range(max(1, max_sweeps // batch)):
             if B is not None:
@@ -152,7 +158,9 @@ class ScoreSpaceModel:
                 break
             if hessp is None:
                 hessp = self.obj.hessp(x.reshape(self.obj.coef_shape), scores=Z)
-                diagonal = self._diagonal(Pc)
+                # the blocks hold H's diagonal already (flat r * p + j)
+                diagonal = (self._diagonal(Pc) if B is None else
+                            np.ascontiguousarray(np.diagonal(B, axis1=1, axis2=2).T).ravel())
             if not self._orthant_cg(hessp, diagonal, g, x, lam, d, tol):
                 break
             U[:] = np.asarray(self.obj.scores(d.reshape(self.obj.coef_shape)),
@@ -162,7 +170,8 @@ class ScoreSpaceModel:
 
     def _diagonal(self, Pc):
         """The model Hessian's diagonal (flat): ``sum_i s_i x_ij^2 p_ik (1 - p_ik)``
-        per coefficient, plus the penalty's; the CG preconditioner."""
+        per coefficient, plus the penalty's; the CG preconditioner when the model
+        holds no blocks."""
         W = self.s[:, None] * Pc * (1.0 - Pc)  # (n, R)
         ncols = self.indptr.size - 1
         squares = sp.csc_matrix((self.data ** 2, self.indices, self.indptr),
