@@ -456,6 +456,18 @@ def test_working_set_model_is_the_cheaper_one(monkeypatch):
     assert res.loss <= F_ref + 1e-10 * abs(F_ref)
 
 
+def test_l1_fit_takes_a_sparse_array():
+    """A scipy sparse array (csr_array, no getnnz) fits as its csr_matrix twin:
+    the working set's cost reads the column counts of either."""
+    X, y, _ = problem(n=200, d=30, sparse=True)
+    fits = [solve(MultinomialLoss(M, y, l2=1e-3), l1=2e-3, tol=1e-9, max_iter=300)
+            for M in (sp.csr_array(X), sp.csr_matrix(X))]
+    assert all(r.converged for r in fits)
+    np.testing.assert_array_equal(fits[0].coef, fits[1].coef)
+    np.testing.assert_array_equal(pn.column_nnz(MultinomialLoss(sp.csr_array(X), y)),
+                                  np.asarray((X != 0).sum(axis=0)).ravel())
+
+
 def _model_inputs(obj, seed):
     """A point of ``obj``, its scores, gradient and L1 weights for a model step."""
     rng = np.random.default_rng(seed)

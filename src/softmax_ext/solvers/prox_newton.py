@@ -440,8 +440,8 @@ def column_nnz(objective):
     """The non-zeros of each column of the objective's X (n for a dense X): the
     working-set model's cost (:func:`explicit_is_cheaper`)."""
     X = objective.X
-    if sp.issparse(X):
-        return np.asarray(X.getnnz(axis=0), dtype=np.int64)
+    if sp.issparse(X):  # CSR (check_design_matrix), matrix or array
+        return np.bincount(X.indices, minlength=X.shape[1]).astype(np.int64)
     return np.full(X.shape[1], X.shape[0], dtype=np.int64)
 
 
