@@ -13,7 +13,8 @@ A case is one CSR matrix, built the way scipy lets one build a broken matrix
 without a full check -- ``sp.csr_matrix((data, indices, indptr), shape=...)``,
 then ``.indices`` / ``.indptr`` / ``.data`` assigned or mutated in place and
 ``has_sorted_indices`` / ``has_canonical_format`` forced -- and one call of
-one path: ``SoftmaxRegression().fit`` with each solver, predict /
+one path: ``SoftmaxRegression().fit`` with each solver and with an L1 and an
+elastic-net penalty, predict /
 predict_proba / decision_function of a fitted model, ``MultinomialLoss`` and
 ``FixedClassLoss`` and each of their methods, ``solve`` with each solver, and
 ``inference``.  Case ``i`` takes kind ``i % len(KINDS)`` and path
@@ -399,6 +400,13 @@ def _fit(X, y, ctx, solver):
     return est.coef_, est.intercept_
 
 
+def _fit_l1(X, y, ctx, l1_ratio):
+    # proximal Newton: on these small CSR matrices its working sets take the
+    # score-space model (the block kernels of _ext.cd)
+    est = SoftmaxRegression(l1_ratio=l1_ratio, C=10.0, max_iter=3).fit(X, y)
+    return est.coef_, est.intercept_
+
+
 def _predict(X, y, ctx, method):
     return getattr(_fitted_model(ctx["n_features"], ctx["dtype"]), method)(X)
 
@@ -419,6 +427,7 @@ def _inference(X, y, ctx, which):
 
 PATHS = (
     [(f"fit[{s}]", _fit, s) for s in SOLVERS]
+    + [(f"fit[l1_ratio={r}]", _fit_l1, r) for r in (1.0, 0.5)]
     + [(f"{m}", _predict, m) for m in ("predict", "predict_proba", "decision_function")]
     + [(f"MultinomialLoss.{m}", lambda X, y, c, m=m: _objective_call(X, y, c, "base", m), None)
        for m in OBJECTIVE_METHODS]

@@ -24,8 +24,8 @@ import pytest
 import softmax_ext
 
 # Cases of the CSR fuzz: every (kind, path) pair of the worker comes up once
-# in each len(KINDS) * len(PATHS) = 525 cases; 8 rounds, about 20 s.
-N_CSR_CASES = 4200
+# in each len(KINDS) * len(PATHS) = 567 cases; 8 rounds, about 20 s.
+N_CSR_CASES = 4536
 
 HERE = Path(__file__).resolve().parent
 # The folder holding the softmax_ext this test imported (the installed
