@@ -201,3 +201,26 @@ def test_inference_is_refused_with_a_reason():
                              **QUIET).fit(X2, Y2)
     with pytest.raises(AttributeError, match="chosen by cross-validation"):
         cv.inference(X2, Y2)
+
+
+@pytest.mark.parametrize("form", ["dense", "float32", "csr", "binary", "no intercept"])
+def test_fold_model_scores_its_test_rows_as_the_estimator_does(form):
+    from softmax_ext.linear_model._softmax_regression_cv import _FoldModel
+
+    X, y = (X2, Y2) if form == "binary" else (X3, Y3)
+    X = X.astype(np.float32) if form == "float32" else X
+    X = sp.csr_matrix(np.where(np.abs(X) > 0.7, X, 0.0)) if form == "csr" else X
+    fitted = SoftmaxRegression(fit_intercept=form != "no intercept").fit(X, y)
+    fold = _FoldModel()
+    fold.classes_, fold.coef_, fold.intercept_ = fitted.classes_, fitted.coef_, fitted.intercept_
+    rows = fold.hold_test_rows(X[::3])
+    # float32 scores: sums of 6 float32 products, rounded apart at ~1e-6
+    rtol = 1e-5 if form == "float32" else 1e-12
+    for method in ("decision_function", "predict_proba"):
+        ours, theirs = getattr(fold, method)(rows), getattr(fitted, method)(X[::3])
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol)
+    np.testing.assert_array_equal(fold.predict(rows), fitted.predict(X[::3]))
+    # any other X goes the estimator's way (validated, scored by BLAS)
+    np.testing.assert_allclose(fold.decision_function(X[1::3]),
+                               fitted.decision_function(X[1::3]), rtol=rtol, atol=rtol)

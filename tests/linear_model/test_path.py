@@ -91,8 +91,6 @@ def test_warm_starts_save_work_along_an_l1_path():
         np.testing.assert_allclose(b, est.intercept_, atol=1e-5)
     nnz = [int(np.count_nonzero(c)) for c in path.coefs]
     assert nnz[0] > 0 and nnz[-1] >= nnz[0]
-    nnz = [int(np.count_nonzero(c)) for c in path.coefs]
-    assert nnz[0] > 0 and nnz[-1] >= nnz[0]
 
 
 def test_path_refuses_its_own_parameters_and_bad_Cs():

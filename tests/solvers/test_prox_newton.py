@@ -24,6 +24,7 @@ from softmax_ext.special import softmax
 from softmax_ext.solvers import solve
 from softmax_ext.solvers import prox_newton as pn
 from softmax_ext.solvers import _score_space as score_space
+from softmax_ext.solvers._path_cache import ModelCache
 from softmax_ext.solvers._score_space import ScoreSpaceModel
 from softmax_ext.solvers.prox_newton import l1_weights, min_norm_subgradient
 
@@ -819,7 +820,7 @@ def test_model_cache_swaps_the_l2_part_of_a_kept_hessian():
     features = np.arange(obj.n_features)
     state = pn._Composite(obj, pn.L1(obj, 0.01), x, None, None, None)
     state.H = np.ascontiguousarray(obj.hessian(x.reshape(obj.coef_shape)))
-    cache = pn.ModelCache()
+    cache = ModelCache()
     cache.store(obj, features, None, state)
     set_objective_l2(obj, 0.05)
     H = cache.take(obj, features, None, obj)
@@ -841,7 +842,7 @@ def test_path_cache_keeps_the_optima_and_saves_hessians(monkeypatch):
     cached, _, passes = fit_path(X, y, 4, Cs, l1_ratio=1.0, tol=1e-10, max_iter=300)
     n_cached = len(calls)
     calls.clear()
-    monkeypatch.setattr(pn.ModelCache, "take", lambda self, *a: None)
+    monkeypatch.setattr(ModelCache, "take", lambda self, *a: None)
     plain, _, passes_plain = fit_path(X, y, 4, Cs, l1_ratio=1.0, tol=1e-10, max_iter=300)
     assert n_cached < len(calls) and passes.sum() < passes_plain.sum()
     # the same optima: X has redundant columns, so an L1 minimiser need not be

@@ -25,7 +25,7 @@ from .._design_matrix import check_design_matrix
 from ..objective import FixedClassLoss, build_objective
 from ..objective._penalty import set_objective_l2
 from ..solvers import solve
-from ..solvers.prox_newton import ModelCache
+from ..solvers._path_cache import PathCache
 from ._coef import attributes_from
 from ._penalty_params import effective_penalty, penalty_strengths
 from ._sample_weight import fit_sample_weight, weight_sum
@@ -260,7 +260,7 @@ def fit_path(X, y_enc, n_classes, Cs, *, sample_weight=None, l1_ratio=0.0,
                      dtype=dtype)
     n_iter = np.zeros(len(Cs), dtype=np.int32)
     n_passes = np.zeros(len(Cs), dtype=np.int64)
-    cache = ModelCache()  # an L1 fit's last Hessian, for the next C's first step
+    cache = PathCache()  # a fit's end point (and L1 Hessian), where the next C starts
     for i in np.argsort(Cs, kind="stable"):
         l2, l1 = penalty_strengths(float(Cs[i]), l1_ratio, total)
         set_objective_l2(objective, l2)

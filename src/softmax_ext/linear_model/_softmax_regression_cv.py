@@ -36,10 +36,13 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_method_params, _deprecate_positional_args
+from sklearn.utils.validation import (_check_method_params, _deprecate_positional_args,
+                                      check_is_fitted)
 from threadpoolctl import threadpool_limits
 
+from .._design_matrix import check_design_matrix
 from .._threads import effective_n_threads
+from ..objective._kernels import linear_scores
 from ._path import fit_path
 from ._sample_weight import fit_sample_weight
 from ._liblinear import ALIASED_SOLVERS, check_liblinear_data, sklearn_convergence_wording
@@ -190,8 +193,9 @@ def _fold_paths(X, y, y_enc, classes, train, test, *, fit_sw, score_sw, score_pa
     sw_train = None if fit_sw is None else fit_sw[train]
     sw_test = None if score_sw is None else score_sw[test]
     params = _check_method_params(X=X, params=score_params or {}, indices=test)
-    est = SoftmaxRegression(n_threads=path_params["n_threads"])
+    est = _FoldModel(n_threads=path_params["n_threads"])
     est.classes_ = classes
+    X_test = est.hold_test_rows(X_test)
     coefs, scores, n_iter = [], [], []
     for ratio in ratios:
         w, it, _ = fit_path(X_train, y_enc[train], len(classes), Cs, sample_weight=sw_train,
@@ -204,6 +208,26 @@ def _fold_paths(X, y, y_enc, classes, train, test, *, fit_sw, score_sw, score_pa
         scores.append(fold_scores)
         n_iter.append(it)
     return np.stack(coefs), np.asarray(scores, dtype=np.float64), np.stack(n_iter)
+
+
+class _FoldModel(SoftmaxRegression):
+    """A fold's fits as its scorer sees them: the scores of the fold's test rows,
+    validated once (:meth:`hold_test_rows`) rather than at each of the grid's
+    scores, from the scores kernel (a product threaded as the fits are, where
+    BLAS's is limited to the job's share); other X as the estimator scores it."""
+
+    def hold_test_rows(self, X_test):
+        """Validate the test rows once for the kernels; returns them, to be scored."""
+        self._test_rows = check_design_matrix(X_test)
+        return self._test_rows
+
+    def decision_function(self, X):
+        if X is not getattr(self, "_test_rows", None):
+            return super().decision_function(X)
+        check_is_fitted(self)
+        coef = np.hstack([self.coef_, self.intercept_[:, None].astype(self.coef_.dtype)])
+        scores = linear_scores(X, coef, n_threads=self.n_threads)
+        return scores.ravel() if scores.shape[1] == 1 else scores
 
 
 def _split(w, fit_intercept):

@@ -21,7 +21,8 @@ import numpy as np
 from .._ext import hessian as _hessian
 from .._ext import lossgrad as _lossgrad
 from .._ext import softmax as _softmax
-from .._threads import MIN_ELEMENTS_PER_THREAD, effective_n_threads, single_threaded_blas
+from .._threads import (MIN_ELEMENTS_PER_THREAD, MIN_MULADDS_PER_THREAD, effective_n_threads,
+                        single_threaded_blas)
 from .._validation import float_dtype_of
 from ._layout import check_coef
 
@@ -81,6 +82,25 @@ def scores(obj, *, coef):
     """Scores ``Z = X W^T + b``, (n_samples, n_classes), C-contiguous, X's dtype."""
     Z = np.empty((obj.n_samples, obj.n_classes), dtype=obj.dtype)
     _run(obj, _lossgrad.scores, coef=_coef(obj, coef), out=Z)
+    return Z
+
+
+def linear_scores(X, coef, *, n_threads):
+    """``X W^T + b`` for ``coef = [W | b]`` (rows, d + 1) of X's dtype, (n, rows) in
+    X's dtype: the scores kernel on a design matrix already validated
+    (``check_design_matrix``) without an objective around it, as a fitted
+    model's scores of rows it validated once (a CV fold's test rows)."""
+    coef = np.ascontiguousarray(coef, dtype=X.dtype)
+    Z = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
+    threads = effective_n_threads(n_threads, work=(getattr(X, "nnz", X.size) + X.shape[0])
+                                  * coef.shape[0], min_work_per_thread=MIN_MULADDS_PER_THREAD)
+    if hasattr(X, "indptr"):
+        _lossgrad.scores(data=X.data, indices=X.indices, indptr=X.indptr,
+                         n_features=X.shape[1], coef=coef, fit_intercept=True, out=Z,
+                         n_threads=threads)
+    else:
+        with single_threaded_blas():
+            _lossgrad.scores(X=X, coef=coef, fit_intercept=True, out=Z, n_threads=threads)
     return Z
 
 

@@ -41,6 +41,9 @@ SOLVERS = ("auto",) + tuple(_RUN)
 _RUN["owlqn"] = _owlqn
 # The solvers that take the ``precondition`` option.
 PRECONDITIONED = ("lbfgs", "newton-cg")
+# The solvers that start from a path's previous end (``cache``): gd's state
+# holds the gradient of its extrapolated point, not of its iterate.
+_CACHED = ("lbfgs", "newton-cg", "newton-cholesky", "prox-newton")
 
 
 # BLAS threads during a solve: none.  The products over X run in the C kernels,
@@ -108,10 +111,13 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     penalty : {"l1", "group"}, default "l1"
         The form of that term: every weight on its own, or each feature's
         coefficients in all classes as one group (``l1 * sum_j ||W[:, j]||``).
-    cache : prox_newton.ModelCache, optional
-        prox-newton only: the model a previous fit on the same objective
-        ended with, for the next fit of a regularisation path
-        (``linear_model/_path.py``); ignored by the smooth solvers.
+    cache : PathCache, optional
+        A regularisation path's (``_path_cache.py``, ``linear_model/_path.py``):
+        what the previous fit on the same objective ended with.  A fit whose
+        ``coef0`` is that fit's result starts from its end point without a
+        pass over X (lbfgs, newton-cg, newton-cholesky, prox-newton; gd and
+        owlqn start afresh), and prox-newton's first step may reuse its last
+        Hessian.  The fit stores its own end there.
 
     Returns
     -------
@@ -149,8 +155,10 @@ def solve(objective, coef0=None, *, solver="auto", tol=1e-4, max_iter=100, verbo
     else:
         name = choose(objective, tol) if solver == "auto" else solver
     kwargs = dict(tol=float(tol), max_iter=int(max_iter), verbose=int(verbose), callback=callback)
+    if name in _CACHED:
+        kwargs["cache"] = cache
     if name == "prox-newton":
-        kwargs.update(l1=float(l1), penalty=penalty, cache=cache)
+        kwargs.update(l1=float(l1), penalty=penalty)
     elif name == "owlqn":
         kwargs["l1"] = float(l1)
     if name in PRECONDITIONED:

@@ -50,7 +50,11 @@ class ScoreLine:
 
     def point(self, t):
         """Scores and coefficients at ``t`` (float64)."""
-        return self.Z + t * self.XD, self.coef + t * self.D
+        if not isinstance(self.XD, np.ndarray):  # a blocked objective's scores (scale/)
+            return self.Z + t * self.XD, self.coef + t * self.D
+        Z = np.multiply(self.XD, t)  # one (n, K) array, not two
+        Z += self.Z
+        return Z, self.coef + t * self.D
 
     def _eval(self, t):
         """(objective, slope) at ``coef + t D`` from one fused O(n K) sweep."""

@@ -13,6 +13,7 @@ status live in the :class:`~softmax_ext.solvers._state.SolverState`.
 import numpy as np
 
 from .. import _memory
+from ..objective._penalty import set_objective_l2
 from ._base import in_dtype
 
 __all__ = ["NewtonMethod", "curvature_rows", "subsample_rows"]
@@ -101,9 +102,19 @@ class NewtonMethod:
         self.state = state
         obj = state.objective
         self.curvature, self.rows = obj, None
-        rows = subsample_rows(obj) if subsample else None
-        if rows is not None:
-            self.curvature, self.rows = obj.restrict(rows=rows), rows
+        if not subsample:
+            return
+
+        def build():
+            rows = subsample_rows(obj)
+            return None if rows is None else (obj.restrict(rows=rows), rows)
+
+        # a path's fits share the copy (``state.cache``), at the current strength
+        cache = state.cache
+        subset = build() if cache is None else cache.shared(obj, "curvature rows", build)
+        if subset is not None:
+            self.curvature, self.rows = subset
+            set_objective_l2(self.curvature, obj.l2)
 
     def curvature_scores(self):
         """The held scores on the curvature's rows (a copy of those rows, or the scores)."""

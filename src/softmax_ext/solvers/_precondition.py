@@ -188,10 +188,15 @@ class Preconditioning:
         The solver's option (validated here).
     solver : {"newton-cg", "lbfgs"}
         Which solver applies it (once per product, or once per iteration).
+    cache : PathCache, optional
+        A regularisation path's: the preconditioner's factor of X (and the
+        "auto" decision), built by the path's first fit, serves the others
+        (the factor of the probabilities and the strength are taken anew at
+        each :meth:`at`).
     """
 
-    def __init__(self, obj, precondition, solver="newton-cg"):
-        self.obj, self.option, self.solver = obj, precondition, solver
+    def __init__(self, obj, precondition, solver="newton-cg", cache=None):
+        self.obj, self.option, self.solver, self.cache = obj, precondition, solver, cache
         self.kind = kind_for(obj, precondition, solver)
         self.active = self.kind is not None
         self.kron = None
@@ -200,9 +205,14 @@ class Preconditioning:
     def at(self, Z):
         """``r -> M^-1 r`` at the point whose scores are Z, or None when inactive."""
         if self.active and self.kron is None:
-            self.kron, passes = build_preconditioner(self.obj, self.option, self.kind,
-                                                     self.solver)
-            self.setup_passes += passes
+            def build():
+                return build_preconditioner(self.obj, self.option, self.kind, self.solver)[0]
+
+            before = self.obj.n_passes_over_X
+            key = ("preconditioner", self.option, self.kind, self.solver)
+            self.kron = (build() if self.cache is None
+                         else self.cache.shared(self.obj, key, build))
+            self.setup_passes += self.obj.n_passes_over_X - before
             self.active = self.kron is not None
         return self.kron.at(Z) if self.active else None
 

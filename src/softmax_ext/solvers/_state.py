@@ -25,7 +25,7 @@ from ._base import (Monitor, check_coef0, check_separable, in_dtype, loss_grad_a
                     scores64, steepest_descent, warn_not_converged)
 from ._linesearch import ScoreLine
 
-__all__ = ["Iterate", "SolverState"]
+__all__ = ["Iterate", "SolverState", "start_point"]
 
 
 @dataclass
@@ -63,6 +63,10 @@ class SolverState:
         The solver's name (history, verbose lines, warnings, the result).
     tol, max_iter, verbose, callback
         As in :func:`softmax_ext.solvers.solve` (validated there).
+    cache : PathCache, optional
+        A regularisation path's (``_path_cache.py``): :meth:`start` begins at
+        the previous fit's end point when ``coef0`` is its result, and
+        :meth:`finish` stores this run's end for the next fit.
 
     Attributes
     ----------
@@ -86,8 +90,9 @@ class SolverState:
         that the verbose table and the callback consume (``_events.py``).
     """
 
-    def __init__(self, objective, name, *, tol, max_iter, verbose=0, callback=None):
+    def __init__(self, objective, name, *, tol, max_iter, verbose=0, callback=None, cache=None):
         self.objective = objective
+        self.cache = cache
         self.name = name
         self.tol = tol
         self.max_iter = max_iter
@@ -103,16 +108,11 @@ class SolverState:
         """Set the iterate at ``coef0`` (zeros when None) and record iteration 0.
 
         Two passes over X (forward, backward); at zero coefficients the
-        scores are zero and the forward pass is skipped.  Sets ``converged``
-        when the start already satisfies ``max|grad| <= tol``.
+        scores are zero and the forward pass is skipped, and at the previous
+        fit's end of a path (``cache``) both are.  Sets ``converged`` when
+        the start already satisfies ``max|grad| <= tol``.
         """
-        obj = self.objective
-        x = in_dtype(obj, check_coef0(obj, coef0))
-        if np.any(x) or getattr(obj, "lazy_scores", False):
-            Z = scores64(obj, x)
-        else:
-            Z = np.zeros((obj.n_samples, obj.n_classes), dtype=np.float64)
-        f, g = loss_grad_at(obj, Z, x)
+        x, Z, f, g = start_point(self.objective, coef0, self.cache)
         self.move_to(Iterate(x, Z, f, g, max_abs(g)))
         self.record(0.0)
         if self.grad_max <= self.tol:
@@ -224,5 +224,28 @@ class SolverState:
         if not self.converged and not self.stopped:
             reason = None if self.message == "max_iter reached" else self.message
             warn_not_converged(self.name, self.iteration, self.grad_max, self.tol, reason)
-        return self.monitor.result(self.coef, self.iteration, self.converged, self.loss,
-                                   self.grad_max, self.message)
+        result = self.monitor.result(self.coef, self.iteration, self.converged, self.loss,
+                                     self.grad_max, self.message)
+        if self.cache is not None:
+            self.cache.keep_end(self.objective, result.coef, self.coef, self.scores,
+                                self.loss, self.grad)
+        return result
+
+
+def start_point(objective, coef0, cache=None):
+    """``(x, Z, f, g)``: the flat iterate at ``coef0`` (zeros when None) in the
+    objective's dtype, its float64 scores, objective and flat gradient.
+
+    A path's previous end (``cache.start``) costs no pass over X; zero
+    coefficients only the backward pass; any other start both passes.
+    """
+    warm = None if cache is None else cache.start(objective, coef0)
+    if warm is not None:
+        return warm
+    x = in_dtype(objective, check_coef0(objective, coef0))
+    if np.any(x) or getattr(objective, "lazy_scores", False):
+        Z = scores64(objective, x)
+    else:
+        Z = np.zeros((objective.n_samples, objective.n_classes), dtype=np.float64)
+    f, g = loss_grad_at(objective, Z, x)
+    return x, Z, f, g

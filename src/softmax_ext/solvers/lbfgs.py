@@ -126,7 +126,7 @@ class _LBFGS:
 
 
 def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
-          memory=10, precondition="auto", name="lbfgs"):
+          memory=10, precondition="auto", name="lbfgs", cache=None):
     """Minimise ``objective`` with L-BFGS; see :func:`softmax_ext.solvers.solve`.
 
     Parameters
@@ -140,9 +140,9 @@ def lbfgs(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=
         dense X of moderate width, uncentred columns or uneven column norms
         in any X), True always.
     """
-    pre = Preconditioning(objective, precondition, "lbfgs")
+    pre = Preconditioning(objective, precondition, "lbfgs", cache)
     state = SolverState(objective, name, tol=tol, max_iter=max_iter, verbose=verbose,
-                        callback=callback)
+                        callback=callback, cache=cache)
     state.start(coef0)
     _LBFGS(state, memory, pre).run()
     return state.finish()

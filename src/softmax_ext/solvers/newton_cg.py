@@ -163,7 +163,7 @@ class _NewtonCG(NewtonMethod):
 
 
 def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
-              max_cg=200, precondition="auto", subsample=True, name="newton-cg"):
+              max_cg=200, precondition="auto", subsample=True, name="newton-cg", cache=None):
     """Minimise ``objective`` with truncated Newton-CG; see :func:`softmax_ext.solvers.solve`.
 
     ``precondition``: "auto" (the Kronecker-factored preconditioner of
@@ -175,9 +175,9 @@ def newton_cg(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callb
     the gradient, line search and stopping test stay exact
     (docs/derivation.md 5.7).
     """
-    pre = Preconditioning(objective, precondition)
+    pre = Preconditioning(objective, precondition, cache=cache)
     state = SolverState(objective, name, tol=tol, max_iter=max_iter, verbose=verbose,
-                        callback=callback)
+                        callback=callback, cache=cache)
     state.start(coef0)
     _NewtonCG(state, max_cg, pre, subsample).run()
     return state.finish()

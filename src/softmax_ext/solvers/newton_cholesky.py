@@ -389,7 +389,7 @@ class _NewtonCholesky(NewtonMethod):
 
 
 def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0, callback=None,
-                    subsample=True, name="newton-cholesky"):
+                    subsample=True, name="newton-cholesky", cache=None):
     """Minimise ``objective`` with Newton-Cholesky; see :func:`softmax_ext.solvers.solve`.
 
     ``subsample``: on tall dense X, assemble the Hessian from a random subset
@@ -398,7 +398,7 @@ def newton_cholesky(objective, coef0=None, *, tol=1e-4, max_iter=100, verbose=0,
     test stay exact (docs/derivation.md 5.7).
     """
     state = SolverState(objective, name, tol=tol, max_iter=max_iter, verbose=verbose,
-                        callback=callback)
+                        callback=callback, cache=cache)
     state.start(coef0)
     try:
         _NewtonCholesky(state, subsample).run()

@@ -37,12 +37,13 @@ import scipy.sparse as sp
 from scipy.linalg import cho_factor, cho_solve
 
 from .._ext import cd as _cd
-from ._base import (Monitor, SolverResult, check_coef0, check_separable, in_dtype, loss_grad_at,
-                    max_abs, scores64, warn_not_converged)
+from ._base import (Monitor, SolverResult, check_separable, in_dtype, loss_grad_at, max_abs,
+                    warn_not_converged)
 from ._newton import curvature_rows
 from ._score_space import ScoreSpaceModel, first_crossing
+from ._state import start_point
 
-__all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1", "ModelCache"]
+__all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1"]
 
 # Backtracking: sufficient decrease (Armijo on the composite model decrease)
 # and the most halvings of the step before the direction is given up.
@@ -289,55 +290,6 @@ def _columns(objective, features):
     return (np.arange(K)[:, None] * p + cols[None, :]).ravel()
 
 
-class ModelCache:
-    """The explicit model's last Hessian, carried from one :func:`prox_newton`
-    run to the next along a regularisation path (``fit_path``).
-
-    Consecutive fits of a path start from each other's solution, usually on
-    the same working set: the Hessian the previous fit ended with is one at a
-    nearby point, as good for the next fit's first step as a kept Hessian is
-    within a fit (:meth:`_Composite.keep_hessian`), and its assembly is a
-    step's main cost on dense X.  It is kept with the penalty part of its
-    diagonal, which is swapped for the objective's current one on reuse (a
-    path changes the L2 strength between fits).  One cache serves one
-    objective (its data); a working set or row sample other than the stored
-    one drops it.
-    """
-
-    def __init__(self):
-        self._key, self._H, self._penalty = None, None, None
-
-    @staticmethod
-    def _penalty_diagonal(hess_obj, m):
-        # the L2 penalty's Hessian is diagonal: its product with ones
-        return hess_obj.regularizer.add_hessp(np.ones(m), np.zeros(m))
-
-    def _matches(self, key):
-        if self._key is None or key[0] is not self._key[0]:
-            return False
-        # features, then rows (None: every row)
-        return all((a is None and b is None) or (a is not None and b is not None
-                                                 and np.array_equal(a, b))
-                   for a, b in zip(key[1:], self._key[1:]))
-
-    def take(self, obj, features, rows, hess_obj):
-        """The stored Hessian for this working set and row sample, with the
-        current penalty, or None (and the store emptied)."""
-        H, old = (self._H, self._penalty) if self._matches((obj, features, rows)) else (None, None)
-        self._key, self._H, self._penalty = None, None, None
-        if H is not None:
-            H[np.diag_indices(H.shape[0])] += self._penalty_diagonal(hess_obj, H.shape[0]) - old
-        return H
-
-    def store(self, obj, features, rows, composite):
-        """Keep ``composite``'s Hessian (if it has an explicit one) for the next run."""
-        if composite.H is None or composite.score_model is not None:
-            return
-        self._key = (obj, features, rows)
-        self._H = composite.H
-        self._penalty = self._penalty_diagonal(composite.hess_obj, composite.H.shape[0])
-
-
 class _Composite:
     """F = f + penalty on one objective, with the scores of the current iterate."""
 
@@ -502,16 +454,6 @@ def _worst(score, support, size):
     return np.sort(np.union1d(chosen, support)).astype(np.int64)
 
 
-def _start(obj, coef0):
-    """Iterate, scores, loss and gradient at ``coef0`` (SolverState.start's first
-    half: its record and stopping test are the smooth problem's)."""
-    x = in_dtype(obj, check_coef0(obj, coef0))
-    Z = (scores64(obj, x) if np.any(x)
-         else np.zeros((obj.n_samples, obj.n_classes), dtype=np.float64))
-    f, g = loss_grad_at(obj, Z, x)
-    return x, Z, f, g
-
-
 def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbose=0, callback=None,
                 penalty="l1", name="prox-newton", cache=None):
     """Minimise ``objective + l1 * ||W||_1`` (intercept unpenalised).
@@ -531,10 +473,12 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
     penalty : {"l1", "group"}, default "l1"
         "l1": every weight on its own; "group": ``l1 * sum_j ||W[:, j]||_2``,
         each feature's coefficients in all classes together.
-    cache : ModelCache, optional
-        Carried from the previous fit of a path on the same objective: its
-        last Hessian serves this fit's first step where the working set is
-        the same (the result does not depend on it, only the work).
+    cache : PathCache, optional
+        Carried from the previous fit of a path on the same objective
+        (``_path_cache.py``): its end point is this fit's start when ``coef0``
+        is its result, and its last Hessian serves this fit's first step where
+        the working set is the same (the result does not depend on it, only
+        the work).
 
     Returns
     -------
@@ -547,7 +491,7 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
         raise ValueError(f"penalty must be one of {sorted(PENALTIES)}, got {penalty!r}.")
     obj = objective
     mon = Monitor(obj, name, verbose=verbose, callback=callback)
-    x, Z, f, g = _start(obj, coef0)
+    x, Z, f, g = start_point(obj, coef0, cache)
     pen = PENALTIES[penalty](obj, l1)
     full = _Composite(obj, pen, x, Z, f, g)
     vmax = full.violation()
@@ -575,7 +519,8 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
         if explicit:
             sub.score_model = None
             # taken (or dropped) whatever follows: no second Hessian held for nothing
-            H = None if cache is None else cache.take(obj, features, rows, sub.hess_obj)
+            H = None if cache is None else cache.hessian.take(obj, features, rows,
+                                                                 sub.hess_obj)
             if H is not None and sub.hessian_dear:  # an earlier fit's: stale from the start
                 sub.H, sub.hessian_age, sub.reuse = H, 1, True
             del H
@@ -604,7 +549,7 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
             x_full[cols], g_full[cols] = sub.x, sub.g  # the record is of the full problem
             stop = mon.record(it, x_full, sub.F, g_full, v_sub, t, features=int(features.size))
         if cache is not None:
-            cache.store(obj, features, rows, sub)
+            cache.hessian.store(obj, features, rows, sub)
         if not everything:
             full.x = full.x.copy()
             full.x[cols] = sub.x
@@ -619,7 +564,10 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
             message = ("line search failed: the objective cannot be decreased further at "
                        f"{np.dtype(obj.dtype).name} precision")
             break
-    return _result(mon, obj, full, it, vmax, tol, converged, stop, message)
+    result = _result(mon, obj, full, it, vmax, tol, converged, stop, message)
+    if cache is not None:
+        cache.keep_end(obj, result.coef, full.x, full.Z, full.f, full.g)
+    return result
 
 
 class _Restrictions:
