@@ -130,3 +130,39 @@ def test_a_shared_value_is_rebuilt_for_another_objective():
     for obj in (a, a, b, a):
         cache.shared(obj, "key", lambda: built.append(obj) or len(built))
     assert built == [a, b, a]
+
+
+def test_a_shared_value_of_another_version_replaces_the_held_one():
+    cache, built = PathCache(), []
+    obj = _objective("dense")
+    for version in (b"a", b"a", b"b", b"a"):
+        cache.shared(obj, "rows", lambda: built.append(version) or version, version)
+    assert built == [b"a", b"b", b"a"] and len(cache._shared) == 1
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_an_l1_path_copies_its_hessian_rows_once(monkeypatch, fixed):
+    from softmax_ext.solvers import prox_newton as pn
+
+    # one row sample for every working set: 400 rows of 1200 whatever its size
+    monkeypatch.setattr(pn, "HESSIAN_ROWS", 400)
+    monkeypatch.setattr(pn, "HESSIAN_ROWS_PER_COEF", 0)
+    obj = make_problem(n=1200, d=12, K=2 if fixed else 3, seed=4, weights=True)
+    copies = []
+    original = _restrict.restricted_base
+
+    def counting(base, features=None, rows=None):
+        if rows is not None:
+            copies.append(features)
+        return original(base, features, rows)
+
+    monkeypatch.setattr(_restrict, "restricted_base", counting)
+    Cs = np.geomspace(0.05, 5.0, 5)
+    warm, _, _ = fit_path(obj.X, obj.y, obj.n_classes, Cs, sample_weight=obj.sample_weight,
+                          l1_ratio=0.7, tol=1e-9, max_iter=300)
+    # once, with every column: the working sets' columns are cut from that copy
+    assert len(copies) == 1 and copies[0] is None
+    for C, w in zip(Cs, warm):
+        alone, _, _ = fit_path(obj.X, obj.y, obj.n_classes, [C], sample_weight=obj.sample_weight,
+                               l1_ratio=0.7, tol=1e-9, max_iter=300)
+        np.testing.assert_allclose(w, alone[0], atol=1e-6)

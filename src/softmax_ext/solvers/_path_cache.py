@@ -90,16 +90,23 @@ class PathCache:
         self._end = None
         self._shared = {}
 
-    def shared(self, objective, key, build):
+    def shared(self, objective, key, build, version=None):
         """``build()``'s value for ``objective`` and ``key``, built at the first
         call of the path and returned again after: for what does not depend on
         the strength (a value that does must read it from the objective when
-        used, as the preconditioner does)."""
+        used, as the preconditioner does).
+
+        One value is held per key: a call with another ``version`` (compared
+        with ``==``; a row sample's indices as bytes, say) builds anew and
+        replaces it, so that the cache never holds more than one copy of any
+        kind of data.
+        """
         held = self._shared.get(key)
-        if held is None or held[0] is not objective:
-            held = (objective, build())
+        if held is None or held[0] is not objective or held[1] != version:
+            self._shared.pop(key, None)  # the old value freed before the new is built
+            held = (objective, version, build())
             self._shared[key] = held
-        return held[1]
+        return held[2]
 
     def keep_end(self, objective, coef, x, Z, f, g):
         """Store a fit's end: the iterate ``x`` (flat float64), its scores ``Z``,

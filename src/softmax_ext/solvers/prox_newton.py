@@ -37,10 +37,12 @@ import scipy.sparse as sp
 from scipy.linalg import cho_factor, cho_solve
 
 from .._ext import cd as _cd
+from ..objective._penalty import set_objective_l2
 from ._base import (Monitor, SolverResult, check_separable, in_dtype, loss_grad_at, max_abs,
                     warn_not_converged)
 from ._newton import curvature_rows
 from ._score_space import ScoreSpaceModel, first_crossing
+from ._path_cache import PathCache
 from ._state import start_point
 
 __all__ = ["prox_newton", "min_norm_subgradient", "l1_weights", "L1", "GroupL1"]
@@ -500,7 +502,7 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
     if converged:
         message = "max|subgradient| <= tol at the start"
     idle = 0  # working-set rounds in a row without a Newton step
-    restricted = _Restrictions(obj)
+    restricted = _Restrictions(obj, cache)
     nnz = column_nnz(obj)
     while not converged and not stop and it < max_iter and idle < 3:
         features, explicit = _working_set(obj, full.x, full.subgradient(), tol,
@@ -574,10 +576,18 @@ class _Restrictions:
     """The working set's objective and its Hessian rows' objective, kept while the
     working set stays the same: a round that ends on the forcing test often
     starts the next on the same features, and each restriction copies those
-    columns of X (n x |features| values) and checks them again."""
+    columns of X (n x |features| values) and checks them again.
 
-    def __init__(self, obj):
+    The Hessian rows' objective is cut from the objective on those rows alone
+    (every column), kept while the row sample stays the same, for the fit or
+    for the path with ``cache``: working sets of similar size draw the same
+    rows, and X[rows] would otherwise be copied whole for each.  One such
+    copy is held at a time (``PathCache.shared``).
+    """
+
+    def __init__(self, obj, cache=None):
         self.obj, self.key, self.pair = obj, None, None
+        self.cache = PathCache() if cache is None else cache
 
     def get(self, features, everything, rows):
         """``(sub_obj, hess_obj)`` for this round (hess_obj None without ``rows``)."""
@@ -585,8 +595,13 @@ class _Restrictions:
         if key != self.key:
             obj = self.obj
             sub_obj = obj if everything else obj.restrict(features)
-            hess_obj = None if rows is None else obj.restrict(None if everything else features,
-                                                              rows)
+            hess_obj = None
+            if rows is not None:
+                hess_obj = self.cache.shared(obj, "hessian rows",
+                                             lambda: obj.restrict(None, rows), key[1])
+                set_objective_l2(hess_obj, obj.l2)  # a path's strength of now
+                if not everything:
+                    hess_obj = hess_obj.restrict(features)
             self.key, self.pair = key, (sub_obj, hess_obj)
         return self.pair
 
