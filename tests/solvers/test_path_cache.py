@@ -146,7 +146,7 @@ def test_an_l1_path_copies_its_hessian_rows_once(monkeypatch, fixed):
 
     # one row sample for every working set: 400 rows of 1200 whatever its size
     monkeypatch.setattr(pn, "HESSIAN_ROWS", 400)
-    monkeypatch.setattr(pn, "HESSIAN_ROWS_PER_COEF", 0)
+    monkeypatch.setattr(pn, "PATH_HESSIAN_ROWS_PER_COEF", 0)
     obj = make_problem(n=1200, d=12, K=2 if fixed else 3, seed=4, weights=True)
     copies = []
     original = _restrict.restricted_base

@@ -91,7 +91,11 @@ WS_HESSIAN_BYTES = 512 * 2**20
 # least twice as many (the gradient, the line search and the stopping rule
 # stay exact: only the model is sub-sampled; docs/derivation.md 5.5).
 HESSIAN_ROWS = 10_000
-HESSIAN_ROWS_PER_COEF = 10
+HESSIAN_ROWS_PER_COEF = 5
+# Twice the rows in a fit of a path (``cache``): its last Hessian serves the
+# next fit's first steps (ModelCache), where a closer model pays more than
+# within one fit (docs/derivation.md 5.5).
+PATH_HESSIAN_ROWS_PER_COEF = 10
 
 
 def l1_weights(objective, l1):
@@ -275,12 +279,14 @@ def orthant_step(H, g, x, lam, d, Hd):
     return True
 
 
-def hessian_rows(objective, n_coef):
+def hessian_rows(objective, n_coef, path=False):
     """Rows for the quadratic model's Hessian of a working set with ``n_coef``
     coefficients: ``_newton.curvature_rows`` with at least ``HESSIAN_ROWS`` and
-    ``HESSIAN_ROWS_PER_COEF * n_coef`` rows, or None (every row) when that leaves
-    more than half of them."""
-    return curvature_rows(objective, n_coef, HESSIAN_ROWS, HESSIAN_ROWS_PER_COEF)
+    ``HESSIAN_ROWS_PER_COEF * n_coef`` rows (``PATH_HESSIAN_ROWS_PER_COEF`` in a
+    fit of a ``path``), or None (every row) when that leaves more than half of
+    them."""
+    per_coef = PATH_HESSIAN_ROWS_PER_COEF if path else HESSIAN_ROWS_PER_COEF
+    return curvature_rows(objective, n_coef, HESSIAN_ROWS, per_coef)
 
 
 def _columns(objective, features):
@@ -509,7 +515,7 @@ def prox_newton(objective, coef0=None, *, l1=0.0, tol=1e-4, max_iter=100, verbos
                                           hessian_free=type(pen) is L1, nnz=nnz)
         cols = _columns(obj, features)
         everything = features.size == obj.n_features
-        rows = hessian_rows(obj, cols.size) if explicit else None
+        rows = hessian_rows(obj, cols.size, path=cache is not None) if explicit else None
         sub_obj, hess_obj = restricted.get(features, everything, rows)
         if everything:
             full.set_hessian_source(obj if hess_obj is None else hess_obj)
