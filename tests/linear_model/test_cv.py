@@ -221,6 +221,6 @@ def test_fold_model_scores_its_test_rows_as_the_estimator_does(form):
         assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol)
     np.testing.assert_array_equal(fold.predict(rows), fitted.predict(X[::3]))
-    # any other X goes the estimator's way (validated, scored by BLAS)
+    # any other X goes the estimator's way (validated first)
     np.testing.assert_allclose(fold.decision_function(X[1::3]),
                                fitted.decision_function(X[1::3]), rtol=rtol, atol=rtol)

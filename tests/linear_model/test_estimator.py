@@ -207,3 +207,37 @@ def test_float32_stays_float32_and_is_close(name):
     scale = np.abs(ref.coef_).max()
     assert_allclose(est.coef_, ref.coef_, rtol=1e-3, atol=1e-3 * scale)
     assert_allclose(est.predict_proba(X32), ref.predict_proba(X), atol=2e-3)
+
+
+@pytest.mark.parametrize("form", ["dense", "float32", "csr", "binary", "no intercept"])
+def test_decision_function_by_the_kernel_is_the_product(form):
+    """The scores kernel against X @ coef_.T + intercept_ in float64 (float32
+    X: 20 products summed in float32 by both, rounded apart at ~1e-6)."""
+    X, y = make_classification(300, 20, n_informative=6, n_classes=2 if form == "binary" else 4,
+                               random_state=3)
+    X = X.astype(np.float32) if form == "float32" else X
+    X = sp.csr_matrix(np.where(np.abs(X) > 0.8, X, 0.0)) if form == "csr" else X
+    est = SoftmaxRegression(fit_intercept=form != "no intercept").fit(X, y)
+    Xd = X.toarray() if sp.issparse(X) else X
+    expected = (Xd.astype(np.float64) @ est.coef_.T.astype(np.float64)
+                + est.intercept_.astype(np.float64))
+    expected = expected.ravel() if form == "binary" else expected
+    scores = est.decision_function(X)
+    assert scores.dtype == X.dtype and scores.shape == expected.shape
+    tol = 1e-5 if form == "float32" else 1e-12
+    assert_allclose(scores, expected, rtol=tol, atol=tol)
+    assert_allclose(est.predict_proba(X).sum(axis=1), 1.0, rtol=tol)
+
+
+def test_decision_function_where_the_kernel_does_not_apply():
+    """A sparsified coef_ and X of another dtype than coef_ are multiplied as
+    scikit-learn multiplies them (float32 X on a float64 model: float64 scores)."""
+    X, y = make_classification(200, 8, n_informative=4, n_classes=3, random_state=0)
+    est = SoftmaxRegression().fit(X, y)
+    dense = est.decision_function(X)
+    scores32 = est.decision_function(X.astype(np.float32))
+    assert scores32.dtype == np.float64
+    assert_allclose(scores32, X.astype(np.float32) @ est.coef_.T + est.intercept_, rtol=1e-12)
+    est.sparsify()
+    assert sp.issparse(est.coef_)
+    assert_allclose(est.decision_function(X), dense, rtol=1e-12, atol=1e-12)

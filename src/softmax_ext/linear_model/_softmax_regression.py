@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._design_matrix import check_design_matrix
 from ..objective import FixedClassLoss, build_objective
+from ..objective._kernels import linear_scores
 from ..scale import out_of_core_objective
 from ..solvers import SOLVERS
 from ..solvers import solve as _solve
@@ -365,8 +366,23 @@ class SoftmaxRegression(CallbackSupportMixin, LinearClassifierMixin, SparseCoefM
         else (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = self._check_X(X, reset=False)
-        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        return self._scores(self._check_X(X, reset=False))
+
+    def _scores(self, X):
+        """``decision_function`` of an X already validated (``_check_X``).
+
+        By the scores kernel (one pass over X in row blocks, its OpenMP threads,
+        ``n_threads``) where ``coef_`` is a dense array of X's dtype and shape;
+        otherwise (a sparsified ``coef_``, another dtype, whose product
+        scikit-learn's promotes) by BLAS, as scikit-learn computes it.
+        """
+        coef, intercept = self.coef_, np.asarray(self.intercept_)
+        if (isinstance(coef, np.ndarray) and coef.dtype == X.dtype and coef.ndim == 2
+                and coef.shape[1] == X.shape[1] and intercept.shape == coef.shape[:1]):
+            scores = linear_scores(X, np.hstack([coef, intercept[:, None].astype(coef.dtype)]),
+                                   n_threads=self.n_threads)
+        else:
+            scores = safe_sparse_dot(X, coef.T, dense_output=True) + intercept
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def _full_scores(self, X):

@@ -42,7 +42,6 @@ from threadpoolctl import threadpool_limits
 
 from .._design_matrix import check_design_matrix
 from .._threads import effective_n_threads
-from ..objective._kernels import linear_scores
 from ._path import fit_path
 from ._sample_weight import fit_sample_weight
 from ._liblinear import ALIASED_SOLVERS, check_liblinear_data, sklearn_convergence_wording
@@ -211,10 +210,9 @@ def _fold_paths(X, y, y_enc, classes, train, test, *, fit_sw, score_sw, score_pa
 
 
 class _FoldModel(SoftmaxRegression):
-    """A fold's fits as its scorer sees them: the scores of the fold's test rows,
-    validated once (:meth:`hold_test_rows`) rather than at each of the grid's
-    scores, from the scores kernel (a product threaded as the fits are, where
-    BLAS's is limited to the job's share); other X as the estimator scores it."""
+    """A fold's fits as its scorer sees them: the fold's test rows validated
+    once (:meth:`hold_test_rows`) rather than at each of the grid's scores;
+    other X as the estimator scores it."""
 
     def hold_test_rows(self, X_test):
         """Validate the test rows once for the kernels; returns them, to be scored."""
@@ -225,9 +223,7 @@ class _FoldModel(SoftmaxRegression):
         if X is not getattr(self, "_test_rows", None):
             return super().decision_function(X)
         check_is_fitted(self)
-        coef = np.hstack([self.coef_, self.intercept_[:, None].astype(self.coef_.dtype)])
-        scores = linear_scores(X, coef, n_threads=self.n_threads)
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        return self._scores(X)
 
 
 def _split(w, fit_intercept):
