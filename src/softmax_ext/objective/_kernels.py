@@ -88,8 +88,8 @@ def scores(obj, *, coef):
 def linear_scores(X, coef, *, n_threads):
     """``X W^T + b`` for ``coef = [W | b]`` (rows, d + 1) of X's dtype, (n, rows) in
     X's dtype: the scores kernel on a design matrix already validated
-    (``check_design_matrix``) without an objective around it, as a fitted
-    model's scores of rows it validated once (a CV fold's test rows)."""
+    (``check_design_matrix``) without an objective around it, a fitted
+    model's ``decision_function``."""
     coef = np.ascontiguousarray(coef, dtype=X.dtype)
     Z = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
     threads = effective_n_threads(n_threads, work=(getattr(X, "nnz", X.size) + X.shape[0])

@@ -1,8 +1,8 @@
 """What one fit of a regularisation path leaves for the next fit on the same objective.
 
 A path (``linear_model/_path.py``) fits one objective at a sequence of L2
-strengths, each fit starting where the previous one ended.  Two things of
-the previous fit are worth more than its coefficients:
+strengths, each fit starting where the previous one ended.  What else the
+previous fit had is worth keeping for the next:
 
 - its **end point**: the scores ``Z = X W^T + b``, the objective and the
   gradient there.  Only the penalty depends on the strength, so the next fit
