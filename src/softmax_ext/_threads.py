@@ -80,6 +80,15 @@ MIN_MULADDS_PER_THREAD = 1 << 20   # objective kernels: multiply-adds per pass o
 MIN_ELEMENTS_PER_THREAD = 1 << 16  # row-wise softmax kernels: elements of Z
 
 
+def pass_threads(n_threads, nnz, n_rows, n_classes):
+    """Threads for the objective kernels' passes over an X of ``nnz`` values
+    (n d when dense) and ``n_rows`` rows with ``n_classes`` score columns:
+    :func:`effective_n_threads` with a pass's ``(nnz + n_rows) * n_classes``
+    multiply-adds as its work."""
+    return effective_n_threads(n_threads, work=(nnz + n_rows) * n_classes,
+                               min_work_per_thread=MIN_MULADDS_PER_THREAD)
+
+
 class _SingleThreadedBlas:
     """One process-wide, reference-counted "BLAS on one thread" limit.
 

@@ -17,11 +17,12 @@ here are cheap and copy nothing for what the objective passes.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._ext import hessian as _hessian
 from .._ext import lossgrad as _lossgrad
 from .._ext import softmax as _softmax
-from .._threads import (MIN_ELEMENTS_PER_THREAD, MIN_MULADDS_PER_THREAD, effective_n_threads,
+from .._threads import (MIN_ELEMENTS_PER_THREAD, effective_n_threads, pass_threads,
                         single_threaded_blas)
 from .._validation import float_dtype_of
 from ._layout import check_coef
@@ -42,12 +43,17 @@ def _sample_weight(obj, dtype=None):
 
 def _run(obj, kernel, **kwargs):
     """``kernel`` on obj's X (dense or CSR parts) with the mode's ``kwargs``."""
-    kwargs.update(fit_intercept=obj.fit_intercept, n_threads=obj.n_threads)
-    X = obj.X
-    if obj.is_sparse:
+    return _on_design(obj.X, kernel, fit_intercept=obj.fit_intercept, n_threads=obj.n_threads,
+                      **kwargs)
+
+
+def _on_design(X, kernel, **kwargs):
+    """``kernel`` on a validated X (``check_design_matrix``), passed as the
+    binding takes it: the dense array, or the CSR parts."""
+    if sp.issparse(X):
         # one index dtype for both: _design_matrix made it so
         return kernel(data=X.data, indices=X.indices, indptr=X.indptr,
-                      n_features=obj.n_features, **kwargs)
+                      n_features=X.shape[1], **kwargs)
     # The dense kernels call gemm from OpenMP threads: BLAS must not start
     # threads of its own there.
     with single_threaded_blas():
@@ -92,15 +98,9 @@ def linear_scores(X, coef, *, n_threads):
     model's ``decision_function``."""
     coef = np.ascontiguousarray(coef, dtype=X.dtype)
     Z = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
-    threads = effective_n_threads(n_threads, work=(getattr(X, "nnz", X.size) + X.shape[0])
-                                  * coef.shape[0], min_work_per_thread=MIN_MULADDS_PER_THREAD)
-    if hasattr(X, "indptr"):
-        _lossgrad.scores(data=X.data, indices=X.indices, indptr=X.indptr,
-                         n_features=X.shape[1], coef=coef, fit_intercept=True, out=Z,
-                         n_threads=threads)
-    else:
-        with single_threaded_blas():
-            _lossgrad.scores(X=X, coef=coef, fit_intercept=True, out=Z, n_threads=threads)
+    nnz = X.nnz if sp.issparse(X) else X.size
+    _on_design(X, _lossgrad.scores, coef=coef, fit_intercept=True, out=Z,
+               n_threads=pass_threads(n_threads, nnz, X.shape[0], coef.shape[0]))
     return Z
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._design_matrix import check_design_matrix, check_finite
-from .._threads import MIN_MULADDS_PER_THREAD, effective_n_threads
+from .._threads import pass_threads
 from .._validation import check_labels, check_sample_weight
 from . import _inference_passes, _kernels, _moments, _restrict
 from ._layout import check_coef, like
@@ -110,9 +110,7 @@ class MultinomialLoss:
         self.l2 = float(l2)
         self.fit_intercept = bool(fit_intercept)
         self.nnz = int(self.X.nnz if self.is_sparse else n * d)
-        self.n_threads = effective_n_threads(
-            n_threads, work=(self.nnz + n) * self.n_classes,
-            min_work_per_thread=MIN_MULADDS_PER_THREAD)
+        self.n_threads = pass_threads(n_threads, self.nnz, n, self.n_classes)
         self.coef_shape = (self.n_classes, d + 1 if self.fit_intercept else d)
         self.regularizer = Penalty(self.l2, d, self.coef_shape[1])
         self.assembled_hessian_size = self.coef_shape[0] * self.coef_shape[1]
